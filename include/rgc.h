@@ -1,0 +1,522 @@
+/*
+ * rgc.h — the embedding API of rgc, a reference-counted object runtime whose
+ * heap a debugger can read.
+ *
+ * Everything an embedder uses is declared here: heaps, the system-memory
+ * seam, types and their reference layouts, objects and reference counts, raw
+ * memory, statistics, the heap checker, the error hook and the built-in
+ * types.  The layout of the debug table lives in rgc_debug.h; the runtime's
+ * internals are not visible from this header.
+ *
+ * Ownership conventions (as in CPython's C API):
+ *   - "new reference": the caller owns one reference and must decref it.
+ *   - "borrowed":      valid while its container holds it; incref to keep.
+ *   - "steals":        the callee takes over the caller's reference.
+ * Functions that can fail return NULL or -1 and report the reason to the
+ * error handler (see rgc_set_error_handler); they never abort.
+ */
+#ifndef RGC_H
+#define RGC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define RGC_API __attribute__((visibility("default")))
+#define RGC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define RGC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define RGC_API
+#define RGC_LIKELY(x) (x)
+#define RGC_UNLIKELY(x) (x)
+#endif
+
+#define RGC_VERSION_MAJOR 0
+#define RGC_VERSION_MINOR 1
+
+/* ------------------------------------------------------------------------ */
+/* Geometry of the small-object allocator (fixed for a build; also exported
+ * through the debug table). */
+
+#define RGC_SMALL_MAX 512u             /* largest request served by pools */
+#define RGC_ALIGN 16u                  /* size-class granularity/alignment */
+#define RGC_NCLASSES (RGC_SMALL_MAX / RGC_ALIGN) /* 32 size classes */
+#define RGC_POOL_SHIFT 14u
+#define RGC_POOL_SIZE (1u << RGC_POOL_SHIFT)       /* 16 KiB */
+#define RGC_ARENA_SHIFT 20u
+#define RGC_ARENA_SIZE (1u << RGC_ARENA_SHIFT)     /* 1 MiB */
+#define RGC_POOLS_PER_ARENA (RGC_ARENA_SIZE / RGC_POOL_SIZE) /* 64; pool 0 holds the arena header */
+
+/* Named fill bytes (written when a heap is created with RGC_HEAP_FILL, and
+ * always in debug builds). */
+#define RGC_FILL_FRESH 0xCBu /* allocated, not yet written by the embedder */
+#define RGC_FILL_FREED 0xDBu /* returned to its pool */
+#define RGC_FILL_GUARD 0xFBu /* padding between the request and the block end */
+
+/* ------------------------------------------------------------------------ */
+/* Errors */
+
+typedef enum rgc_error {
+    RGC_OK = 0,
+    RGC_ENOMEM,      /* system memory could not be had */
+    RGC_EINVAL,      /* a bad argument (NULL, out of range, wrong type) */
+    RGC_EMISUSE,     /* the API used against its contract */
+    RGC_EFREED,      /* an object or block used after it was freed */
+    RGC_EREFCNT,     /* a reference count would go below zero */
+    RGC_EFOREIGN,    /* a pointer this heap does not own */
+    RGC_ECORRUPT,    /* a heap invariant does not hold */
+    RGC_EUNHASHABLE, /* a key whose type has no hash */
+    RGC_EKEY,        /* a key or index that is not there */
+} rgc_error_t;
+
+/*
+ * Called on every detected error with the address concerned and, where it
+ * is known, the name of the object's type (else NULL).  The default handler
+ * writes one line to stderr.  The handler must not re-enter the heap that
+ * reported the error.
+ */
+typedef void (*rgc_error_fn)(void *ctx, rgc_error_t code, const void *address,
+                             const char *type_name, const char *message);
+
+/* Sets the process-wide error handler; NULL restores the default. */
+RGC_API void rgc_set_error_handler(rgc_error_fn fn, void *ctx);
+/* A short constant description of an error code. */
+RGC_API const char *rgc_strerror(rgc_error_t code);
+/* The code of the last error reported on this thread (RGC_OK if none). */
+RGC_API rgc_error_t rgc_last_error(void);
+RGC_API void rgc_clear_error(void);
+
+/* ------------------------------------------------------------------------ */
+/* The system-memory seam: every byte a heap uses comes through these hooks.
+ * Tests inject failures here; the debugger learns every mapping from the
+ * arenas and large blocks that result. */
+
+typedef struct rgc_sysmem {
+    /* Map size bytes (a multiple of the page size) aligned to align (a
+     * power of two >= page size); NULL on failure. */
+    void *(*map)(void *ctx, size_t size, size_t align);
+    /* Unmap memory returned by map. */
+    void (*unmap)(void *ctx, void *p, size_t size);
+    /* Tell the system a mapped range's contents may be discarded; the
+     * range stays mapped and reads as zero afterwards.  May be NULL. */
+    void (*decommit)(void *ctx, void *p, size_t size);
+    /* Byte allocator for blocks larger than RGC_SMALL_MAX; the result must
+     * be 16-byte aligned.  NULL on failure. */
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *p, size_t size);
+    void *ctx;
+} rgc_sysmem_t;
+
+/* The default seam: mmap/munmap/madvise and malloc/free. */
+RGC_API const rgc_sysmem_t *rgc_sysmem_default(void);
+
+/* ------------------------------------------------------------------------ */
+/* Heaps */
+
+typedef struct rgc_heap rgc_heap_t;
+
+enum {
+    RGC_HEAP_SHARED = 1u << 0, /* create a lock: see rgc_heap_lock */
+    RGC_HEAP_FILL = 1u << 1,   /* write the named fill bytes */
+};
+
+typedef struct rgc_heap_config {
+    unsigned flags;              /* RGC_HEAP_* */
+    const char *name;            /* copied; shown by tools; NULL = "heap" */
+    const rgc_sysmem_t *sysmem;  /* NULL = rgc_sysmem_default(); copied */
+} rgc_heap_config_t;
+
+/* Creates a heap (config NULL = defaults).  NULL when memory cannot be had. */
+RGC_API rgc_heap_t *rgc_heap_new(const rgc_heap_config_t *config);
+/* Returns every arena and large block of the heap to the system.  Objects
+ * still alive are not finalized: their memory simply goes.  NULL is a no-op. */
+RGC_API void rgc_heap_destroy(rgc_heap_t *heap);
+RGC_API const char *rgc_heap_name(const rgc_heap_t *heap);
+/* A heap is used by one thread at a time.  A heap created RGC_HEAP_SHARED
+ * has a lock: each thread holds it around its use of the heap (as an
+ * interpreter holds its global lock).  On other heaps these are no-ops. */
+RGC_API void rgc_heap_lock(rgc_heap_t *heap);
+RGC_API void rgc_heap_unlock(rgc_heap_t *heap);
+
+/* ------------------------------------------------------------------------ */
+/* Raw memory: non-object bytes (item arrays, tables, string data), from the
+ * same pools as objects so a tool sees every live byte. */
+
+/* n bytes, 16-byte aligned; NULL (and RGC_ENOMEM) on failure.  n == 0 gives
+ * a unique minimal block. */
+RGC_API void *rgc_mem_alloc(rgc_heap_t *heap, size_t n);
+/* Like rgc_mem_alloc, zero-filled. */
+RGC_API void *rgc_mem_calloc(rgc_heap_t *heap, size_t n);
+/* Resizes p (NULL = alloc).  On failure returns NULL and p is untouched. */
+RGC_API void *rgc_mem_realloc(rgc_heap_t *heap, void *p, size_t n);
+/* Frees p (NULL is a no-op).  A pointer the heap does not own, or one
+ * already freed, is reported (RGC_EFOREIGN / RGC_EFREED) and left alone. */
+RGC_API void rgc_mem_free(rgc_heap_t *heap, void *p);
+/* The usable size of the block holding p (its size class or large size). */
+RGC_API size_t rgc_mem_usable_size(rgc_heap_t *heap, const void *p);
+
+/* ------------------------------------------------------------------------ */
+/* Objects */
+
+/*
+ * The object header: 16 bytes, the only per-object bookkeeping.  Every
+ * object struct begins with it (RGC_OBJECT_HEAD).  Bits of `flags`:
+ *   bits 0-1  generation (0, 1, 2; 3 = permanent/frozen)   RGC_OF_GEN_MASK
+ *   bit 2     tracked by the cycle collector               RGC_OF_TRACKED
+ *   bit 3     finalizer has run                            RGC_OF_FINALIZED
+ *   bit 4     lives in a large block, not a pool           RGC_OF_LARGE
+ *   bit 5     immortal by construction (static/cached)     RGC_OF_IMMORTAL
+ *   bit 6     interned string                              RGC_OF_INTERNED
+ *   bits 8-15 collector scratch, meaningful during a collection only
+ * When a block is freed, refcnt becomes 0 and type_id stays, so a later
+ * decref can name the type; bytes 8-15 then hold the pool's free-list link.
+ */
+typedef struct rgc_object {
+    uint32_t refcnt;   /* strong references; RGC_REFCNT_IMMORTAL saturates */
+    uint32_t type_id;  /* index of the type in the runtime's type table */
+    uint32_t flags;    /* RGC_OF_* bits, see above */
+    uint32_t gc_index; /* slot in its generation's member array, if tracked */
+} rgc_object_t;
+
+#define RGC_OBJECT_HEAD rgc_object_t ob_base
+#define RGC_REFCNT_IMMORTAL UINT32_MAX
+
+enum {
+    RGC_OF_GEN_MASK = 0x3u,
+    RGC_OF_TRACKED = 1u << 2,
+    RGC_OF_FINALIZED = 1u << 3,
+    RGC_OF_LARGE = 1u << 4,
+    RGC_OF_IMMORTAL = 1u << 5,
+    RGC_OF_INTERNED = 1u << 6,
+    RGC_OF_SCRATCH_MASK = 0xFF00u,
+};
+
+/* Called when a decref reaches zero or hits a freed object. */
+RGC_API void _rgc_decref_slow(rgc_object_t *o);
+
+/* Adds a strong reference.  Immortal objects are left unchanged. */
+static inline void rgc_incref(void *obj)
+{
+    rgc_object_t *o = (rgc_object_t *)obj;
+    uint32_t r = o->refcnt + 1u;
+    if (RGC_LIKELY(r != 0))
+        o->refcnt = r;
+}
+
+/* Drops a strong reference; at zero the object is destroyed at once. */
+static inline void rgc_decref(void *obj)
+{
+    rgc_object_t *o = (rgc_object_t *)obj;
+    uint32_t r = o->refcnt;
+    /* One compare: r in [2, IMMORTAL) just decrements; 0, 1 and
+     * IMMORTAL take the slow path (misuse, destroy, nothing). */
+    if (RGC_LIKELY(r - 2u < RGC_REFCNT_IMMORTAL - 2u))
+        o->refcnt = r - 1u;
+    else
+        _rgc_decref_slow(o);
+}
+
+static inline void rgc_xincref(void *obj)
+{
+    if (obj)
+        rgc_incref(obj);
+}
+static inline void rgc_xdecref(void *obj)
+{
+    if (obj)
+        rgc_decref(obj);
+}
+/* Returns its argument with a new reference: `x = rgc_newref(y)`. */
+static inline void *rgc_newref(void *obj)
+{
+    rgc_incref(obj);
+    return obj;
+}
+
+/* The reference count (RGC_REFCNT_IMMORTAL for immortal objects). */
+RGC_API uint32_t rgc_refcount(const void *obj);
+/* The real size of the object's block, header included, plus the blocks it
+ * owns privately (a list's item array, a dict's table): sys.getsizeof. */
+RGC_API size_t rgc_sizeof(const void *obj);
+/* Makes obj immortal: its count saturates and it is never destroyed. */
+RGC_API void rgc_immortalize(void *obj);
+RGC_API bool rgc_is_immortal(const void *obj);
+/* The heap an object lives in. */
+RGC_API rgc_heap_t *rgc_heap_of(const void *obj);
+
+/* ------------------------------------------------------------------------ */
+/* Types, with their reference layout as data */
+
+typedef struct rgc_type rgc_type_t;
+
+/* A reference held in a fixed field of the object (or NULL). */
+typedef struct rgc_ref_field {
+    const char *name;
+    uint32_t offset; /* of an rgc_object_t * field */
+} rgc_ref_field_t;
+
+/* Items are stored inline after the fixed part (tuple-style). */
+#define RGC_REFS_INLINE UINT32_MAX
+
+/*
+ * A run of references: `count` elements of `stride` bytes, each holding a
+ * reference (or NULL) at `ref_offset` within the element.  The elements
+ * start at the address stored in the pointer field at `ptr_offset`, or, with
+ * ptr_offset == RGC_REFS_INLINE, at the object's item area (basic_size).
+ * The count is the size_t field at `len_offset`.
+ */
+typedef struct rgc_ref_array {
+    const char *name;
+    uint32_t ptr_offset; /* pointer field, or RGC_REFS_INLINE */
+    uint32_t len_offset; /* size_t element count */
+    uint32_t stride;     /* bytes per element; 0 = sizeof(void *) */
+    uint32_t ref_offset; /* of the reference inside an element */
+} rgc_ref_array_t;
+
+typedef struct rgc_visit_ctx rgc_visit_ctx_t;
+/* Called by a traverse hook on each reference the object holds. */
+typedef void (*rgc_visit_fn)(rgc_object_t *ref, void *arg);
+
+enum {
+    RGC_TF_VAR = 1u << 0,           /* variable size: item_size per item */
+    RGC_TF_UNHASHABLE = 1u << 1,    /* cannot be a dict key or set member */
+    RGC_TF_LEGACY_FINALIZER = 1u << 2, /* a cycle through it is uncollectable */
+    RGC_TF_WEAKREFABLE = 1u << 3,   /* may be the target of weak references */
+    RGC_TF_NO_GC = 1u << 4,         /* never tracked, even if it holds refs */
+    RGC_TF_BUILTIN = 1u << 5,       /* set by the runtime for its own types */
+};
+
+typedef struct rgc_type_spec {
+    const char *name;       /* copied; unique in the process */
+    size_t basic_size;      /* fixed part, header included */
+    size_t item_size;       /* bytes per item for RGC_TF_VAR types */
+    uint32_t nitems_offset; /* RGC_TF_VAR: size_t field the runtime sets to
+                             * the item count at allocation */
+    uint32_t flags;         /* RGC_TF_* */
+    const rgc_ref_field_t *ref_fields;
+    size_t n_ref_fields;
+    const rgc_ref_array_t *ref_arrays;
+    size_t n_ref_arrays;
+    /* Exotic layouts: visit every reference.  Tools show such objects as
+     * opaque.  When set, the layout above is only documentation. */
+    void (*traverse)(rgc_object_t *o, rgc_visit_fn visit, void *arg);
+    /* Runs once, before destruction (PEP 442); may resurrect the object. */
+    void (*finalize)(rgc_object_t *o);
+    /* Releases non-object resources; runs after the references in the
+     * layout were dropped and set to NULL. */
+    void (*dealloc)(rgc_object_t *o);
+    /* Bytes of private raw memory the object owns (for rgc_sizeof). */
+    size_t (*extra_size)(const rgc_object_t *o);
+    /* Hash and equality; without hash, identity is used unless the type is
+     * RGC_TF_UNHASHABLE.  eq returns 1, 0, or -1 on error. */
+    uint64_t (*hash)(const rgc_object_t *o);
+    int (*eq)(const rgc_object_t *a, const rgc_object_t *b);
+    /* Writes a short human-readable form into buf (used by dumps). */
+    void (*repr)(const rgc_object_t *o, char *buf, size_t size);
+} rgc_type_spec_t;
+
+/*
+ * Registers a type in the process-wide type table.  Registering a name again
+ * with an identical spec returns the existing type; a different spec under a
+ * taken name, a layout field outside the object, or a basic_size smaller
+ * than the header is RGC_EINVAL and returns NULL.
+ */
+RGC_API rgc_type_t *rgc_type_register(const rgc_type_spec_t *spec);
+RGC_API rgc_type_t *rgc_type_by_name(const char *name);
+RGC_API rgc_type_t *rgc_type_by_id(uint32_t id);
+RGC_API uint32_t rgc_type_count(void);
+RGC_API uint32_t rgc_type_id(const rgc_type_t *type);
+RGC_API const char *rgc_type_name(const rgc_type_t *type);
+RGC_API size_t rgc_type_basic_size(const rgc_type_t *type);
+RGC_API bool rgc_type_is_gc(const rgc_type_t *type);
+RGC_API rgc_type_t *rgc_typeof(const void *obj);
+/* True when obj's type is `type`. */
+RGC_API bool rgc_is(const void *obj, const rgc_type_t *type);
+
+/* A new object of a fixed-size type: body zeroed, refcount 1, tracked by
+ * the collector when the type holds references.  NULL on failure. */
+RGC_API void *rgc_new(rgc_heap_t *heap, rgc_type_t *type);
+/* A new object of an RGC_TF_VAR type with nitems items. */
+RGC_API void *rgc_new_var(rgc_heap_t *heap, rgc_type_t *type, size_t nitems);
+
+/* Visits every reference obj holds, through its layout or traverse hook. */
+RGC_API void rgc_visit_refs(const void *obj, rgc_visit_fn visit, void *arg);
+
+/* Collector membership (the collector itself comes with the gc API). */
+RGC_API bool rgc_is_tracked(const void *obj);
+RGC_API void rgc_track(void *obj);
+RGC_API void rgc_untrack(void *obj);
+/* The generation of a tracked object (0-2, 3 = permanent), -1 if untracked. */
+RGC_API int rgc_generation(const void *obj);
+/* Number of tracked objects in generation gen of the heap. */
+RGC_API size_t rgc_generation_size(const rgc_heap_t *heap, int gen);
+
+/* ------------------------------------------------------------------------ */
+/* Statistics (sys._debugmallocstats for rgc) */
+
+typedef struct rgc_class_stats {
+    uint32_t block_size;  /* bytes per block in this class */
+    size_t pools;         /* pools of this class in use */
+    size_t blocks_used;   /* blocks handed out */
+    size_t blocks_free;   /* blocks available in those pools */
+    size_t bytes_used;    /* blocks_used * block_size */
+    size_t bytes_wasted;  /* requested vs block size, for live blocks */
+} rgc_class_stats_t;
+
+typedef struct rgc_heap_stats {
+    size_t arenas;            /* arenas mapped now */
+    size_t arenas_allocated;  /* arenas mapped over the heap's life */
+    size_t arenas_freed;      /* arenas returned to the system */
+    size_t arenas_highwater;  /* most arenas mapped at once */
+    size_t pools_used;        /* pools holding a size class */
+    size_t pools_free;        /* empty pools inside mapped arenas */
+    size_t large_blocks;      /* live blocks > RGC_SMALL_MAX */
+    size_t large_bytes;       /* their requested bytes */
+    size_t objects;           /* live objects (small and large) */
+    size_t bytes_mapped;      /* arenas * RGC_ARENA_SIZE + large bytes */
+    size_t bytes_in_use;      /* small blocks in use + large bytes */
+    size_t tracked[4];        /* tracked objects per generation */
+    rgc_class_stats_t classes[RGC_NCLASSES];
+} rgc_heap_stats_t;
+
+/* Fills *out.  Returns 0, or -1 on a NULL argument. */
+RGC_API int rgc_heap_stats(rgc_heap_t *heap, rgc_heap_stats_t *out);
+/* Writes a table of the statistics to f. */
+RGC_API void rgc_heap_print_stats(rgc_heap_t *heap, FILE *f);
+
+/* ------------------------------------------------------------------------ */
+/* The heap checker: every invariant, executable. */
+
+typedef struct rgc_check_result {
+    rgc_error_t code;      /* RGC_OK or RGC_ECORRUPT */
+    const void *address;   /* where the first violation was found */
+    char message[200];     /* what was wrong there */
+} rgc_check_result_t;
+
+/*
+ * Walks every arena, pool, free list, large block, generation and live
+ * object of the heap.  Returns 0 when all invariants hold, else -1 with the
+ * first violation in *out (out may be NULL).  Does not report to the error
+ * handler: the caller decides.
+ */
+RGC_API int rgc_heap_check(rgc_heap_t *heap, rgc_check_result_t *out);
+
+/* ------------------------------------------------------------------------ */
+/* Built-in types.  Each constructor returns a new reference or NULL. */
+
+RGC_API rgc_type_t *rgc_int_type(void);
+RGC_API rgc_type_t *rgc_float_type(void);
+RGC_API rgc_type_t *rgc_str_type(void);
+RGC_API rgc_type_t *rgc_bytes_type(void);
+RGC_API rgc_type_t *rgc_tuple_type(void);
+RGC_API rgc_type_t *rgc_list_type(void);
+RGC_API rgc_type_t *rgc_dict_type(void);
+RGC_API rgc_type_t *rgc_set_type(void);
+RGC_API rgc_type_t *rgc_array_type(void);
+
+/* Generic hash and equality (any type that provides them). */
+RGC_API int rgc_hash(const void *obj, uint64_t *out); /* 0, or -1 unhashable */
+RGC_API int rgc_equal(const void *a, const void *b);  /* 1, 0, -1 on error */
+/* A short description of obj into buf ("int 42", "str 'abc'", "list[3]"). */
+RGC_API void rgc_repr(const void *obj, char *buf, size_t size);
+
+/* int: boxed 64-bit; values -5..256 come from a per-heap immortal cache. */
+RGC_API void *rgc_int_new(rgc_heap_t *heap, int64_t value);
+RGC_API int64_t rgc_int_value(const void *obj);
+
+/* float */
+RGC_API void *rgc_float_new(rgc_heap_t *heap, double value);
+RGC_API double rgc_float_value(const void *obj);
+
+/* str: immutable UTF-8 (validated), NUL-terminated, hash cached. */
+RGC_API void *rgc_str_new(rgc_heap_t *heap, const char *utf8, size_t nbytes);
+RGC_API void *rgc_str_from_cstr(rgc_heap_t *heap, const char *s);
+RGC_API const char *rgc_str_data(const void *obj);
+RGC_API size_t rgc_str_nbytes(const void *obj);
+RGC_API size_t rgc_str_length(const void *obj); /* in code points */
+/* The heap's interned (immortal, unique) string for s: a borrowed
+ * reference valid for the heap's life. */
+RGC_API void *rgc_str_intern(rgc_heap_t *heap, const char *s);
+RGC_API bool rgc_str_is_interned(const void *obj);
+
+/* bytes */
+RGC_API void *rgc_bytes_new(rgc_heap_t *heap, const void *data, size_t n);
+RGC_API const uint8_t *rgc_bytes_data(const void *obj);
+RGC_API size_t rgc_bytes_len(const void *obj);
+
+/* tuple: fixed length, items inline. */
+RGC_API void *rgc_tuple_new(rgc_heap_t *heap, size_t n); /* items NULL */
+/* A tuple of n items, each increfed (not stolen). */
+RGC_API void *rgc_tuple_pack(rgc_heap_t *heap, size_t n, ...);
+RGC_API size_t rgc_tuple_len(const void *t);
+RGC_API void *rgc_tuple_get(const void *t, size_t i); /* borrowed */
+/* Stores item at i, stealing the reference; for filling a new tuple. */
+RGC_API int rgc_tuple_set(void *t, size_t i, void *item);
+
+/* list */
+RGC_API void *rgc_list_new(rgc_heap_t *heap, size_t capacity);
+RGC_API size_t rgc_list_len(const void *l);
+RGC_API void *rgc_list_get(const void *l, size_t i); /* borrowed */
+RGC_API int rgc_list_set(void *l, size_t i, void *item);   /* increfs item */
+RGC_API int rgc_list_append(void *l, void *item);         /* increfs item */
+RGC_API int rgc_list_insert(void *l, size_t i, void *item); /* increfs item */
+/* Removes and returns item i as a new reference (i == SIZE_MAX: last). */
+RGC_API void *rgc_list_pop(void *l, size_t i);
+RGC_API void rgc_list_clear(void *l);
+
+/* dict: insertion-ordered hash table; keys of any hashable type. */
+RGC_API void *rgc_dict_new(rgc_heap_t *heap);
+RGC_API size_t rgc_dict_len(const void *d);
+RGC_API int rgc_dict_set(void *d, void *key, void *value); /* increfs both */
+RGC_API void *rgc_dict_get(const void *d, const void *key); /* borrowed; NULL if absent */
+RGC_API int rgc_dict_del(void *d, const void *key); /* 0, or -1 (RGC_EKEY) */
+/* String-keyed conveniences (keys are interned). */
+RGC_API int rgc_dict_set_str(void *d, const char *key, void *value);
+RGC_API void *rgc_dict_get_str(const void *d, const char *key);
+/* Iterates in insertion order: start with *pos = 0; borrowed key/value. */
+RGC_API bool rgc_dict_next(const void *d, size_t *pos, void **key, void **value);
+RGC_API void rgc_dict_clear(void *d);
+
+/* set */
+RGC_API void *rgc_set_new(rgc_heap_t *heap);
+RGC_API size_t rgc_set_len(const void *s);
+RGC_API int rgc_set_add(void *s, void *key);            /* increfs key */
+RGC_API int rgc_set_contains(const void *s, const void *key); /* 1, 0, -1 */
+RGC_API int rgc_set_discard(void *s, const void *key);  /* 1 removed, 0 absent, -1 */
+RGC_API bool rgc_set_next(const void *s, size_t *pos, void **key);
+
+/* array: compact typed numbers, no object per element. */
+typedef enum rgc_array_kind {
+    RGC_ARRAY_I8, RGC_ARRAY_U8, RGC_ARRAY_I16, RGC_ARRAY_U16,
+    RGC_ARRAY_I32, RGC_ARRAY_U32, RGC_ARRAY_I64, RGC_ARRAY_U64,
+    RGC_ARRAY_F32, RGC_ARRAY_F64,
+} rgc_array_kind_t;
+RGC_API void *rgc_array_new(rgc_heap_t *heap, rgc_array_kind_t kind, size_t capacity);
+RGC_API size_t rgc_array_len(const void *a);
+RGC_API rgc_array_kind_t rgc_array_kind(const void *a);
+RGC_API size_t rgc_array_itemsize(const void *a);
+RGC_API int rgc_array_append_int(void *a, int64_t v);
+RGC_API int rgc_array_append_float(void *a, double v);
+RGC_API int rgc_array_get_int(const void *a, size_t i, int64_t *out);
+RGC_API int rgc_array_get_float(const void *a, size_t i, double *out);
+
+/* Classes: instances that keep their attributes in a dict (like a Python
+ * class without __slots__).  Fixed-layout types (the __slots__ analogue)
+ * are declared with rgc_type_register. */
+RGC_API rgc_type_t *rgc_class_register(const char *name);
+RGC_API void *rgc_instance_new(rgc_heap_t *heap, rgc_type_t *cls);
+RGC_API int rgc_attr_set(void *obj, const char *name, void *value); /* increfs */
+RGC_API void *rgc_attr_get(const void *obj, const char *name);      /* borrowed */
+RGC_API void *rgc_instance_dict(const void *obj); /* borrowed; NULL until first set */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RGC_H */

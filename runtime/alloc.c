@@ -1,0 +1,643 @@
+/*
+ * alloc.c — the small-block allocator (arenas → pools → blocks) and the
+ * recorded large-block path, for objects and raw memory alike.
+ *
+ * Owns: the process-wide arena map, arena and pool life cycles, the per-class
+ * usable-pool lists, large blocks and their ownership set, rgc_mem_*.
+ * The fast paths are inline in internal.h; everything here is the slow path.
+ * Policy (docs/internals/allocator.md): a new pool comes from the arena with
+ * the fewest free pools, so nearly empty arenas drain; an arena whose pools
+ * are all free goes back to the system unless it is the only such arena (one
+ * spare is kept); empty pools beyond RGC_DIRTY_POOLS_MAX are decommitted.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+
+#define RGC_DIRTY_POOLS_MAX 64u  /* empty pools kept committed per heap: 1 MiB */
+#define ARENA_MAP_BYTES (((size_t)1 << (47 - RGC_ARENA_SHIFT)) / 8)
+
+rgc_pool_t _rgc_empty_pool = {.kind = 0xFF, .state = RGC_POOL_UNUSED};
+
+/* ---- the arena map: one bit per 1 MiB of the 47-bit address space */
+
+static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
+static int runtime_ok;
+
+static void runtime_init_once(void)
+{
+    _rgc_runtime.arena_map = _rgc_os_reserve(ARENA_MAP_BYTES);
+    runtime_ok = _rgc_runtime.arena_map != NULL;
+}
+
+/* Reserves the arena map on first use.  Returns 0, or -1 without memory. */
+int _rgc_runtime_init(void)
+{
+    pthread_once(&runtime_once, runtime_init_once);
+    return runtime_ok ? 0 : -1;
+}
+
+static void arena_map_set(void *arena, int on)
+{
+    uintptr_t i = (uintptr_t)arena >> RGC_ARENA_SHIFT;
+    uint8_t bit = (uint8_t)(1u << (i & 7));
+    if (on)
+        __atomic_fetch_or(&_rgc_runtime.arena_map[i >> 3], bit, __ATOMIC_RELEASE);
+    else
+        __atomic_fetch_and(&_rgc_runtime.arena_map[i >> 3], (uint8_t)~bit, __ATOMIC_RELEASE);
+}
+
+/* ---- arenas, bucketed by their number of free pools */
+
+static void bucket_insert(rgc_heap_t *h, rgc_arena_t *a)
+{
+    uint32_t k = a->nfree;
+    a->bprev = NULL;
+    a->bnext = h->buckets[k];
+    if (a->bnext)
+        a->bnext->bprev = a;
+    h->buckets[k] = a;
+    h->bucket_mask |= 1ull << k;
+}
+
+static void bucket_remove(rgc_heap_t *h, rgc_arena_t *a)
+{
+    uint32_t k = a->nfree;
+    if (a->bprev)
+        a->bprev->bnext = a->bnext;
+    else
+        h->buckets[k] = a->bnext;
+    if (a->bnext)
+        a->bnext->bprev = a->bprev;
+    if (!h->buckets[k])
+        h->bucket_mask &= ~(1ull << k);
+    a->bnext = a->bprev = NULL;
+}
+
+/* Maps and initializes an arena with all its pools free.  NULL on failure
+ * (reported as RGC_ENOMEM). */
+static rgc_arena_t *arena_new(rgc_heap_t *h)
+{
+    void *mem = h->sysmem.map(h->sysmem.ctx, RGC_ARENA_SIZE, RGC_ARENA_SIZE);
+    if (!mem) {
+        _rgc_report(RGC_ENOMEM, h, NULL, "could not map a %u KiB arena for heap '%s'",
+                    RGC_ARENA_SIZE >> 10, h->name);
+        return NULL;
+    }
+    if (((uintptr_t)mem & (RGC_ARENA_SIZE - 1)) != 0) {
+        h->sysmem.unmap(h->sysmem.ctx, mem, RGC_ARENA_SIZE);
+        _rgc_report(RGC_EMISUSE, mem, NULL, "sysmem map returned memory not aligned to %u bytes",
+                    RGC_ARENA_SIZE);
+        return NULL;
+    }
+    rgc_arena_t *a = mem;
+    memset(a, 0, sizeof *a);
+    a->magic = RGC_ARENA_MAGIC;
+    a->heap = h;
+    a->serial = h->arena_serial++;
+    rgc_pool_t *hdr = &a->pools[0];
+    hdr->state = RGC_POOL_HEADER;
+    hdr->kind = 0xFF;
+    hdr->heap = h;
+    hdr->base = (char *)a;
+    /* Link pools 1..63 in address order so allocation moves upward. */
+    for (uint32_t i = RGC_POOLS_PER_ARENA - 1; i >= 1; i--) {
+        rgc_pool_t *p = &a->pools[i];
+        p->state = RGC_POOL_UNUSED;
+        p->kind = 0xFF;
+        p->heap = h;
+        p->decommitted = 1; /* fresh pages: not backed yet */
+        p->base = (char *)a + (size_t)i * RGC_POOL_SIZE;
+        p->next = a->free_pools;
+        a->free_pools = p;
+    }
+    a->nfree = RGC_ARENA_POOLS;
+    a->next = h->arenas;
+    if (h->arenas)
+        h->arenas->prev = a;
+    h->arenas = a;
+    arena_map_set(a, 1);
+    h->narenas++;
+    h->arenas_allocated++;
+    if (h->narenas > h->arenas_highwater)
+        h->arenas_highwater = h->narenas;
+    return a;
+}
+
+static void arena_unmap(rgc_heap_t *h, rgc_arena_t *a)
+{
+    for (uint32_t i = 1; i < RGC_POOLS_PER_ARENA; i++)
+        if (!a->pools[i].decommitted)
+            h->dirty_pools--;
+    if (a->prev)
+        a->prev->next = a->next;
+    else
+        h->arenas = a->next;
+    if (a->next)
+        a->next->prev = a->prev;
+    arena_map_set(a, 0);
+    a->magic = 0;
+    h->narenas--;
+    h->arenas_freed++;
+    h->sysmem.unmap(h->sysmem.ctx, a, RGC_ARENA_SIZE);
+}
+
+/* Takes an unused pool from the fullest arena that has one. */
+static rgc_pool_t *pool_take(rgc_heap_t *h)
+{
+    if (!h->bucket_mask) {
+        rgc_arena_t *a = arena_new(h);
+        if (!a)
+            return NULL;
+        bucket_insert(h, a);
+    }
+    rgc_arena_t *a = h->buckets[__builtin_ctzll(h->bucket_mask)];
+    rgc_pool_t *pool = a->free_pools;
+    bucket_remove(h, a);
+    a->free_pools = pool->next;
+    a->nfree--;
+    if (a->nfree)
+        bucket_insert(h, a);
+    if (!pool->decommitted)
+        h->dirty_pools--;
+    pool->decommitted = 0;
+    pool->next = pool->prev = NULL;
+    return pool;
+}
+
+/* Gives an empty pool back to its arena; may return the arena to the OS. */
+static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
+{
+    rgc_arena_t *a = _rgc_arena_of(pool->base);
+    pool->state = RGC_POOL_UNUSED;
+    pool->kind = 0xFF;
+    pool->flags = 0;
+    pool->free = NULL;
+    pool->nused = 0;
+    pool->bump = 0;
+    pool->nblocks = 0;
+    pool->block_size = 0;
+    pool->prev = NULL;
+    if (h->dirty_pools >= RGC_DIRTY_POOLS_MAX && h->sysmem.decommit) {
+        h->sysmem.decommit(h->sysmem.ctx, pool->base, RGC_POOL_SIZE);
+        pool->decommitted = 1;
+    } else {
+        h->dirty_pools++;
+    }
+    if (a->nfree)
+        bucket_remove(h, a);
+    pool->next = a->free_pools;
+    a->free_pools = pool;
+    a->nfree++;
+    if (a->nfree == RGC_ARENA_POOLS && h->buckets[RGC_ARENA_POOLS]) {
+        /* Another empty arena is already kept as the spare. */
+        arena_unmap(h, a);
+        return;
+    }
+    bucket_insert(h, a);
+}
+
+static void pool_init(rgc_heap_t *h, rgc_pool_t *pool, int kind, int c)
+{
+    pool->state = RGC_POOL_ACTIVE;
+    pool->kind = (uint8_t)kind;
+    pool->szidx = (uint8_t)c;
+    pool->block_size = RGC_ALIGN * (uint32_t)(c + 1);
+    pool->nblocks = RGC_POOL_SIZE / pool->block_size;
+    pool->bump = 0;
+    pool->nused = 0;
+    pool->free = NULL;
+    pool->flags = (h->flags & RGC_HEAP_FILL) ? RGC_PF_FILL : 0;
+}
+
+static void usable_push(rgc_heap_t *h, rgc_pool_t *pool)
+{
+    rgc_pool_t **head = &h->usable[pool->kind][pool->szidx];
+    pool->prev = NULL;
+    pool->next = *head == &_rgc_empty_pool ? NULL : *head;
+    if (pool->next)
+        pool->next->prev = pool;
+    *head = pool;
+}
+
+static void usable_unlink(rgc_heap_t *h, rgc_pool_t *pool)
+{
+    rgc_pool_t **head = &h->usable[pool->kind][pool->szidx];
+    if (pool->prev)
+        pool->prev->next = pool->next;
+    else
+        *head = pool->next ? pool->next : &_rgc_empty_pool;
+    if (pool->next)
+        pool->next->prev = pool->prev;
+    pool->next = pool->prev = NULL;
+}
+
+/* Carves the next run of never-used blocks (up to the end of the current
+ * page, at least one block) into the free list, so pages are touched only
+ * as they are needed. */
+static void pool_carve(rgc_pool_t *pool)
+{
+    uint32_t bs = pool->block_size;
+    size_t off = (size_t)pool->bump * bs;
+    size_t page_end = (off / 4096 + 1) * 4096;
+    uint32_t n = 0;
+    while (pool->bump + n < pool->nblocks && off + (size_t)(n + 1) * bs <= page_end)
+        n++;
+    if (n == 0)
+        n = 1;
+    void *next = pool->free;
+    for (uint32_t i = n; i-- > 0;) {
+        uint64_t *b = (uint64_t *)(pool->base + off + (size_t)i * bs);
+        if (pool->flags & RGC_PF_FILL)
+            memset(b, RGC_FILL_FRESH, bs);
+        b[0] = RGC_FREED_WORD;
+        ((void **)b)[1] = next;
+        next = b;
+    }
+    pool->free = next;
+    pool->bump += n;
+}
+
+static void *large_alloc(rgc_heap_t *h, int kind, size_t n);
+
+void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
+{
+    if (n == 0)
+        n = 1;
+    if (n > RGC_SMALL_MAX)
+        return large_alloc(h, kind, n);
+    int c = _rgc_size_class(n);
+    for (;;) {
+        rgc_pool_t *pool = h->usable[kind][c];
+        if (pool == &_rgc_empty_pool) {
+            pool = pool_take(h);
+            if (!pool)
+                return NULL;
+            pool_init(h, pool, kind, c);
+            usable_push(h, pool);
+        }
+        if (!pool->free && pool->bump < pool->nblocks)
+            pool_carve(pool);
+        void **b = pool->free;
+        if (b) {
+            pool->free = b[1];
+            pool->nused++;
+            return b;
+        }
+        /* Full: off the usable list until a block comes back. */
+        pool->flags |= RGC_PF_FULL;
+        usable_unlink(h, pool);
+    }
+}
+
+void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
+{
+    rgc_heap_t *h = pool->heap;
+    void **b = p;
+    if (pool->flags & RGC_PF_FILL)
+        memset((char *)p + 16, RGC_FILL_FREED, pool->block_size - 16);
+    b[1] = pool->free;
+    pool->free = b;
+    pool->nused--;
+    if (pool->flags & RGC_PF_FULL) {
+        pool->flags &= (uint8_t)~RGC_PF_FULL;
+        usable_push(h, pool);
+    }
+    if (pool->nused == 0) {
+        /* Keep a class's only pool: alloc/free of one block must not map
+         * and unmap a pool each time. */
+        if (pool->prev == NULL && pool->next == NULL)
+            return;
+        usable_unlink(h, pool);
+        pool_release(h, pool);
+    }
+}
+
+/* True if p is on the pool's free list or beyond its carved blocks. */
+int _rgc_block_is_free(const rgc_pool_t *pool, const void *p)
+{
+    size_t off = (size_t)((const char *)p - pool->base);
+    if (off / pool->block_size >= pool->bump)
+        return 1;
+    uint32_t steps = 0;
+    for (void *f = pool->free; f && steps <= pool->nblocks; f = ((void **)f)[1], steps++)
+        if (f == p)
+            return 1;
+    return 0;
+}
+
+/* ---- large blocks: recorded in a list (for tools) and a pointer set (for
+ * exact ownership checks that never touch freed memory) */
+
+static size_t ptr_hash(const void *p, size_t mask)
+{
+    uint64_t x = (uint64_t)(uintptr_t)p >> 4;
+    x *= 0x9E3779B97F4A7C15ull;
+    return (size_t)(x >> 20) & mask;
+}
+
+#define TOMBSTONE ((void *)1)
+
+static int large_set_grow(rgc_heap_t *h)
+{
+    size_t ncap = h->large_set.cap ? h->large_set.cap * 2 : 64;
+    while (ncap / 2 < h->large_set.len + 1)
+        ncap *= 2;
+    void **slots = h->sysmem.alloc(h->sysmem.ctx, ncap * sizeof(void *));
+    if (!slots)
+        return -1;
+    memset(slots, 0, ncap * sizeof(void *));
+    for (size_t i = 0; i < h->large_set.cap; i++) {
+        void *q = h->large_set.slots[i];
+        if (q && q != TOMBSTONE) {
+            size_t j = ptr_hash(q, ncap - 1);
+            while (slots[j])
+                j = (j + 1) & (ncap - 1);
+            slots[j] = q;
+        }
+    }
+    if (h->large_set.slots)
+        h->sysmem.free(h->sysmem.ctx, h->large_set.slots, h->large_set.cap * sizeof(void *));
+    h->large_set.slots = slots;
+    h->large_set.cap = ncap;
+    h->large_set.used = h->large_set.len;
+    return 0;
+}
+
+static void **large_set_find(const rgc_heap_t *h, const void *p)
+{
+    if (!h->large_set.cap)
+        return NULL;
+    size_t mask = h->large_set.cap - 1;
+    for (size_t j = ptr_hash(p, mask), n = 0; n < h->large_set.cap; j = (j + 1) & mask, n++) {
+        void *q = h->large_set.slots[j];
+        if (q == p)
+            return &h->large_set.slots[j];
+        if (!q)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* True if p is the start of a live large block of h. */
+int _rgc_large_owned(const rgc_heap_t *h, const void *p)
+{
+    return large_set_find(h, p) != NULL;
+}
+
+static void *large_alloc(rgc_heap_t *h, int kind, size_t n)
+{
+    size_t total = RGC_LARGE_HDR + n + ((h->flags & RGC_HEAP_FILL) ? RGC_ALIGN : 0);
+    if (total < n) {
+        _rgc_report(RGC_ENOMEM, h, NULL, "request of %zu bytes overflows", n);
+        return NULL;
+    }
+    if ((h->large_set.used + 1) * 2 > h->large_set.cap && large_set_grow(h) < 0) {
+        _rgc_report(RGC_ENOMEM, h, NULL, "could not grow the large-block set of heap '%s'", h->name);
+        return NULL;
+    }
+    rgc_large_t *l = h->sysmem.alloc(h->sysmem.ctx, total);
+    if (!l) {
+        _rgc_report(RGC_ENOMEM, h, NULL, "could not allocate a large block of %zu bytes", n);
+        return NULL;
+    }
+    l->magic = RGC_LARGE_MAGIC ^ (uintptr_t)l;
+    l->heap = h;
+    l->size = n;
+    l->kind = (uint32_t)kind;
+    l->reserved = 0;
+    l->next = h->large.next;
+    l->prev = &h->large;
+    l->next->prev = l;
+    h->large.next = l;
+    h->nlarge++;
+    h->large_bytes += n;
+    void *p = l + 1;
+    size_t j = ptr_hash(p, h->large_set.cap - 1);
+    while (h->large_set.slots[j] && h->large_set.slots[j] != TOMBSTONE)
+        j = (j + 1) & (h->large_set.cap - 1);
+    if (!h->large_set.slots[j])
+        h->large_set.used++;
+    h->large_set.slots[j] = p;
+    h->large_set.len++;
+    if (h->flags & RGC_HEAP_FILL) {
+        memset(p, RGC_FILL_FRESH, n);
+        memset((char *)p + n, RGC_FILL_GUARD, RGC_ALIGN);
+    }
+    return p;
+}
+
+rgc_large_t *_rgc_large_of(const void *p)
+{
+    return (rgc_large_t *)p - 1;
+}
+
+/* Frees a large block already known to be live in h. */
+void _rgc_large_free(rgc_heap_t *h, rgc_large_t *l)
+{
+    void *p = l + 1;
+    void **slot = large_set_find(h, p);
+    if (slot) {
+        *slot = TOMBSTONE;
+        h->large_set.len--;
+    }
+    size_t total = RGC_LARGE_HDR + l->size + ((h->flags & RGC_HEAP_FILL) ? RGC_ALIGN : 0);
+    if (h->flags & RGC_HEAP_FILL) {
+        const uint8_t *g = (const uint8_t *)p + l->size;
+        for (unsigned i = 0; i < RGC_ALIGN; i++)
+            if (g[i] != RGC_FILL_GUARD) {
+                _rgc_report(RGC_ECORRUPT, g + i, NULL,
+                            "write past the end of a %zu-byte block at %p", l->size, p);
+                break;
+            }
+    }
+    l->prev->next = l->next;
+    l->next->prev = l->prev;
+    l->magic = 0;
+    h->nlarge--;
+    h->large_bytes -= l->size;
+    h->sysmem.free(h->sysmem.ctx, l, total);
+}
+
+/* ---- rgc_mem_* */
+
+static void mem_fill_fresh(rgc_heap_t *h, void *p, size_t n)
+{
+    if (n <= RGC_SMALL_MAX) {
+        rgc_pool_t *pool = _rgc_pool_of(p);
+        memset(p, RGC_FILL_FRESH, n);
+        memset((char *)p + n, RGC_FILL_GUARD, pool->block_size - n);
+    }
+    (void)h;
+}
+
+void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
+{
+    void *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
+    if (RGC_UNLIKELY(h->flags & RGC_HEAP_FILL) && p && n)
+        mem_fill_fresh(h, p, n);
+    return p;
+}
+
+void *rgc_mem_calloc(rgc_heap_t *h, size_t n)
+{
+    void *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+/* Validates a pointer given to rgc_mem_free/realloc/usable_size.  Returns
+ * the pool (small), sets *large (large), or returns NULL with *large NULL
+ * after reporting the problem. */
+static rgc_pool_t *mem_owner(rgc_heap_t *h, const void *p, rgc_large_t **large, const char *what)
+{
+    *large = NULL;
+    if (_rgc_in_arena(p)) {
+        rgc_pool_t *pool = _rgc_pool_of(p);
+        if (pool->heap != h) {
+            _rgc_report(RGC_EFOREIGN, p, NULL, "%s: block belongs to heap '%s', not '%s'", what,
+                        pool->heap ? pool->heap->name : "?", h->name);
+            return NULL;
+        }
+        if (pool->state != RGC_POOL_ACTIVE) {
+            _rgc_report(RGC_EFREED, p, NULL, "%s: block is in an unused pool", what);
+            return NULL;
+        }
+        if (pool->kind != RGC_KIND_RAW) {
+            _rgc_report(RGC_EMISUSE, p, NULL, "%s: an object, not raw memory (use rgc_decref)", what);
+            return NULL;
+        }
+        size_t off = (size_t)((const char *)p - pool->base);
+        if (off % pool->block_size != 0) {
+            _rgc_report(RGC_EFOREIGN, p, NULL, "%s: not the start of a %u-byte block", what,
+                        pool->block_size);
+            return NULL;
+        }
+        if (*(const uint64_t *)p == RGC_FREED_WORD && _rgc_block_is_free(pool, p)) {
+            _rgc_report(RGC_EFREED, p, NULL, "%s: block already freed", what);
+            return NULL;
+        }
+        return pool;
+    }
+    if (((uintptr_t)p & (RGC_ALIGN - 1)) == 0 && _rgc_large_owned(h, p)) {
+        rgc_large_t *l = _rgc_large_of(p);
+        if (l->kind != RGC_KIND_RAW) {
+            _rgc_report(RGC_EMISUSE, p, NULL, "%s: an object, not raw memory (use rgc_decref)", what);
+            return NULL;
+        }
+        *large = l;
+        return NULL;
+    }
+    _rgc_report(RGC_EFOREIGN, p, NULL, "%s: pointer not allocated by heap '%s' (or already freed)",
+                what, h->name);
+    return NULL;
+}
+
+void rgc_mem_free(rgc_heap_t *h, void *p)
+{
+    if (!p)
+        return;
+    if (RGC_LIKELY(_rgc_in_arena(p))) {
+        rgc_pool_t *pool = _rgc_pool_of(p);
+        uint64_t *w = p;
+        if (RGC_LIKELY(pool->heap == h && pool->kind == RGC_KIND_RAW && *w != RGC_FREED_WORD)) {
+#ifdef RGC_DEBUG
+            if ((size_t)((char *)p - pool->base) % pool->block_size != 0) {
+                mem_owner(h, p, &(rgc_large_t *){NULL}, "rgc_mem_free");
+                return;
+            }
+#endif
+            *w = RGC_FREED_WORD;
+            _rgc_block_free(pool, p);
+            return;
+        }
+    }
+    rgc_large_t *l;
+    rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_free");
+    if (pool) {
+        *(uint64_t *)p = RGC_FREED_WORD;
+        _rgc_block_free(pool, p);
+    } else if (l) {
+        _rgc_large_free(h, l);
+    }
+}
+
+size_t rgc_mem_usable_size(rgc_heap_t *h, const void *p)
+{
+    if (!h || !p)
+        return 0;
+    rgc_large_t *l;
+    rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_usable_size");
+    if (pool)
+        return pool->block_size;
+    return l ? l->size : 0;
+}
+
+void *rgc_mem_realloc(rgc_heap_t *h, void *p, size_t n)
+{
+    if (!p)
+        return rgc_mem_alloc(h, n);
+    rgc_large_t *l;
+    rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_realloc");
+    size_t old;
+    if (pool)
+        old = pool->block_size;
+    else if (l)
+        old = l->size;
+    else
+        return NULL;
+    if (pool && n != 0 && n <= RGC_SMALL_MAX && _rgc_size_class(n) == pool->szidx)
+        return p;
+    if (l && n <= l->size && n > l->size / 2 && n > RGC_SMALL_MAX)
+        return p;
+    void *q = rgc_mem_alloc(h, n);
+    if (!q)
+        return NULL;
+    memcpy(q, p, old < n ? old : n);
+    rgc_mem_free(h, p);
+    return q;
+}
+
+/* Returns every arena and large block of h to the system. */
+void _rgc_heap_release_all(rgc_heap_t *h)
+{
+    while (h->large.next != &h->large) {
+        rgc_large_t *l = h->large.next;
+        size_t total = RGC_LARGE_HDR + l->size + ((h->flags & RGC_HEAP_FILL) ? RGC_ALIGN : 0);
+        l->prev->next = l->next;
+        l->next->prev = l->prev;
+        l->magic = 0;
+        h->sysmem.free(h->sysmem.ctx, l, total);
+    }
+    if (h->large_set.slots)
+        h->sysmem.free(h->sysmem.ctx, h->large_set.slots, h->large_set.cap * sizeof(void *));
+    h->large_set.slots = NULL;
+    h->large_set.cap = h->large_set.len = h->large_set.used = 0;
+    while (h->arenas) {
+        rgc_arena_t *a = h->arenas;
+        h->arenas = a->next;
+        arena_map_set(a, 0);
+        a->magic = 0;
+        h->sysmem.unmap(h->sysmem.ctx, a, RGC_ARENA_SIZE);
+        h->arenas_freed++;
+    }
+    h->narenas = 0;
+}
+
+int _rgc_pool_free_bits(const rgc_pool_t *pool, uint64_t *bits)
+{
+    memset(bits, 0, (RGC_POOL_SIZE / RGC_ALIGN / 64) * sizeof *bits);
+    int n = 0;
+    for (const char *f = pool->free; f; f = ((void *const *)f)[1]) {
+        size_t off = (size_t)(f - pool->base);
+        if (f < pool->base || off >= RGC_POOL_SIZE || off % pool->block_size)
+            return -1;
+        size_t i = off / pool->block_size;
+        if (i >= pool->bump || (bits[i / 64] >> (i % 64)) & 1)
+            return -1;
+        bits[i / 64] |= 1ull << (i % 64);
+        n++;
+    }
+    return n;
+}

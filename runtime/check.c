@@ -1,0 +1,232 @@
+/*
+ * check.c — the heap checker: every invariant of arenas, pools, free lists,
+ * large blocks, generations and live objects, verified by walking them.
+ * Every walk is bounded, so a corrupted heap yields a message, not a hang.
+ * The first violation is returned with its address.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+
+typedef struct checker {
+    rgc_heap_t *h;
+    rgc_check_result_t *out;
+    size_t objects;
+} checker_t;
+
+static int fail(checker_t *c, const void *addr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(checker_t *c, const void *addr, const char *fmt, ...)
+{
+    if (c->out) {
+        va_list ap;
+        va_start(ap, fmt);
+        c->out->code = RGC_ECORRUPT;
+        c->out->address = addr;
+        vsnprintf(c->out->message, sizeof c->out->message, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* Checks one live object's header against its type and generation. */
+static int check_object(checker_t *c, const rgc_object_t *o, size_t block)
+{
+    if (o->refcnt == 0)
+        return fail(c, o, "live object with reference count 0");
+    rgc_type_t *t = _rgc_type_checked(o->type_id);
+    if (!t)
+        return fail(c, o, "live object with unknown type id %u", o->type_id);
+    size_t need = t->basic_size;
+    if (t->flags & RGC_TF_VAR)
+        need += *(const size_t *)((const char *)o + t->nitems_offset) * t->item_size;
+    if (need > block)
+        return fail(c, o, "%s object of %zu bytes in a %zu-byte block", t->name, need, block);
+    if (o->flags & RGC_OF_TRACKED) {
+        const rgc_genlist_t *g = &c->h->gens[o->flags & RGC_OF_GEN_MASK];
+        if (o->gc_index >= g->len || g->items[o->gc_index] != o)
+            return fail(c, o, "tracked %s object missing from generation %u", t->name,
+                        o->flags & RGC_OF_GEN_MASK);
+    } else if (t->is_gc && o->refcnt != RGC_REFCNT_IMMORTAL) {
+        /* Untracked containers are allowed (rgc_untrack); nothing to check. */
+    }
+    c->objects++;
+    return 0;
+}
+
+static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_per_class)
+{
+    rgc_pool_t *p = &a->pools[i];
+    rgc_heap_t *h = c->h;
+    if (p->heap != h)
+        return fail(c, p, "pool %u of arena %p names another heap", i, (void *)a);
+    if (p->base != (char *)a + (size_t)i * RGC_POOL_SIZE)
+        return fail(c, p, "pool %u of arena %p has base %p", i, (void *)a, (void *)p->base);
+    if (p->state == RGC_POOL_UNUSED)
+        return 0;
+    if (p->state != RGC_POOL_ACTIVE)
+        return fail(c, p, "pool %u of arena %p has state %u", i, (void *)a, p->state);
+    if (p->kind >= RGC_NKINDS || p->szidx >= RGC_NCLASSES)
+        return fail(c, p->base, "pool with kind %u and class %u", p->kind, p->szidx);
+    if (p->block_size != RGC_ALIGN * (p->szidx + 1u) || p->nblocks != RGC_POOL_SIZE / p->block_size)
+        return fail(c, p->base, "pool geometry %u x %u does not match class %u", p->block_size,
+                    p->nblocks, p->szidx);
+    if (p->bump > p->nblocks)
+        return fail(c, p->base, "pool carved %u of %u blocks", p->bump, p->nblocks);
+    uint64_t bits[RGC_POOL_SIZE / RGC_ALIGN / 64];
+    int nfree = _rgc_pool_free_bits(p, bits);
+    if (nfree < 0)
+        return fail(c, p->base, "free list of pool leaves the pool, is misaligned or loops");
+    if (p->nused + (uint32_t)nfree != p->bump)
+        return fail(c, p->base, "pool counts %u used + %d free, but %u blocks carved", p->nused, nfree,
+                    p->bump);
+    /* A pool can be exhausted before an allocation notices and takes it
+     * off the usable list; a pool flagged full must really be full. */
+    int full = p->free == NULL && p->bump == p->nblocks;
+    if ((p->flags & RGC_PF_FULL) && !full)
+        return fail(c, p->base, "pool flagged full still has free blocks");
+    if (!(p->flags & RGC_PF_FULL))
+        active_per_class[p->kind * RGC_NCLASSES + p->szidx]++;
+    for (uint32_t b = 0; b < p->bump; b++) {
+        const char *blk = p->base + (size_t)b * p->block_size;
+        int is_free = (bits[b / 64] >> (b % 64)) & 1;
+        if (is_free) {
+            const rgc_object_t *o = (const rgc_object_t *)blk;
+            if (p->kind == RGC_KIND_RAW ? *(const uint64_t *)blk != RGC_FREED_WORD : o->refcnt != 0)
+                return fail(c, blk, "free block was written after it was freed");
+        } else if (p->kind == RGC_KIND_OBJECT) {
+            const rgc_object_t *o = (const rgc_object_t *)blk;
+            if (o->flags & RGC_OF_LARGE)
+                return fail(c, blk, "pooled object flagged large");
+            if (check_object(c, o, p->block_size) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int check_arenas(checker_t *c)
+{
+    rgc_heap_t *h = c->h;
+    size_t active_per_class[RGC_NKINDS * RGC_NCLASSES] = {0};
+    size_t n = 0, dirty = 0;
+    rgc_arena_t *prev = NULL;
+    for (rgc_arena_t *a = h->arenas; a; prev = a, a = a->next) {
+        if (++n > h->narenas)
+            return fail(c, a, "arena list longer than the %zu arenas counted", h->narenas);
+        if (a->magic != RGC_ARENA_MAGIC || a->heap != h)
+            return fail(c, a, "arena header damaged (magic or heap)");
+        if (a->prev != prev)
+            return fail(c, a, "arena list back link broken");
+        if (!_rgc_in_arena(a))
+            return fail(c, a, "arena missing from the arena map");
+        uint32_t unused = 0, listed = 0;
+        for (uint32_t i = 1; i < RGC_POOLS_PER_ARENA; i++) {
+            if (a->pools[i].state == RGC_POOL_UNUSED) {
+                unused++;
+                if (!a->pools[i].decommitted)
+                    dirty++;
+            }
+            if (check_pool(c, a, i, active_per_class) < 0)
+                return -1;
+        }
+        for (rgc_pool_t *p = a->free_pools; p; p = p->next) {
+            if (++listed > unused || p->state != RGC_POOL_UNUSED || _rgc_arena_of(p->base) != a)
+                return fail(c, a, "free-pool list of arena holds a pool in use or of another arena");
+        }
+        if (unused != a->nfree || listed != a->nfree)
+            return fail(c, a, "arena counts %u free pools, %u unused, %u listed", a->nfree, unused, listed);
+        if (a->nfree) {
+            rgc_arena_t *b = h->buckets[a->nfree];
+            size_t steps = 0;
+            while (b && b != a && ++steps <= h->narenas)
+                b = b->bnext;
+            if (b != a)
+                return fail(c, a, "arena with %u free pools missing from its bucket", a->nfree);
+        }
+    }
+    if (n != h->narenas)
+        return fail(c, h, "heap counts %zu arenas, list has %zu", h->narenas, n);
+    if (dirty != h->dirty_pools)
+        return fail(c, h, "heap counts %zu committed empty pools, found %zu", h->dirty_pools, dirty);
+    for (int k = 0; k < RGC_NKINDS; k++)
+        for (unsigned cl = 0; cl < RGC_NCLASSES; cl++) {
+            size_t len = 0;
+            rgc_pool_t *prevp = NULL;
+            for (rgc_pool_t *p = h->usable[k][cl]; p != &_rgc_empty_pool && p; prevp = p, p = p->next) {
+                if (++len > active_per_class[k * RGC_NCLASSES + cl])
+                    return fail(c, p->base, "usable list of class %u holds a pool it should not", cl);
+                if (p->state != RGC_POOL_ACTIVE || p->kind != k || p->szidx != cl || p->prev != prevp)
+                    return fail(c, p->base, "usable list of class %u is damaged", cl);
+            }
+            if (len != active_per_class[k * RGC_NCLASSES + cl])
+                return fail(c, h, "class %u has %zu pools with room, %zu on its usable list", cl,
+                            active_per_class[k * RGC_NCLASSES + cl], len);
+        }
+    return 0;
+}
+
+static int check_large(checker_t *c)
+{
+    rgc_heap_t *h = c->h;
+    size_t n = 0, bytes = 0;
+    rgc_large_t *prev = &h->large;
+    for (rgc_large_t *l = h->large.next; l != &h->large; prev = l, l = l->next) {
+        if (++n > h->nlarge)
+            return fail(c, l, "large list longer than the %zu blocks counted", h->nlarge);
+        if (l->magic != (RGC_LARGE_MAGIC ^ (uintptr_t)l) || l->heap != h || l->prev != prev)
+            return fail(c, l + 1, "large block header damaged");
+        if (!_rgc_large_owned(h, l + 1))
+            return fail(c, l + 1, "large block missing from the ownership set");
+        bytes += l->size;
+        if (l->kind == RGC_KIND_OBJECT) {
+            const rgc_object_t *o = (const rgc_object_t *)(l + 1);
+            if (!(o->flags & RGC_OF_LARGE))
+                return fail(c, o, "large object not flagged large");
+            if (check_object(c, o, l->size) < 0)
+                return -1;
+        }
+    }
+    if (n != h->nlarge || bytes != h->large_bytes)
+        return fail(c, h, "heap counts %zu large blocks / %zu bytes, found %zu / %zu", h->nlarge,
+                    h->large_bytes, n, bytes);
+    if (h->large_set.len != n)
+        return fail(c, h, "ownership set holds %zu blocks, list %zu", h->large_set.len, n);
+    return 0;
+}
+
+static int check_generations(checker_t *c)
+{
+    for (int g = 0; g < RGC_NGENS; g++) {
+        const rgc_genlist_t *gl = &c->h->gens[g];
+        if (gl->len > gl->cap)
+            return fail(c, gl, "generation %d holds %zu of %zu", g, gl->len, gl->cap);
+        for (size_t i = 0; i < gl->len; i++) {
+            const rgc_object_t *o = gl->items[i];
+            if (!o || o->refcnt == 0 || !(o->flags & RGC_OF_TRACKED) ||
+                (int)(o->flags & RGC_OF_GEN_MASK) != g || o->gc_index != i)
+                return fail(c, o, "generation %d slot %zu holds a dead or misfiled object", g, i);
+        }
+    }
+    return 0;
+}
+
+int rgc_heap_check(rgc_heap_t *h, rgc_check_result_t *out)
+{
+    checker_t c = {h, out, 0};
+    if (out) {
+        out->code = RGC_OK;
+        out->address = NULL;
+        out->message[0] = '\0';
+    }
+    if (!h || h->magic != RGC_HEAP_MAGIC)
+        return fail(&c, h, "not a live heap");
+    if (h->dealloc_pending)
+        return fail(&c, h->dealloc_pending, "destruction queue not drained");
+    if (check_generations(&c) < 0 || check_arenas(&c) < 0 || check_large(&c) < 0)
+        return -1;
+    if (c.objects != h->objects)
+        return fail(&c, h, "heap counts %zu live objects, found %zu", h->objects, c.objects);
+    return 0;
+}

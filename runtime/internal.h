@@ -1,0 +1,282 @@
+/*
+ * internal.h — structures and helpers shared by the runtime's files; not
+ * part of any contract.  The design essay is docs/internals/allocator.md.
+ *
+ * Memory layers (top to bottom):
+ *
+ *   runtime root (one per process: types, heaps, arena map)
+ *     └─ heap ── usable pools per (kind, size class)  ── large blocks (list)
+ *          └─ arena (1 MiB, 1 MiB-aligned; pool 0 holds the arena header
+ *               and the descriptors of all 64 pools)
+ *               └─ pool (16 KiB of one size class and one kind)
+ *                    └─ block (16..512 bytes): an object or raw bytes
+ *
+ * Invariant: the pool descriptor of any small block p is
+ *   ((rgc_arena_t *)(p & ~(ARENA_SIZE-1)))->pools[(p >> POOL_SHIFT) & 63].
+ */
+#ifndef RGC_INTERNAL_H
+#define RGC_INTERNAL_H
+
+#ifndef RGC_BUILD_CORE
+#error "runtime/internal.h is private to the rgc runtime"
+#endif
+
+#include "rgc.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#define RGC_HIDDEN __attribute__((visibility("hidden")))
+
+/* Free blocks: word 0 is RGC_FREED_WORD for raw blocks (refcnt 0 and the
+ * type id kept for objects); word 1 links to the next free block. */
+#define RGC_FREED_WORD 0xDBDBDBDB00000000ull
+#define RGC_ARENA_MAGIC 0x6172656e61726763ull /* "cgranera" */
+#define RGC_HEAP_MAGIC 0x7061656863677200ull
+#define RGC_LARGE_MAGIC 0x656772616c636772ull
+
+enum { RGC_KIND_OBJECT = 0, RGC_KIND_RAW = 1, RGC_NKINDS = 2 };
+
+/* Pool flags: any set bit sends a free to the slow path. */
+enum {
+    RGC_PF_FULL = 1u << 0,    /* no free or fresh block: off the usable list */
+    RGC_PF_FILL = 1u << 1,    /* heap writes fill bytes */
+};
+
+/* Pool state for tools and the checker. */
+enum {
+    RGC_POOL_UNUSED = 0,      /* in the arena's free-pool list */
+    RGC_POOL_ACTIVE = 1,      /* holds blocks of one size class */
+    RGC_POOL_HEADER = 2,      /* pool 0: the arena header itself */
+};
+
+typedef struct rgc_pool rgc_pool_t;
+typedef struct rgc_arena rgc_arena_t;
+typedef struct rgc_large rgc_large_t;
+
+struct rgc_pool {
+    void *free;             /* first free block; link at block + 8 */
+    uint32_t nused;         /* blocks handed out */
+    uint8_t flags;          /* RGC_PF_* */
+    uint8_t state;          /* RGC_POOL_* */
+    uint8_t kind;           /* RGC_KIND_* */
+    uint8_t szidx;          /* size class index (block = 16 * (szidx+1)) */
+    rgc_heap_t *heap;       /* owner */
+    uint32_t block_size;    /* bytes per block */
+    uint32_t nblocks;       /* blocks that fit in the pool */
+    uint32_t bump;          /* blocks ever carved (the rest is untouched) */
+    uint32_t decommitted;   /* 1 while its pages are given back */
+    rgc_pool_t *next;       /* usable list of its class, or arena free list */
+    rgc_pool_t *prev;       /* usable list of its class */
+    char *base;             /* first byte of the pool's blocks */
+};
+
+struct rgc_arena {
+    uint64_t magic;          /* RGC_ARENA_MAGIC */
+    rgc_heap_t *heap;        /* owner */
+    rgc_arena_t *next;       /* all arenas of the heap */
+    rgc_arena_t *prev;
+    rgc_arena_t *bnext;      /* bucket list by number of free pools */
+    rgc_arena_t *bprev;
+    rgc_pool_t *free_pools;  /* unused pools, singly linked */
+    uint32_t nfree;          /* unused pools */
+    uint32_t serial;         /* order of creation in the heap */
+    rgc_pool_t pools[RGC_POOLS_PER_ARENA];
+};
+
+#define RGC_ARENA_POOLS (RGC_POOLS_PER_ARENA - 1u) /* usable pools per arena */
+
+/* Precedes every block larger than RGC_SMALL_MAX; 48 bytes keeps the block
+ * 16-byte aligned. */
+struct rgc_large {
+    uint64_t magic;          /* RGC_LARGE_MAGIC ^ (uintptr_t)this */
+    rgc_heap_t *heap;        /* owner */
+    rgc_large_t *next;       /* circular list headed in the heap */
+    rgc_large_t *prev;
+    size_t size;             /* usable bytes after the header */
+    uint32_t kind;           /* RGC_KIND_* */
+    uint32_t reserved;
+};
+#define RGC_LARGE_HDR sizeof(rgc_large_t)
+
+/* The members of one generation, as an array of object pointers; each
+ * member's gc_index is its slot here. */
+typedef struct rgc_genlist {
+    rgc_object_t **items;    /* raw block of the heap */
+    size_t len;
+    size_t cap;
+} rgc_genlist_t;
+
+#define RGC_NGENS 4 /* 0, 1, 2 and permanent */
+#define RGC_INT_CACHE_MIN (-5)
+#define RGC_INT_CACHE_MAX 256
+
+struct rgc_heap {
+    uint64_t magic;                            /* RGC_HEAP_MAGIC */
+    /* Hot: the allocation fast path reads only this row. */
+    rgc_pool_t *usable[RGC_NKINDS][RGC_NCLASSES]; /* head of usable pools, or the
+                                                 * empty sentinel */
+    unsigned flags;                            /* RGC_HEAP_* */
+    rgc_genlist_t gens[RGC_NGENS];             /* tracked objects */
+    rgc_arena_t *arenas;                       /* all arenas, newest first */
+    rgc_arena_t *buckets[RGC_POOLS_PER_ARENA]; /* arenas by free pools, 1..63 */
+    uint64_t bucket_mask;                      /* bit k: buckets[k] non-empty */
+    rgc_arena_t *spare;                        /* one empty arena kept mapped */
+    rgc_large_t large;                         /* sentinel of the large list */
+    struct {
+        void **slots;                          /* open addressing; 1 = tombstone */
+        size_t cap, len, used;                 /* used counts tombstones too */
+    } large_set;                               /* live large blocks, for ownership */
+    size_t dirty_pools;                        /* empty pools still committed */
+    /* Statistics. */
+    size_t narenas, arenas_allocated, arenas_freed, arenas_highwater;
+    size_t nlarge, large_bytes;
+    size_t objects;                            /* live objects */
+    uint32_t arena_serial;
+    /* Deferred destruction (bounded recursion of decref chains). */
+    unsigned dealloc_depth;
+    rgc_object_t *dealloc_pending;             /* linked through bytes 8-15 */
+    /* Built-in state. */
+    rgc_object_t *small_ints[RGC_INT_CACHE_MAX - RGC_INT_CACHE_MIN + 1];
+    rgc_object_t *interned;                    /* dict str -> same str */
+    rgc_sysmem_t sysmem;
+    pthread_mutex_t lock;                      /* used when RGC_HEAP_SHARED */
+    rgc_heap_t *next;                          /* runtime's heap list */
+    rgc_heap_t *prev;
+    char name[48];
+};
+
+/* A registered type: the spec, copied and checked. */
+struct rgc_type {
+    uint32_t id;
+    uint32_t flags;                    /* RGC_TF_* */
+    char *name;
+    size_t basic_size;
+    size_t item_size;
+    uint32_t nitems_offset;
+    uint32_t n_ref_fields;
+    uint32_t n_ref_arrays;
+    uint32_t is_gc;                    /* holds references: tracked */
+    rgc_ref_field_t *ref_fields;       /* names copied */
+    rgc_ref_array_t *ref_arrays;
+    rgc_type_spec_t spec;              /* hooks (pointers into the above) */
+};
+
+#define RGC_MAX_TYPES (1u << 16)
+#define RGC_TYPE_CHUNK 256u
+
+/* All process-wide state: one root the debug table points at. */
+typedef struct rgc_runtime {
+    uint64_t magic;
+    pthread_mutex_t lock;            /* heap list and type table */
+    rgc_heap_t *heaps;               /* all live heaps */
+    size_t nheaps;
+    uint8_t *arena_map;              /* 1 bit per 1 MiB of address space */
+    uint32_t ntypes;
+    rgc_type_t **type_chunks[RGC_MAX_TYPES / RGC_TYPE_CHUNK];
+    rgc_error_fn error_fn;
+    void *error_ctx;
+} rgc_runtime_t;
+
+RGC_HIDDEN extern rgc_runtime_t _rgc_runtime;
+RGC_HIDDEN extern rgc_pool_t _rgc_empty_pool;
+
+/* ---- os.c */
+RGC_HIDDEN void *_rgc_os_map(size_t size, size_t align);
+RGC_HIDDEN void _rgc_os_unmap(void *p, size_t size);
+RGC_HIDDEN void *_rgc_os_reserve(size_t size);
+
+/* ---- error.c */
+RGC_HIDDEN void _rgc_report(rgc_error_t code, const void *addr, const char *type_name,
+                            const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- alloc.c */
+RGC_HIDDEN int _rgc_runtime_init(void);
+RGC_HIDDEN void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n);
+RGC_HIDDEN void _rgc_block_free_slow(rgc_pool_t *pool, void *p);
+RGC_HIDDEN void _rgc_large_free(rgc_heap_t *h, rgc_large_t *l);
+RGC_HIDDEN rgc_large_t *_rgc_large_of(const void *p);
+RGC_HIDDEN int _rgc_large_owned(const rgc_heap_t *h, const void *p);
+RGC_HIDDEN void _rgc_heap_release_all(rgc_heap_t *h);
+RGC_HIDDEN int _rgc_block_is_free(const rgc_pool_t *pool, const void *p);
+/* Marks the free blocks of an active pool in bits (1 bit per block, at
+ * least 1024 bits).  Returns the number of free blocks, or -1 if the free
+ * list leaves the pool, is misaligned or loops. */
+RGC_HIDDEN int _rgc_pool_free_bits(const rgc_pool_t *pool, uint64_t *bits);
+
+static inline int _rgc_size_class(size_t n)
+{
+    return (int)((n - 1) >> 4); /* n in 1..512 -> 0..31 */
+}
+
+static inline int _rgc_in_arena(const void *p)
+{
+    uintptr_t u = (uintptr_t)p;
+    uintptr_t i = u >> RGC_ARENA_SHIFT;
+    if (RGC_UNLIKELY((u >> 47) != 0))
+        return 0;
+    return (_rgc_runtime.arena_map[i >> 3] >> (i & 7)) & 1;
+}
+
+static inline rgc_arena_t *_rgc_arena_of(const void *p)
+{
+    return (rgc_arena_t *)((uintptr_t)p & ~(uintptr_t)(RGC_ARENA_SIZE - 1));
+}
+
+static inline rgc_pool_t *_rgc_pool_of(const void *p)
+{
+    return &_rgc_arena_of(p)->pools[((uintptr_t)p >> RGC_POOL_SHIFT) & (RGC_POOLS_PER_ARENA - 1)];
+}
+
+/* The allocation fast path: pop the first free block of the class's
+ * current pool; everything else is the slow path. */
+static inline void *_rgc_block_alloc(rgc_heap_t *h, int kind, size_t n)
+{
+    size_t c = (n - 1) >> 4;
+    if (RGC_LIKELY(c < RGC_NCLASSES)) {
+        rgc_pool_t *pool = h->usable[kind][c];
+        void **b = (void **)pool->free;
+        if (RGC_LIKELY(b != NULL)) {
+            pool->free = b[1];
+            pool->nused++;
+            return b;
+        }
+    }
+    return _rgc_block_alloc_slow(h, kind, n);
+}
+
+/* The free fast path for a small block known to belong to pool. */
+static inline void _rgc_block_free(rgc_pool_t *pool, void *p)
+{
+    void **b = (void **)p;
+    if (RGC_UNLIKELY(pool->flags != 0 || pool->nused <= 1)) {
+        _rgc_block_free_slow(pool, p);
+        return;
+    }
+    b[1] = pool->free;
+    pool->free = b;
+    pool->nused--;
+}
+
+/* ---- object.c */
+RGC_HIDDEN void *_rgc_object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size);
+RGC_HIDDEN void _rgc_object_free_block(rgc_object_t *o);
+RGC_HIDDEN int _rgc_gen_add(rgc_heap_t *h, rgc_object_t *o, int gen);
+RGC_HIDDEN void _rgc_gen_remove(rgc_heap_t *h, rgc_object_t *o);
+RGC_HIDDEN size_t _rgc_block_size_of(const void *p);
+
+/* ---- type.c */
+static inline rgc_type_t *_rgc_type(const rgc_object_t *o)
+{
+    uint32_t id = o->type_id;
+    return _rgc_runtime.type_chunks[id / RGC_TYPE_CHUNK][id % RGC_TYPE_CHUNK];
+}
+RGC_HIDDEN rgc_type_t *_rgc_type_checked(uint32_t id);
+RGC_HIDDEN void _rgc_types_builtin_init(void);
+
+/* ---- builtins (int.c, str.c, ...) */
+RGC_HIDDEN void _rgc_builtins_register(void);
+RGC_HIDDEN extern rgc_type_t *_rgc_t_int, *_rgc_t_float, *_rgc_t_str, *_rgc_t_bytes,
+    *_rgc_t_tuple, *_rgc_t_list, *_rgc_t_dict, *_rgc_t_set, *_rgc_t_array;
+
+#endif /* RGC_INTERNAL_H */

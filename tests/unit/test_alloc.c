@@ -1,0 +1,372 @@
+/*
+ * test_alloc.c — the small-block allocator and the large-block path:
+ * classes, reuse, ownership checks, arena policy, fill bytes, statistics.
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+
+#define ARENA_OF(p) ((uintptr_t)(p) & ~(uintptr_t)(RGC_ARENA_SIZE - 1))
+
+static void test_small_blocks_are_aligned_and_distinct(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_non_null(h);
+    void *p[64];
+    for (int i = 0; i < 64; i++) {
+        p[i] = rgc_mem_alloc(h, (size_t)(i * 8 + 1));
+        assert_non_null(p[i]);
+        assert_int_equal((uintptr_t)p[i] % 16, 0);
+        memset(p[i], i, (size_t)(i * 8 + 1));
+    }
+    for (int i = 0; i < 64; i++)
+        for (int j = 0; j < i * 8 + 1; j++)
+            assert_int_equal(((unsigned char *)p[i])[j], i);
+    for (int i = 0; i < 64; i++)
+        rgc_mem_free(h, p[i]);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_requests_round_up_to_their_16_byte_class(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    size_t sizes[] = {1, 16, 17, 100, 500, 512};
+    size_t want[] = {16, 16, 32, 112, 512, 512};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        void *p = rgc_mem_alloc(h, sizes[i]);
+        assert_int_equal(rgc_mem_usable_size(h, p), want[i]);
+        rgc_mem_free(h, p);
+    }
+    void *big = rgc_mem_alloc(h, 513);
+    assert_int_equal(rgc_mem_usable_size(h, big), 513);
+    rgc_mem_free(h, big);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_freed_block_returns_to_its_pool(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *keep = rgc_mem_alloc(h, 48);
+    void *a = rgc_mem_alloc(h, 48);
+    rgc_mem_free(h, a);
+    void *b = rgc_mem_alloc(h, 48);
+    assert_ptr_equal(a, b);
+    assert_true((uintptr_t)a / RGC_POOL_SIZE == (uintptr_t)keep / RGC_POOL_SIZE);
+    rgc_mem_free(h, b);
+    rgc_mem_free(h, keep);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_zero_byte_request_gives_a_unique_block(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *a = rgc_mem_alloc(h, 0), *b = rgc_mem_alloc(h, 0);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_ptr_not_equal(a, b);
+    rgc_mem_free(h, a);
+    rgc_mem_free(h, b);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_large_blocks_are_recorded_and_freed(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    rgc_heap_stats_t s;
+    void *p[10];
+    for (int i = 0; i < 10; i++) {
+        p[i] = rgc_mem_alloc(h, 1000 + (size_t)i * 10000);
+        assert_non_null(p[i]);
+        assert_int_equal((uintptr_t)p[i] % 16, 0);
+        memset(p[i], 0xAB, 1000 + (size_t)i * 10000);
+    }
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.large_blocks, 10);
+    assert_int_equal(s.large_bytes, 10 * 1000 + 45 * 10000);
+    assert_heap_ok(h);
+    for (int i = 0; i < 10; i++)
+        rgc_mem_free(h, p[i]);
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.large_blocks, 0);
+    assert_int_equal(s.large_bytes, 0);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_double_free_is_reported_and_leaves_the_heap_intact(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    record_errors();
+    void *keep = rgc_mem_alloc(h, 32);
+    void *p = rgc_mem_alloc(h, 32);
+    rgc_mem_free(h, p);
+    rgc_mem_free(h, p);
+    assert_int_equal(recorded.count, 1);
+    assert_int_equal(recorded.last_code, RGC_EFREED);
+    assert_ptr_equal(recorded.last_address, p);
+    void *big = rgc_mem_alloc(h, 4096);
+    rgc_mem_free(h, big);
+    rgc_mem_free(h, big);
+    assert_int_equal(recorded.count, 2);
+    assert_int_equal(recorded.last_code, RGC_EFOREIGN);
+    assert_heap_ok(h);
+    /* The free list was not damaged: two allocations give two blocks. */
+    void *a = rgc_mem_alloc(h, 32), *b = rgc_mem_alloc(h, 32);
+    assert_ptr_not_equal(a, b);
+    rgc_mem_free(h, a);
+    rgc_mem_free(h, b);
+    rgc_mem_free(h, keep);
+    assert_heap_ok(h);
+    rgc_set_error_handler(NULL, NULL);
+    rgc_heap_destroy(h);
+}
+
+static void test_user_data_that_looks_freed_is_still_freed(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    record_errors();
+    uint64_t *keep = rgc_mem_alloc(h, 16);
+    uint64_t *p = rgc_mem_alloc(h, 16);
+    p[0] = 0xDBDBDBDB00000000ull; /* the freed marker, written as data */
+    rgc_mem_free(h, p);
+    assert_int_equal(recorded.count, 0);
+    rgc_mem_free(h, keep);
+    assert_heap_ok(h);
+    rgc_set_error_handler(NULL, NULL);
+    rgc_heap_destroy(h);
+}
+
+static void test_foreign_pointers_are_reported_not_freed(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    rgc_heap_t *other = rgc_heap_new(NULL);
+    record_errors();
+    char *m = malloc(64);
+    rgc_mem_free(h, m + 16);
+    assert_int_equal(recorded.last_code, RGC_EFOREIGN);
+    free(m);
+    int local;
+    rgc_mem_free(h, &local);
+    assert_int_equal(recorded.last_code, RGC_EFOREIGN);
+    char *p = rgc_mem_alloc(h, 64);
+    rgc_mem_free(h, p + 16);
+    assert_int_equal(recorded.last_code, RGC_EFOREIGN);
+    assert_ptr_equal(recorded.last_address, p + 16);
+    rgc_mem_free(other, p);
+    assert_int_equal(recorded.last_code, RGC_EFOREIGN);
+    assert_int_equal(recorded.count, 4);
+    rgc_mem_free(h, p);
+    assert_int_equal(recorded.count, 4);
+    assert_heap_ok(h);
+    assert_heap_ok(other);
+    rgc_set_error_handler(NULL, NULL);
+    rgc_heap_destroy(other);
+    rgc_heap_destroy(h);
+}
+
+static void test_realloc_keeps_contents_across_classes_and_sizes(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    unsigned char *p = rgc_mem_alloc(h, 10);
+    for (int i = 0; i < 10; i++)
+        p[i] = (unsigned char)i;
+    size_t sizes[] = {12, 100, 600, 5000, 300, 8};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        p = rgc_mem_realloc(h, p, sizes[k]);
+        assert_non_null(p);
+        for (int i = 0; i < 8; i++)
+            assert_int_equal(p[i], i);
+        assert_true(rgc_mem_usable_size(h, p) >= sizes[k]);
+    }
+    rgc_mem_free(h, p);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_empty_arenas_return_to_the_os_keeping_one_spare(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    enum { N = 200000 }; /* 200k x 64 bytes: about 13 arenas */
+    void **p = malloc(N * sizeof *p);
+    for (int i = 0; i < N; i++)
+        p[i] = rgc_mem_alloc(h, 64);
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    assert_true(s.arenas >= 12);
+    size_t peak = s.arenas;
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, p[i]);
+    rgc_heap_stats(h, &s);
+    /* Left: the arena holding the class's one kept pool, and one spare. */
+    assert_true(s.arenas <= 2);
+    assert_true(s.pools_used <= 1);
+    assert_int_equal(s.arenas_freed, peak - s.arenas);
+    assert_int_equal(s.arenas_highwater, peak);
+    assert_heap_ok(h);
+    free(p);
+    rgc_heap_destroy(h);
+}
+
+static void test_new_pools_come_from_the_fullest_arena(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    /* Two full arenas of 16-byte blocks: 63 pools x 1024 blocks each. */
+    enum { PER_ARENA = 63 * 1024, N = 2 * PER_ARENA };
+    void **p = malloc(N * sizeof *p);
+    for (int i = 0; i < N; i++)
+        p[i] = rgc_mem_alloc(h, 16);
+    uintptr_t a0 = ARENA_OF(p[0]), a1 = ARENA_OF(p[N - 1]);
+    assert_true(a0 != a1);
+    /* Empty 20 pools of the first arena and 5 of the second. */
+    int freed0 = 0, freed1 = 0;
+    for (int i = 0; i < N; i++) {
+        uintptr_t a = ARENA_OF(p[i]);
+        size_t pool = ((uintptr_t)p[i] - a) / RGC_POOL_SIZE;
+        if ((a == a0 && pool >= 1 && pool <= 20) || (a == a1 && pool >= 1 && pool <= 5)) {
+            rgc_mem_free(h, p[i]);
+            p[i] = NULL;
+            if (a == a0)
+                freed0++;
+            else
+                freed1++;
+        }
+    }
+    assert_int_equal(freed0, 20 * 1024);
+    assert_int_equal(freed1, 5 * 1024);
+    /* A new class needs a pool: it must come from the fuller second arena. */
+    void *q = rgc_mem_alloc(h, 256);
+    assert_true(ARENA_OF(q) == a1);
+    rgc_mem_free(h, q);
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, p[i]);
+    assert_heap_ok(h);
+    free(p);
+    rgc_heap_destroy(h);
+}
+
+static void test_random_allocation_and_free_keep_every_invariant(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    enum { SLOTS = 4096, OPS = 200000 };
+    unsigned char **p = calloc(SLOTS, sizeof *p);
+    size_t *n = calloc(SLOTS, sizeof *n);
+    srand(12345);
+    for (int op = 0; op < OPS; op++) {
+        int i = rand() % SLOTS;
+        if (p[i]) {
+            for (size_t j = 0; j < n[i]; j++)
+                assert_int_equal(p[i][j], (unsigned char)(i + j));
+            rgc_mem_free(h, p[i]);
+            p[i] = NULL;
+        } else {
+            n[i] = rand() % 8 == 0 ? (size_t)(rand() % 4000) : (size_t)(rand() % 512);
+            p[i] = rgc_mem_alloc(h, n[i]);
+            assert_non_null(p[i]);
+            for (size_t j = 0; j < n[i]; j++)
+                p[i][j] = (unsigned char)(i + j);
+        }
+        if (op % 50000 == 0)
+            assert_heap_ok(h);
+    }
+    for (int i = 0; i < SLOTS; i++)
+        rgc_mem_free(h, p[i]);
+    assert_heap_ok(h);
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.bytes_in_use, 0);
+    free(p);
+    free(n);
+    rgc_heap_destroy(h);
+}
+
+static void test_fill_bytes_mark_fresh_freed_and_guard_memory(void **state)
+{
+    (void)state;
+    rgc_heap_config_t cfg = {.flags = RGC_HEAP_FILL, .name = "filled"};
+    rgc_heap_t *h = rgc_heap_new(&cfg);
+    void *keep = rgc_mem_alloc(h, 40);
+    unsigned char *p = rgc_mem_alloc(h, 40);
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(p[i], RGC_FILL_FRESH);
+    for (int i = 40; i < 48; i++)
+        assert_int_equal(p[i], RGC_FILL_GUARD);
+    rgc_mem_free(h, p);
+    for (int i = 16; i < 48; i++)
+        assert_int_equal(p[i], RGC_FILL_FREED);
+    assert_heap_ok(h);
+    /* A write past a large block's end is caught when it is freed. */
+    record_errors();
+    unsigned char *big = rgc_mem_alloc(h, 1000);
+    big[1000] = 0;
+    rgc_mem_free(h, big);
+    assert_int_equal(recorded.last_code, RGC_ECORRUPT);
+    rgc_set_error_handler(NULL, NULL);
+    rgc_mem_free(h, keep);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_statistics_count_blocks_per_class(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *p[100];
+    for (int i = 0; i < 100; i++)
+        p[i] = rgc_mem_alloc(h, 100); /* class 6: 112 bytes */
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.classes[6].block_size, 112);
+    assert_int_equal(s.classes[6].blocks_used, 100);
+    assert_int_equal(s.classes[6].pools, 1);
+    assert_int_equal(s.classes[6].blocks_free, RGC_POOL_SIZE / 112 - 100);
+    assert_int_equal(s.classes[6].bytes_used, 100 * 112);
+    assert_int_equal(s.arenas, 1);
+    assert_int_equal(s.bytes_in_use, 100 * 112);
+    char buf[4096];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    rgc_heap_print_stats(h, f);
+    fclose(f);
+    assert_non_null(strstr(buf, "112"));
+    assert_non_null(strstr(buf, "arenas: 1 mapped"));
+    for (int i = 0; i < 100; i++)
+        rgc_mem_free(h, p[i]);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small_blocks_are_aligned_and_distinct),
+        cmocka_unit_test(test_requests_round_up_to_their_16_byte_class),
+        cmocka_unit_test(test_freed_block_returns_to_its_pool),
+        cmocka_unit_test(test_zero_byte_request_gives_a_unique_block),
+        cmocka_unit_test(test_large_blocks_are_recorded_and_freed),
+        cmocka_unit_test(test_double_free_is_reported_and_leaves_the_heap_intact),
+        cmocka_unit_test(test_user_data_that_looks_freed_is_still_freed),
+        cmocka_unit_test(test_foreign_pointers_are_reported_not_freed),
+        cmocka_unit_test(test_realloc_keeps_contents_across_classes_and_sizes),
+        cmocka_unit_test(test_empty_arenas_return_to_the_os_keeping_one_spare),
+        cmocka_unit_test(test_new_pools_come_from_the_fullest_arena),
+        cmocka_unit_test(test_random_allocation_and_free_keep_every_invariant),
+        cmocka_unit_test(test_fill_bytes_mark_fresh_freed_and_guard_memory),
+        cmocka_unit_test(test_statistics_count_blocks_per_class),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,458 @@
+/*
+ * test_object.c — objects: reference counts, immediate destruction through
+ * the reference layout, finalizers, immortality, misuse reports, sizes and
+ * membership in the collector's generations.
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+
+typedef struct node {
+    RGC_OBJECT_HEAD;
+    rgc_object_t *next;
+    int64_t value;
+} node_t;
+
+static const rgc_ref_field_t node_fields[] = {{"next", offsetof(node_t, next)}};
+
+static rgc_type_t *node_type(void)
+{
+    static const rgc_type_spec_t spec = {
+        .name = "test.Node",
+        .basic_size = sizeof(node_t),
+        .ref_fields = node_fields,
+        .n_ref_fields = 1,
+    };
+    return rgc_type_register(&spec);
+}
+
+/* A plain payload type: no references, never tracked. */
+typedef struct point {
+    RGC_OBJECT_HEAD;
+    double x, y;
+} point_t;
+
+static rgc_type_t *point_type(void)
+{
+    static const rgc_type_spec_t spec = {.name = "test.Point", .basic_size = sizeof(point_t)};
+    return rgc_type_register(&spec);
+}
+
+/* A bag: references in a separately allocated array (pointer + length). */
+typedef struct bag {
+    RGC_OBJECT_HEAD;
+    size_t len;
+    rgc_object_t **items;
+} bag_t;
+
+static int bag_deallocs;
+static int bag_saw_null_items;
+
+static void bag_dealloc(rgc_object_t *o)
+{
+    bag_t *b = (bag_t *)o;
+    bag_deallocs++;
+    bag_saw_null_items = 1;
+    for (size_t i = 0; i < b->len; i++)
+        if (b->items[i])
+            bag_saw_null_items = 0;
+    rgc_mem_free(rgc_heap_of(o), b->items);
+}
+
+static const rgc_ref_array_t bag_arrays[] = {
+    {"items", offsetof(bag_t, items), offsetof(bag_t, len), 0, 0},
+};
+
+static rgc_type_t *bag_type(void)
+{
+    static const rgc_type_spec_t spec = {
+        .name = "test.Bag",
+        .basic_size = sizeof(bag_t),
+        .ref_arrays = bag_arrays,
+        .n_ref_arrays = 1,
+        .dealloc = bag_dealloc,
+    };
+    return rgc_type_register(&spec);
+}
+
+/* A vector: references inline after the fixed part (tuple-style). */
+typedef struct vec {
+    RGC_OBJECT_HEAD;
+    size_t n;
+    rgc_object_t *items[];
+} vec_t;
+
+static const rgc_ref_array_t vec_arrays[] = {{"items", RGC_REFS_INLINE, offsetof(vec_t, n), 0, 0}};
+
+static rgc_type_t *vec_type(void)
+{
+    static const rgc_type_spec_t spec = {
+        .name = "test.Vec",
+        .basic_size = sizeof(vec_t),
+        .item_size = sizeof(void *),
+        .nitems_offset = offsetof(vec_t, n),
+        .flags = RGC_TF_VAR,
+        .ref_arrays = vec_arrays,
+        .n_ref_arrays = 1,
+    };
+    return rgc_type_register(&spec);
+}
+
+/* A phoenix: its finalizer stores it in a global, resurrecting it. */
+static int phoenix_finalized;
+static rgc_object_t *phoenix_saved;
+
+static void phoenix_finalize(rgc_object_t *o)
+{
+    phoenix_finalized++;
+    if (phoenix_finalized == 1)
+        phoenix_saved = rgc_newref(o);
+}
+
+static rgc_type_t *phoenix_type(void)
+{
+    static const rgc_type_spec_t spec = {
+        .name = "test.Phoenix",
+        .basic_size = sizeof(point_t),
+        .finalize = phoenix_finalize,
+    };
+    return rgc_type_register(&spec);
+}
+
+static size_t live_objects(rgc_heap_t *h)
+{
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    return s.objects;
+}
+
+static void test_new_object_has_refcount_one_and_a_zeroed_body(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    node_t *n = rgc_new(h, node_type());
+    assert_non_null(n);
+    assert_int_equal(rgc_refcount(n), 1);
+    assert_null(n->next);
+    assert_int_equal(n->value, 0);
+    assert_ptr_equal(rgc_typeof(n), node_type());
+    assert_ptr_equal(rgc_heap_of(n), h);
+    rgc_decref(n);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_refcount_follows_every_reference(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    point_t *a = rgc_new(h, point_type()); /* a = [] */
+    point_t *b = rgc_newref(a);            /* b = a */
+    point_t *c = rgc_newref(a);            /* c = a */
+    assert_int_equal(rgc_refcount(a), 3);
+    rgc_decref(b); /* del b */
+    assert_int_equal(rgc_refcount(a), 2);
+    rgc_decref(c); /* del c */
+    assert_int_equal(rgc_refcount(a), 1);
+    assert_int_equal(live_objects(h), 1);
+    rgc_decref(a);
+    assert_int_equal(live_objects(h), 0);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_decref_to_zero_frees_the_block_at_once(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    point_t *keep = rgc_new(h, point_type());
+    point_t *p = rgc_new(h, point_type());
+    rgc_decref(p);
+    point_t *q = rgc_new(h, point_type());
+    assert_ptr_equal(p, q); /* the very same block, reused */
+    rgc_decref(q);
+    rgc_decref(keep);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_destruction_drops_references_held_in_fields(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    node_t *child = rgc_new(h, node_type());
+    node_t *parent = rgc_new(h, node_type());
+    parent->next = rgc_newref(child);
+    assert_int_equal(rgc_refcount(child), 2);
+    rgc_decref(parent);
+    assert_int_equal(rgc_refcount(child), 1);
+    assert_int_equal(live_objects(h), 1);
+    rgc_decref(child);
+    assert_int_equal(live_objects(h), 0);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_destruction_drops_references_in_arrays_before_dealloc(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    bag_deallocs = 0;
+    bag_t *bag = rgc_new(h, bag_type());
+    bag->items = rgc_mem_calloc(h, 5 * sizeof(rgc_object_t *));
+    bag->len = 5;
+    point_t *p = rgc_new(h, point_type());
+    for (int i = 0; i < 4; i++)
+        bag->items[i] = rgc_newref(p); /* items[4] stays NULL */
+    assert_int_equal(rgc_refcount(p), 5);
+    rgc_decref(bag);
+    assert_int_equal(bag_deallocs, 1);
+    assert_true(bag_saw_null_items);
+    assert_int_equal(rgc_refcount(p), 1);
+    rgc_decref(p);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_inline_items_are_dropped_and_large_objects_work(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    point_t *p = rgc_new(h, point_type());
+    vec_t *small = rgc_new_var(h, vec_type(), 3);
+    vec_t *large = rgc_new_var(h, vec_type(), 1000); /* 8 KiB: a large block */
+    assert_int_equal(small->n, 3);
+    assert_int_equal(large->n, 1000);
+    assert_ptr_equal(rgc_heap_of(large), h);
+    for (size_t i = 0; i < 1000; i++)
+        large->items[i] = rgc_newref(p);
+    small->items[1] = rgc_newref(p);
+    assert_int_equal(rgc_refcount(p), 1002);
+    assert_int_equal(rgc_sizeof(large), sizeof(vec_t) + 1000 * sizeof(void *) + 48);
+    assert_heap_ok(h);
+    rgc_decref(large);
+    rgc_decref(small);
+    assert_int_equal(rgc_refcount(p), 1);
+    rgc_decref(p);
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.large_blocks, 0);
+    assert_int_equal(s.objects, 0);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_finalizer_runs_once_and_may_resurrect(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    phoenix_finalized = 0;
+    phoenix_saved = NULL;
+    void *o = rgc_new(h, phoenix_type());
+    rgc_decref(o);
+    assert_int_equal(phoenix_finalized, 1);
+    assert_ptr_equal(phoenix_saved, o); /* resurrected, still alive */
+    assert_int_equal(rgc_refcount(o), 1);
+    assert_int_equal(live_objects(h), 1);
+    assert_heap_ok(h);
+    rgc_decref(phoenix_saved); /* second death: no second finalizer */
+    assert_int_equal(phoenix_finalized, 1);
+    assert_int_equal(live_objects(h), 0);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_immortal_objects_are_never_destroyed(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    point_t *p = rgc_new(h, point_type());
+    rgc_immortalize(p);
+    assert_true(rgc_is_immortal(p));
+    for (int i = 0; i < 1000; i++)
+        rgc_decref(p);
+    rgc_incref(p);
+    assert_int_equal(rgc_refcount(p), RGC_REFCNT_IMMORTAL);
+    assert_int_equal(live_objects(h), 1);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_refcount_saturates_instead_of_wrapping(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    point_t *p = rgc_new(h, point_type());
+    p->ob_base.refcnt = RGC_REFCNT_IMMORTAL - 1;
+    rgc_incref(p);
+    rgc_incref(p);
+    assert_int_equal(rgc_refcount(p), RGC_REFCNT_IMMORTAL);
+    rgc_decref(p);
+    assert_int_equal(rgc_refcount(p), RGC_REFCNT_IMMORTAL);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_decref_of_a_freed_object_is_reported_with_its_type(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    record_errors();
+    point_t *keep = rgc_new(h, point_type());
+    point_t *p = rgc_new(h, point_type());
+    rgc_decref(p);
+    rgc_decref(p); /* one decref too many */
+    assert_int_equal(recorded.count, 1);
+    assert_int_equal(recorded.last_code, RGC_EFREED);
+    assert_ptr_equal(recorded.last_address, p);
+    assert_string_equal(recorded.last_type, "test.Point");
+    assert_heap_ok(h);
+    rgc_decref(keep);
+    rgc_set_error_handler(NULL, NULL);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_a_count_driven_below_zero_is_reported(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    record_errors();
+    point_t *p = rgc_new(h, point_type());
+    p->ob_base.refcnt = 0; /* a stray write that bypassed the API */
+    rgc_decref(p);
+    assert_int_equal(recorded.last_code, RGC_EREFCNT);
+    assert_string_equal(recorded.last_type, "test.Point");
+    rgc_check_result_t r;
+    assert_int_equal(rgc_heap_check(h, &r), -1);
+    assert_ptr_equal(r.address, p);
+    p->ob_base.refcnt = 1;
+    rgc_decref(p);
+    rgc_set_error_handler(NULL, NULL);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_a_million_node_chain_is_freed_without_deep_recursion(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    node_t *head = NULL;
+    for (int i = 0; i < 1000000; i++) {
+        node_t *n = rgc_new(h, node_type());
+        n->next = (rgc_object_t *)head; /* steals the previous head */
+        head = n;
+    }
+    assert_int_equal(live_objects(h), 1000000);
+    rgc_decref(head);
+    assert_int_equal(live_objects(h), 0);
+    assert_int_equal(rgc_generation_size(h, 0), 0);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_sizeof_reports_the_real_block_header_included(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    point_t *p = rgc_new(h, point_type()); /* 16 + 16 = 32 bytes */
+    node_t *n = rgc_new(h, node_type());   /* 16 + 16 = 32 bytes */
+    vec_t *v = rgc_new_var(h, vec_type(), 3); /* 16 + 8 + 24 = 48 */
+    vec_t *w = rgc_new_var(h, vec_type(), 4); /* 56 -> 64 */
+    assert_int_equal(rgc_sizeof(p), 32);
+    assert_int_equal(rgc_sizeof(n), 32);
+    assert_int_equal(rgc_sizeof(v), 48);
+    assert_int_equal(rgc_sizeof(w), 64);
+    rgc_decref(p);
+    rgc_decref(n);
+    rgc_decref(v);
+    rgc_decref(w);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_objects_with_references_are_tracked_in_generation_zero(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    node_t *n[10];
+    for (int i = 0; i < 10; i++)
+        n[i] = rgc_new(h, node_type());
+    point_t *p = rgc_new(h, point_type());
+    assert_false(rgc_is_tracked(p));
+    assert_int_equal(rgc_generation(p), -1);
+    assert_true(rgc_is_tracked(n[3]));
+    assert_int_equal(rgc_generation(n[3]), 0);
+    assert_int_equal(rgc_generation_size(h, 0), 10);
+    rgc_untrack(n[3]);
+    assert_false(rgc_is_tracked(n[3]));
+    assert_int_equal(rgc_generation_size(h, 0), 9);
+    assert_heap_ok(h);
+    rgc_track(n[3]);
+    assert_int_equal(rgc_generation_size(h, 0), 10);
+    record_errors();
+    rgc_track(p);
+    assert_int_equal(recorded.last_code, RGC_EMISUSE);
+    rgc_set_error_handler(NULL, NULL);
+    for (int i = 0; i < 10; i += 2)
+        rgc_decref(n[i]);
+    assert_int_equal(rgc_generation_size(h, 0), 5);
+    assert_heap_ok(h);
+    for (int i = 1; i < 10; i += 2)
+        rgc_decref(n[i]);
+    rgc_decref(p);
+    assert_int_equal(rgc_generation_size(h, 0), 0);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void count_ref(rgc_object_t *ref, void *arg)
+{
+    (void)ref;
+    (*(int *)arg)++;
+}
+
+static void test_visit_refs_follows_the_declared_layout(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    point_t *p = rgc_new(h, point_type());
+    vec_t *v = rgc_new_var(h, vec_type(), 5);
+    v->items[0] = rgc_newref(p);
+    v->items[4] = rgc_newref(p);
+    node_t *n = rgc_new(h, node_type());
+    n->next = rgc_newref(v);
+    int count = 0;
+    rgc_visit_refs(v, count_ref, &count);
+    assert_int_equal(count, 2);
+    count = 0;
+    rgc_visit_refs(n, count_ref, &count);
+    assert_int_equal(count, 1);
+    rgc_decref(n);
+    rgc_decref(v);
+    rgc_decref(p);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_object_has_refcount_one_and_a_zeroed_body),
+        cmocka_unit_test(test_refcount_follows_every_reference),
+        cmocka_unit_test(test_decref_to_zero_frees_the_block_at_once),
+        cmocka_unit_test(test_destruction_drops_references_held_in_fields),
+        cmocka_unit_test(test_destruction_drops_references_in_arrays_before_dealloc),
+        cmocka_unit_test(test_inline_items_are_dropped_and_large_objects_work),
+        cmocka_unit_test(test_finalizer_runs_once_and_may_resurrect),
+        cmocka_unit_test(test_immortal_objects_are_never_destroyed),
+        cmocka_unit_test(test_refcount_saturates_instead_of_wrapping),
+        cmocka_unit_test(test_decref_of_a_freed_object_is_reported_with_its_type),
+        cmocka_unit_test(test_a_count_driven_below_zero_is_reported),
+        cmocka_unit_test(test_a_million_node_chain_is_freed_without_deep_recursion),
+        cmocka_unit_test(test_sizeof_reports_the_real_block_header_included),
+        cmocka_unit_test(test_objects_with_references_are_tracked_in_generation_zero),
+        cmocka_unit_test(test_visit_refs_follows_the_declared_layout),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
