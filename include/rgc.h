@@ -174,6 +174,8 @@ RGC_API size_t rgc_mem_usable_size(rgc_heap_t *heap, const void *p);
  *   bit 4     lives in a large block, not a pool           RGC_OF_LARGE
  *   bit 5     immortal by construction (static/cached)     RGC_OF_IMMORTAL
  *   bit 6     interned string                              RGC_OF_INTERNED
+ *   bit 7     plain: its type has no references, hooks or   RGC_OF_PLAIN
+ *             finalizer (destruction just frees the block)
  *   bits 8-15 collector scratch, meaningful during a collection only
  * When a block is freed, refcnt becomes 0 and type_id stays, so a later
  * decref can name the type; bytes 8-15 then hold the pool's free-list link.
@@ -195,6 +197,7 @@ enum {
     RGC_OF_LARGE = 1u << 4,
     RGC_OF_IMMORTAL = 1u << 5,
     RGC_OF_INTERNED = 1u << 6,
+    RGC_OF_PLAIN = 1u << 7,
     RGC_OF_SCRATCH_MASK = 0xFF00u,
 };
 

@@ -15,11 +15,13 @@
 #include <stdlib.h>
 
 #define RGC_DIRTY_POOLS_MAX 64u  /* empty pools kept committed per heap: 1 MiB */
-#define ARENA_MAP_BYTES (((size_t)1 << (47 - RGC_ARENA_SHIFT)) / 8)
+#define ARENA_MAP_BYTES ((size_t)1 << (47 - RGC_ARENA_SHIFT)) /* one byte per MiB */
 
 rgc_pool_t _rgc_empty_pool = {.kind = 0xFF, .state = RGC_POOL_UNUSED};
 
-/* ---- the arena map: one bit per 1 MiB of the 47-bit address space */
+/* ---- the arena map: one byte per 1 MiB of the 47-bit address space,
+ * reserved (128 MiB of address space, committed a page per 4 GiB used) and
+ * left out of core files: tools find arenas through the heaps. */
 
 static pthread_once_t runtime_once = PTHREAD_ONCE_INIT;
 static int runtime_ok;
@@ -40,11 +42,7 @@ int _rgc_runtime_init(void)
 static void arena_map_set(void *arena, int on)
 {
     uintptr_t i = (uintptr_t)arena >> RGC_ARENA_SHIFT;
-    uint8_t bit = (uint8_t)(1u << (i & 7));
-    if (on)
-        __atomic_fetch_or(&_rgc_runtime.arena_map[i >> 3], bit, __ATOMIC_RELEASE);
-    else
-        __atomic_fetch_and(&_rgc_runtime.arena_map[i >> 3], (uint8_t)~bit, __ATOMIC_RELEASE);
+    __atomic_store_n(&_rgc_runtime.arena_map[i], (uint8_t)(on ? 1 : 0), __ATOMIC_RELEASE);
 }
 
 /* ---- arenas, bucketed by their number of free pools */
@@ -142,6 +140,17 @@ static void arena_unmap(rgc_heap_t *h, rgc_arena_t *a)
     h->sysmem.unmap(h->sysmem.ctx, a, RGC_ARENA_SIZE);
 }
 
+/* Recomputes the tag the raw free fast path compares against. */
+static void pool_retag(rgc_pool_t *p)
+{
+    if (p->state != RGC_POOL_ACTIVE) {
+        p->tag = 0;
+        return;
+    }
+    p->tag = (uintptr_t)p->heap | (p->kind == RGC_KIND_RAW ? RGC_TAG_RAW : 0) |
+             (p->flags ? RGC_TAG_SLOW : 0);
+}
+
 /* Takes an unused pool from the fullest arena that has one. */
 static rgc_pool_t *pool_take(rgc_heap_t *h)
 {
@@ -178,6 +187,7 @@ static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
     pool->nblocks = 0;
     pool->block_size = 0;
     pool->prev = NULL;
+    pool->tag = 0;
     if (h->dirty_pools >= RGC_DIRTY_POOLS_MAX && h->sysmem.decommit) {
         h->sysmem.decommit(h->sysmem.ctx, pool->base, RGC_POOL_SIZE);
         pool->decommitted = 1;
@@ -208,6 +218,7 @@ static void pool_init(rgc_heap_t *h, rgc_pool_t *pool, int kind, int c)
     pool->nused = 0;
     pool->free = NULL;
     pool->flags = (h->flags & RGC_HEAP_FILL) ? RGC_PF_FILL : 0;
+    pool_retag(pool);
 }
 
 static void usable_push(rgc_heap_t *h, rgc_pool_t *pool)
@@ -286,6 +297,7 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
         }
         /* Full: off the usable list until a block comes back. */
         pool->flags |= RGC_PF_FULL;
+        pool_retag(pool);
         usable_unlink(h, pool);
     }
 }
@@ -301,6 +313,7 @@ void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
     pool->nused--;
     if (pool->flags & RGC_PF_FULL) {
         pool->flags &= (uint8_t)~RGC_PF_FULL;
+        pool_retag(pool);
         usable_push(h, pool);
     }
     if (pool->nused == 0) {
@@ -471,12 +484,35 @@ static void mem_fill_fresh(rgc_heap_t *h, void *p, size_t n)
     (void)h;
 }
 
-void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
+/* Everything rgc_mem_alloc's fast path does not do: a new pool or arena,
+ * a large block, fill bytes. */
+__attribute__((noinline)) static void *mem_alloc_slow(rgc_heap_t *h, size_t n)
 {
-    void *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
-    if (RGC_UNLIKELY(h->flags & RGC_HEAP_FILL) && p && n)
+    uint64_t *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
+    if (RGC_UNLIKELY(!p))
+        return NULL;
+    p[0] = 0;
+    if (RGC_UNLIKELY(h->flags & RGC_HEAP_FILL) && n)
         mem_fill_fresh(h, p, n);
     return p;
+}
+
+void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
+{
+    size_t c = (n - 1) >> 4;
+    if (RGC_LIKELY(c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL))) {
+        rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
+        uint64_t *b = pool->free;
+        if (RGC_LIKELY(b != NULL)) {
+            pool->free = (void *)b[1];
+            pool->nused++;
+            /* Clear the freed marker so a free of a block never written
+             * to is not taken for a double free. */
+            b[0] = 0;
+            return b;
+        }
+    }
+    return mem_alloc_slow(h, n);
 }
 
 void *rgc_mem_calloc(rgc_heap_t *h, size_t n)
@@ -534,25 +570,12 @@ static rgc_pool_t *mem_owner(rgc_heap_t *h, const void *p, rgc_large_t **large, 
     return NULL;
 }
 
-void rgc_mem_free(rgc_heap_t *h, void *p)
+/* Everything rgc_mem_free's fast path does not do: NULL, large blocks,
+ * ownership and double-free checks, pools that fill up or empty. */
+__attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
 {
     if (!p)
         return;
-    if (RGC_LIKELY(_rgc_in_arena(p))) {
-        rgc_pool_t *pool = _rgc_pool_of(p);
-        uint64_t *w = p;
-        if (RGC_LIKELY(pool->heap == h && pool->kind == RGC_KIND_RAW && *w != RGC_FREED_WORD)) {
-#ifdef RGC_DEBUG
-            if ((size_t)((char *)p - pool->base) % pool->block_size != 0) {
-                mem_owner(h, p, &(rgc_large_t *){NULL}, "rgc_mem_free");
-                return;
-            }
-#endif
-            *w = RGC_FREED_WORD;
-            _rgc_block_free(pool, p);
-            return;
-        }
-    }
     rgc_large_t *l;
     rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_free");
     if (pool) {
@@ -561,6 +584,34 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
     } else if (l) {
         _rgc_large_free(h, l);
     }
+}
+
+void rgc_mem_free(rgc_heap_t *h, void *p)
+{
+    uintptr_t i = (uintptr_t)p >> RGC_ARENA_SHIFT;
+    /* NULL and pointers above the 47-bit space are not in any arena. */
+    if (RGC_LIKELY(i < ((uintptr_t)1 << (47 - RGC_ARENA_SHIFT)) && _rgc_runtime.arena_map[i])) {
+        rgc_pool_t *pool = _rgc_pool_of(p);
+        uint64_t *w = p;
+#ifdef RGC_DEBUG
+        if ((size_t)((char *)p - pool->base) % pool->block_size != 0) {
+            mem_free_slow(h, p);
+            return;
+        }
+#endif
+        uint32_t left = pool->nused - 1;
+        /* One compare for owner, kind and state; the last block of a pool
+         * and a second free of a block take the slow path. */
+        if (RGC_LIKELY(pool->tag == ((uintptr_t)h | RGC_TAG_RAW) && left != 0 &&
+                       *w != RGC_FREED_WORD)) {
+            *w = RGC_FREED_WORD;
+            w[1] = (uint64_t)(uintptr_t)pool->free;
+            pool->free = w;
+            pool->nused = left;
+            return;
+        }
+    }
+    mem_free_slow(h, p);
 }
 
 size_t rgc_mem_usable_size(rgc_heap_t *h, const void *p)

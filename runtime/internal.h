@@ -59,17 +59,22 @@ struct rgc_pool {
     uint32_t nused;         /* blocks handed out */
     uint8_t flags;          /* RGC_PF_* */
     uint8_t state;          /* RGC_POOL_* */
-    uint8_t kind;           /* RGC_KIND_* */
+    uint8_t kind;           /* RGC_KIND_*, 0xFF when not active */
     uint8_t szidx;          /* size class index (block = 16 * (szidx+1)) */
+    uintptr_t tag;          /* heap | RGC_TAG_RAW | RGC_TAG_SLOW while active,
+                             * else 0: the raw free fast path's one compare */
     rgc_heap_t *heap;       /* owner */
-    uint32_t block_size;    /* bytes per block */
-    uint32_t nblocks;       /* blocks that fit in the pool */
-    uint32_t bump;          /* blocks ever carved (the rest is untouched) */
-    uint32_t decommitted;   /* 1 while its pages are given back */
+    uint16_t block_size;    /* bytes per block */
+    uint16_t nblocks;       /* blocks that fit in the pool */
+    uint16_t bump;          /* blocks ever carved (the rest is untouched) */
+    uint8_t decommitted;    /* 1 while its pages are not backed */
+    uint8_t reserved;
     rgc_pool_t *next;       /* usable list of its class, or arena free list */
     rgc_pool_t *prev;       /* usable list of its class */
     char *base;             /* first byte of the pool's blocks */
 };
+
+enum { RGC_TAG_RAW = 1, RGC_TAG_SLOW = 2 };
 
 struct rgc_arena {
     uint64_t magic;          /* RGC_ARENA_MAGIC */
@@ -131,7 +136,6 @@ struct rgc_heap {
     /* Statistics. */
     size_t narenas, arenas_allocated, arenas_freed, arenas_highwater;
     size_t nlarge, large_bytes;
-    size_t objects;                            /* live objects */
     uint32_t arena_serial;
     /* Deferred destruction (bounded recursion of decref chains). */
     unsigned dealloc_depth;
@@ -157,13 +161,21 @@ struct rgc_type {
     uint32_t n_ref_fields;
     uint32_t n_ref_arrays;
     uint32_t is_gc;                    /* holds references: tracked */
+    /* Precomputed for the object fast paths. */
+    uint64_t hdr0;                     /* first header word of a new object */
+    uint64_t hdr1;                     /* second word, when not tracked */
+    uint32_t szidx;                    /* size class of basic_size, or
+                                        * RGC_NCLASSES when not a fixed small object */
+    uint32_t nwords;                   /* 8-byte words in basic_size */
+    uint32_t plain;                    /* no references, hooks or finalizer */
+    uint32_t fields_only;              /* references in fields only, no hooks */
     rgc_ref_field_t *ref_fields;       /* names copied */
+    uint32_t *ref_offsets;             /* the field offsets alone, for fast walks */
     rgc_ref_array_t *ref_arrays;
     rgc_type_spec_t spec;              /* hooks (pointers into the above) */
 };
 
 #define RGC_MAX_TYPES (1u << 16)
-#define RGC_TYPE_CHUNK 256u
 
 /* All process-wide state: one root the debug table points at. */
 typedef struct rgc_runtime {
@@ -171,9 +183,9 @@ typedef struct rgc_runtime {
     pthread_mutex_t lock;            /* heap list and type table */
     rgc_heap_t *heaps;               /* all live heaps */
     size_t nheaps;
-    uint8_t *arena_map;              /* 1 bit per 1 MiB of address space */
-    uint32_t ntypes;
-    rgc_type_t **type_chunks[RGC_MAX_TYPES / RGC_TYPE_CHUNK];
+    uint8_t *arena_map;              /* 1 byte per 1 MiB: nonzero = an arena */
+    uint32_t ntypes;                 /* ids in use: 1..ntypes-1 */
+    rgc_type_t *types[RGC_MAX_TYPES]; /* by id; entries never move */
     rgc_error_fn error_fn;
     void *error_ctx;
 } rgc_runtime_t;
@@ -211,11 +223,8 @@ static inline int _rgc_size_class(size_t n)
 
 static inline int _rgc_in_arena(const void *p)
 {
-    uintptr_t u = (uintptr_t)p;
-    uintptr_t i = u >> RGC_ARENA_SHIFT;
-    if (RGC_UNLIKELY((u >> 47) != 0))
-        return 0;
-    return (_rgc_runtime.arena_map[i >> 3] >> (i & 7)) & 1;
+    uintptr_t i = (uintptr_t)p >> RGC_ARENA_SHIFT;
+    return i < ((uintptr_t)1 << (47 - RGC_ARENA_SHIFT)) && _rgc_runtime.arena_map[i];
 }
 
 static inline rgc_arena_t *_rgc_arena_of(const void *p)
@@ -223,9 +232,14 @@ static inline rgc_arena_t *_rgc_arena_of(const void *p)
     return (rgc_arena_t *)((uintptr_t)p & ~(uintptr_t)(RGC_ARENA_SIZE - 1));
 }
 
+_Static_assert(sizeof(rgc_pool_t) == 64, "pool descriptors are 64 bytes: see _rgc_pool_of");
+
 static inline rgc_pool_t *_rgc_pool_of(const void *p)
 {
-    return &_rgc_arena_of(p)->pools[((uintptr_t)p >> RGC_POOL_SHIFT) & (RGC_POOLS_PER_ARENA - 1)];
+    /* pools[(p >> POOL_SHIFT) & 63], with the index already scaled by 64. */
+    uintptr_t u = (uintptr_t)p;
+    uintptr_t scaled = (u >> (RGC_POOL_SHIFT - 6)) & ((uintptr_t)(RGC_POOLS_PER_ARENA - 1) << 6);
+    return (rgc_pool_t *)((char *)_rgc_arena_of(p) + offsetof(rgc_arena_t, pools) + scaled);
 }
 
 /* The allocation fast path: pop the first free block of the class's
@@ -249,13 +263,14 @@ static inline void *_rgc_block_alloc(rgc_heap_t *h, int kind, size_t n)
 static inline void _rgc_block_free(rgc_pool_t *pool, void *p)
 {
     void **b = (void **)p;
-    if (RGC_UNLIKELY(pool->flags != 0 || pool->nused <= 1)) {
+    uint32_t left = pool->nused - 1;
+    if (RGC_UNLIKELY(pool->flags != 0 || left == 0)) {
         _rgc_block_free_slow(pool, p);
         return;
     }
     b[1] = pool->free;
     pool->free = b;
-    pool->nused--;
+    pool->nused = left;
 }
 
 /* ---- object.c */
@@ -268,8 +283,7 @@ RGC_HIDDEN size_t _rgc_block_size_of(const void *p);
 /* ---- type.c */
 static inline rgc_type_t *_rgc_type(const rgc_object_t *o)
 {
-    uint32_t id = o->type_id;
-    return _rgc_runtime.type_chunks[id / RGC_TYPE_CHUNK][id % RGC_TYPE_CHUNK];
+    return _rgc_runtime.types[o->type_id];
 }
 RGC_HIDDEN rgc_type_t *_rgc_type_checked(uint32_t id);
 RGC_HIDDEN void _rgc_types_builtin_init(void);

@@ -63,35 +63,90 @@ void _rgc_gen_remove(rgc_heap_t *h, rgc_object_t *o)
 
 /* ---- allocation */
 
+/* Zeroes a new small object's block after its header: `chunks` 16-byte
+ * chunks, at least one (objects take at least 32-byte blocks).  Objects
+ * are a few words long, so the first chunk is written inline. */
+static inline void zero_body(uint64_t *w, uint32_t chunks)
+{
+    w[2] = 0;
+    w[3] = 0;
+    if (chunks > 1) {
+        w[4] = 0;
+        w[5] = 0;
+        if (chunks > 2) {
+            w[6] = 0;
+            w[7] = 0;
+            if (chunks > 3)
+                memset(w + 8, 0, (size_t)(chunks - 3) * 16);
+        }
+    }
+}
+
+/* Allocates and initializes an object of `size` bytes: any size, any type.
+ * NULL on failure (already reported). */
 void *_rgc_object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size)
 {
-    rgc_object_t *o = _rgc_block_alloc(h, RGC_KIND_OBJECT, size);
-    if (RGC_UNLIKELY(!o))
+    if (size < 2 * RGC_ALIGN)
+        size = 2 * RGC_ALIGN; /* every object block has a body chunk */
+    uint64_t *w = _rgc_block_alloc(h, RGC_KIND_OBJECT, size);
+    if (RGC_UNLIKELY(!w))
         return NULL;
-    uint64_t *w = (uint64_t *)o;
-    size_t nwords = (size + 7) / 8;
-    for (size_t i = 2; i < nwords; i++)
-        w[i] = 0;
-    o->refcnt = 1;
-    o->type_id = t->id;
-    o->flags = size > RGC_SMALL_MAX ? RGC_OF_LARGE : 0;
-    o->gc_index = 0;
+    rgc_object_t *o = (rgc_object_t *)w;
+    if (size > RGC_SMALL_MAX)
+        memset(w + 2, 0, size - sizeof *o);
+    else
+        zero_body(w, (uint32_t)_rgc_size_class(size));
+    w[0] = t->hdr0;
+    w[1] = 0;
+    o->flags = size > RGC_SMALL_MAX ? RGC_OF_LARGE : t->plain ? RGC_OF_PLAIN : 0;
     if (t->is_gc && RGC_UNLIKELY(_rgc_gen_add(h, o, 0) < 0)) {
         _rgc_object_free_block(o);
         return NULL;
     }
-    h->objects++;
     return o;
 }
 
-void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
+static void *new_slow(rgc_heap_t *h, rgc_type_t *t)
 {
-    if (RGC_UNLIKELY(!h || !t || (t->flags & RGC_TF_VAR))) {
+    if (!h || !t || (t->flags & RGC_TF_VAR)) {
         _rgc_report(RGC_EINVAL, t, t ? t->name : NULL,
                     !h || !t ? "rgc_new: NULL heap or type" : "rgc_new: variable-size type needs rgc_new_var");
         return NULL;
     }
     return _rgc_object_alloc(h, t, t->basic_size);
+}
+
+/* The fast path: a fixed-size small object from the class's current pool,
+ * joining generation 0 when its type holds references. */
+void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
+{
+    if (RGC_UNLIKELY(!h || !t || t->szidx >= RGC_NCLASSES))
+        return new_slow(h, t);
+    rgc_pool_t *pool = h->usable[RGC_KIND_OBJECT][t->szidx];
+    uint64_t *w = pool->free;
+    if (RGC_UNLIKELY(!w))
+        return new_slow(h, t);
+    if (t->is_gc) {
+        rgc_genlist_t *g = &h->gens[0];
+        size_t len = g->len;
+        if (RGC_UNLIKELY(len == g->cap))
+            return new_slow(h, t);
+        pool->free = (void *)w[1];
+        pool->nused++;
+        zero_body(w, t->szidx);
+        w[0] = t->hdr0;
+        /* flags = generation 0 | tracked; gc_index = slot */
+        w[1] = RGC_OF_TRACKED | ((uint64_t)len << 32);
+        g->items[len] = (rgc_object_t *)w;
+        g->len = len + 1;
+        return w;
+    }
+    pool->free = (void *)w[1];
+    pool->nused++;
+    zero_body(w, t->szidx);
+    w[0] = t->hdr0;
+    w[1] = t->hdr1;
+    return w;
 }
 
 void *rgc_new_var(rgc_heap_t *h, rgc_type_t *t, size_t nitems)
@@ -181,22 +236,34 @@ static void clear_refs(rgc_object_t *o, rgc_type_t *t)
 
 /* ---- destruction */
 
-static void teardown(rgc_heap_t *h, rgc_object_t *o)
+/* Drops the references, runs the dealloc hook, frees the block. */
+static void teardown(rgc_object_t *o, rgc_type_t *t)
 {
-    rgc_type_t *t = _rgc_type(o);
     if (!t->spec.traverse)
         clear_refs(o, t);
     if (t->spec.dealloc)
         t->spec.dealloc(o);
-    h->objects--;
     _rgc_object_free_block(o);
 }
 
-/* Destroys an object whose count reached zero (refcnt is 0 on entry). */
-static void destroy(rgc_object_t *o)
+/* Tears down the queued objects; depth is held at 1 meanwhile so that
+ * their own children queue behind them instead of recursing. */
+static void drain(rgc_heap_t *h)
 {
-    rgc_heap_t *h = heap_of(o);
-    rgc_type_t *t = _rgc_type(o);
+    h->dealloc_depth = 1;
+    while (h->dealloc_pending) {
+        rgc_object_t *q = h->dealloc_pending;
+        memcpy(&h->dealloc_pending, &q->flags, sizeof(rgc_object_t *));
+        q->flags = _rgc_in_arena(q) ? 0 : RGC_OF_LARGE;
+        q->gc_index = 0;
+        teardown(q, _rgc_type(q));
+    }
+    h->dealloc_depth = 0;
+}
+
+/* Destroys an object whose count reached zero (refcnt is 0 on entry). */
+static void destroy(rgc_object_t *o, rgc_type_t *t, rgc_heap_t *h)
+{
     if (t->spec.finalize && !(o->flags & RGC_OF_FINALIZED)) {
         o->flags |= RGC_OF_FINALIZED;
         o->refcnt = 1; /* alive while its finalizer runs */
@@ -213,17 +280,9 @@ static void destroy(rgc_object_t *o)
         return;
     }
     h->dealloc_depth++;
-    teardown(h, o);
-    if (h->dealloc_depth == 1) {
-        while (h->dealloc_pending) {
-            rgc_object_t *q = h->dealloc_pending;
-            memcpy(&h->dealloc_pending, &q->flags, sizeof(rgc_object_t *));
-            q->flags = _rgc_in_arena(q) ? 0 : RGC_OF_LARGE;
-            q->gc_index = 0;
-            teardown(h, q);
-        }
-    }
-    h->dealloc_depth--;
+    teardown(o, t);
+    if (--h->dealloc_depth == 0 && RGC_UNLIKELY(h->dealloc_pending != NULL))
+        drain(h);
 }
 
 /* Reports a decref that found a count of zero: the block is either free
@@ -244,17 +303,72 @@ static void bad_decref(rgc_object_t *o)
         _rgc_report(RGC_EREFCNT, o, tn, "decref of an object whose count is already zero");
 }
 
+/* A decref that found a count other than 1 on the slow path. */
+__attribute__((noinline)) static void decref_odd(rgc_object_t *o)
+{
+    if (o->refcnt == 0)
+        bad_decref(o);
+    /* else immortal: nothing to do */
+}
+
+/* Destroys a small object whose type holds only reference fields (no
+ * arrays, hooks or finalizer) — the usual container node — without the
+ * general path's indirections.  Depth and queue work as in destroy(). */
+static void destroy_fields(rgc_object_t *o, rgc_type_t *t)
+{
+    rgc_pool_t *pool = _rgc_pool_of(o);
+    rgc_heap_t *h = pool->heap;
+    if (o->flags & RGC_OF_TRACKED) {
+        rgc_genlist_t *g = &h->gens[o->flags & RGC_OF_GEN_MASK];
+        rgc_object_t *last = g->items[--g->len];
+        g->items[o->gc_index] = last;
+        last->gc_index = o->gc_index;
+    }
+    if (RGC_UNLIKELY(h->dealloc_depth >= RGC_DEALLOC_DEPTH_MAX)) {
+        o->flags &= ~(uint32_t)RGC_OF_TRACKED;
+        memcpy(&o->flags, &h->dealloc_pending, sizeof(rgc_object_t *));
+        h->dealloc_pending = o;
+        return;
+    }
+    h->dealloc_depth++;
+    char *base = (char *)o;
+    for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
+        rgc_object_t **slot = (rgc_object_t **)(base + *off);
+        rgc_object_t *ref = *slot;
+        if (ref) {
+            *slot = NULL;
+            rgc_decref(ref);
+        }
+    }
+    _rgc_block_free(pool, o);
+    if (--h->dealloc_depth == 0 && RGC_UNLIKELY(h->dealloc_pending != NULL))
+        drain(h);
+}
+
+__attribute__((noinline)) static void destroy_any(rgc_object_t *o, rgc_type_t *t)
+{
+    if (t->fields_only && !(o->flags & RGC_OF_LARGE)) {
+        destroy_fields(o, t);
+        return;
+    }
+    destroy(o, t, heap_of(o));
+}
+
+/* Count 1 going to 0.  The common case, a plain small object (no
+ * references, hooks or finalizer: RGC_OF_PLAIN), is handled here without
+ * a call and without looking at its type. */
 void _rgc_decref_slow(rgc_object_t *o)
 {
-    uint32_t r = o->refcnt;
-    if (r == RGC_REFCNT_IMMORTAL)
-        return;
-    if (RGC_UNLIKELY(r == 0)) {
-        bad_decref(o);
+    if (RGC_UNLIKELY(o->refcnt != 1)) {
+        decref_odd(o);
         return;
     }
     o->refcnt = 0;
-    destroy(o);
+    if (RGC_UNLIKELY((o->flags & (RGC_OF_PLAIN | RGC_OF_LARGE | RGC_OF_TRACKED)) != RGC_OF_PLAIN)) {
+        destroy_any(o, _rgc_type(o));
+        return;
+    }
+    _rgc_block_free(_rgc_pool_of(o), o);
 }
 
 /* ---- queries */

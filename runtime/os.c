@@ -41,12 +41,16 @@ void _rgc_os_unmap(void *p, size_t size)
         munmap(p, size);
 }
 
-/* Reserves address space that is committed page by page on first touch. */
+/* Reserves address space that is committed page by page on first touch
+ * and left out of core dumps. */
 void *_rgc_os_reserve(size_t size)
 {
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    if (p == MAP_FAILED)
+        return NULL;
+    madvise(p, size, MADV_DONTDUMP); /* runtime-only: keep cores small */
+    return p;
 }
 
 static void *sys_map(void *ctx, size_t size, size_t align)

@@ -57,6 +57,8 @@ int rgc_heap_stats(rgc_heap_t *h, rgc_heap_stats_t *out)
                 continue;
             }
             out->pools_used++;
+            if (p->kind == RGC_KIND_OBJECT)
+                out->objects += p->nused;
             pool_stats(p, &out->classes[p->szidx]);
             small_in_use += (size_t)p->nused * p->block_size;
         }
@@ -67,7 +69,8 @@ int rgc_heap_stats(rgc_heap_t *h, rgc_heap_stats_t *out)
     out->arenas_highwater = h->arenas_highwater;
     out->large_blocks = h->nlarge;
     out->large_bytes = h->large_bytes;
-    out->objects = h->objects;
+    for (const rgc_large_t *l = h->large.next; l != &h->large; l = l->next)
+        out->objects += l->kind == RGC_KIND_OBJECT;
     out->bytes_mapped = h->narenas * (size_t)RGC_ARENA_SIZE + h->large_bytes + h->nlarge * RGC_LARGE_HDR;
     out->bytes_in_use = small_in_use + h->large_bytes;
     for (int g = 0; g < RGC_NGENS; g++)

@@ -1,8 +1,8 @@
 /*
  * type.c — the process-wide type table: registration from a spec (checked
  * and copied), lookup by id and by name.  Id 0 is never used, so a zeroed
- * header names no type.  The table grows in fixed chunks that never move,
- * so readers need no lock.
+ * header names no type.  Entries are written once, before ntypes is
+ * published, so readers need no lock.
  */
 #include "internal.h"
 
@@ -22,7 +22,7 @@ rgc_type_t *_rgc_type_checked(uint32_t id)
     uint32_t n = __atomic_load_n(&_rgc_runtime.ntypes, __ATOMIC_ACQUIRE);
     if (id == 0 || id >= n)
         return NULL;
-    return _rgc_runtime.type_chunks[id / RGC_TYPE_CHUNK][id % RGC_TYPE_CHUNK];
+    return _rgc_runtime.types[id];
 }
 
 /* Checks that every offset of the layout lies inside the object.  Returns
@@ -87,7 +87,7 @@ static rgc_type_t *find_by_name(const char *name)
 {
     uint32_t n = __atomic_load_n(&_rgc_runtime.ntypes, __ATOMIC_ACQUIRE);
     for (uint32_t id = n; id-- > 1;) {
-        rgc_type_t *t = _rgc_runtime.type_chunks[id / RGC_TYPE_CHUNK][id % RGC_TYPE_CHUNK];
+        rgc_type_t *t = _rgc_runtime.types[id];
         if (strcmp(t->name, name) == 0)
             return t;
     }
@@ -103,6 +103,7 @@ static void free_type(rgc_type_t *t)
     for (uint32_t i = 0; t->ref_arrays && i < t->n_ref_arrays; i++)
         free((char *)t->ref_arrays[i].name);
     free(t->ref_fields);
+    free(t->ref_offsets);
     free(t->ref_arrays);
     free(t->name);
     free(t);
@@ -125,9 +126,11 @@ static rgc_type_t *copy_spec(const rgc_type_spec_t *s)
     int ok = t->name != NULL;
     if (ok && s->n_ref_fields) {
         t->ref_fields = calloc(s->n_ref_fields, sizeof *t->ref_fields);
-        ok = t->ref_fields != NULL;
+        t->ref_offsets = calloc(s->n_ref_fields, sizeof *t->ref_offsets);
+        ok = t->ref_fields != NULL && t->ref_offsets != NULL;
         for (size_t i = 0; ok && i < s->n_ref_fields; i++) {
             t->ref_fields[i].offset = s->ref_fields[i].offset;
+            t->ref_offsets[i] = s->ref_fields[i].offset;
             t->ref_fields[i].name = dup_str(s->ref_fields[i].name ? s->ref_fields[i].name : "?");
             ok = t->ref_fields[i].name != NULL;
         }
@@ -183,19 +186,24 @@ rgc_type_t *rgc_type_register(const rgc_type_spec_t *spec)
                     RGC_MAX_TYPES);
         return NULL;
     }
-    rgc_type_t **chunk = _rgc_runtime.type_chunks[id / RGC_TYPE_CHUNK];
-    if (!chunk) {
-        chunk = calloc(RGC_TYPE_CHUNK, sizeof *chunk);
-        _rgc_runtime.type_chunks[id / RGC_TYPE_CHUNK] = chunk;
-    }
-    t = chunk ? copy_spec(spec) : NULL;
+    t = copy_spec(spec);
     if (!t) {
         pthread_mutex_unlock(&_rgc_runtime.lock);
         _rgc_report(RGC_ENOMEM, spec, spec->name, "rgc_type_register: out of memory");
         return NULL;
     }
     t->id = id;
-    chunk[id % RGC_TYPE_CHUNK] = t;
+    t->hdr0 = 1u | ((uint64_t)id << 32); /* refcnt 1, type id */
+    /* Objects take at least a 32-byte block: a header and one chunk. */
+    t->szidx = (t->flags & RGC_TF_VAR) || t->basic_size > RGC_SMALL_MAX
+                   ? RGC_NCLASSES
+                   : (uint32_t)_rgc_size_class(t->basic_size < 32 ? 32 : t->basic_size);
+    t->nwords = (uint32_t)((t->basic_size + 7) / 8);
+    t->plain = !t->n_ref_fields && !t->n_ref_arrays && !t->spec.traverse && !t->spec.finalize &&
+               !t->spec.dealloc;
+    t->hdr1 = t->plain ? RGC_OF_PLAIN : 0;
+    t->fields_only = !t->n_ref_arrays && !t->spec.traverse && !t->spec.finalize && !t->spec.dealloc;
+    _rgc_runtime.types[id] = t;
     __atomic_store_n(&_rgc_runtime.ntypes, id + 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&_rgc_runtime.lock);
     return t;

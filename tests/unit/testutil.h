@@ -35,7 +35,7 @@ typedef struct recorded_errors {
 
 static recorded_errors_t recorded;
 
-static void record_error(void *ctx, rgc_error_t code, const void *address, const char *type_name,
+static inline void record_error(void *ctx, rgc_error_t code, const void *address, const char *type_name,
                          const char *message)
 {
     (void)ctx;
@@ -51,6 +51,79 @@ static inline void record_errors(void)
 {
     memset(&recorded, 0, sizeof recorded);
     rgc_set_error_handler(record_error, NULL);
+}
+
+
+/*
+ * A system-memory seam that counts what a heap maps and allocates, and can
+ * fail the Nth call (fail_at, 1-based; 0 = never).  After rgc_heap_destroy
+ * every counter pair must balance.
+ */
+typedef struct counting_sysmem {
+    long calls;      /* map + alloc calls so far */
+    long fail_at;    /* call number that fails, 0 = none */
+    long failures;   /* calls refused */
+    long maps, unmaps, allocs, frees;
+    size_t mapped, allocated; /* bytes outstanding */
+} counting_sysmem_t;
+
+static inline void *counting_map(void *ctx, size_t size, size_t align)
+{
+    counting_sysmem_t *c = ctx;
+    if (++c->calls == c->fail_at) {
+        c->failures++;
+        return NULL;
+    }
+    void *p = rgc_sysmem_default()->map(NULL, size, align);
+    if (p) {
+        c->maps++;
+        c->mapped += size;
+    }
+    return p;
+}
+
+static inline void counting_unmap(void *ctx, void *p, size_t size)
+{
+    counting_sysmem_t *c = ctx;
+    c->unmaps++;
+    c->mapped -= size;
+    rgc_sysmem_default()->unmap(NULL, p, size);
+}
+
+static inline void counting_decommit(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    rgc_sysmem_default()->decommit(NULL, p, size);
+}
+
+static inline void *counting_alloc(void *ctx, size_t size)
+{
+    counting_sysmem_t *c = ctx;
+    if (++c->calls == c->fail_at) {
+        c->failures++;
+        return NULL;
+    }
+    void *p = rgc_sysmem_default()->alloc(NULL, size);
+    if (p) {
+        c->allocs++;
+        c->allocated += size;
+    }
+    return p;
+}
+
+static inline void counting_free(void *ctx, void *p, size_t size)
+{
+    counting_sysmem_t *c = ctx;
+    c->frees++;
+    c->allocated -= size;
+    rgc_sysmem_default()->free(NULL, p, size);
+}
+
+/* A seam over counter c. */
+static inline rgc_sysmem_t counting_sysmem(counting_sysmem_t *c)
+{
+    rgc_sysmem_t s = {counting_map, counting_unmap, counting_decommit, counting_alloc, counting_free, c};
+    return s;
 }
 
 #endif /* RGC_TESTUTIL_H */

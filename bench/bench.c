@@ -1,0 +1,526 @@
+/*
+ * bench.c — one allocation pattern per invocation, timed, printed as one
+ * JSON line on stdout.  Built once per allocator (see bench_alloc.h); the
+ * driver bench/run.py runs the builds interleaved and keeps the figures.
+ *
+ *   fresh    SIZE N ROUNDS          alloc N, free them LIFO
+ *   random   SIZE N ROUNDS SEED     alloc N, free them in a shuffled order
+ *   churn    SIZE LIVE OPS SEED     replace random live blocks, one by one
+ *   object   int|node lifo|random N ROUNDS SEED
+ *                                   rgc_new + rgc_decref (anchors: malloc +
+ *                                   free of the same request size)
+ *   overhead N                      bytes per 16-byte-payload object
+ *   rss      random|runs 48|mix N SEED
+ *                                   RSS after freeing 90% of N small blocks
+ *
+ * Round 1 of a pattern runs on memory the process has never used ("cold":
+ * the first-touch page faults are part of it); later rounds reuse what the
+ * allocator kept ("warm").  Every allocated block has its first word
+ * written, as any real program would, so no allocator is spared the touch.
+ */
+#include "bench_alloc.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- utilities */
+
+static uint64_t rng_state;
+
+/* splitmix64: fast, seedable, good enough to shuffle. */
+static inline uint64_t rng_next(void)
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n) without a division. */
+static inline size_t rng_below(size_t n)
+{
+    return (size_t)(((unsigned __int128)rng_next() * n) >> 64);
+}
+
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Resident set size of this process in bytes, from /proc/self/statm. */
+static size_t rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long size = 0, resident = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    /* The benchmark's own arrays come from the system allocator in every
+     * build (for the jemalloc build that is jemalloc, which is fine: they
+     * are allocated once, before any timing). */
+    void *p = calloc(n, size);
+    if (!p) {
+        fprintf(stderr, "bench: out of memory for %zu x %zu bytes\n", n, size);
+        exit(2);
+    }
+    /* Touch every page now, not inside a measurement.  Volatile: the
+     * compiler knows calloc's memory is zero and would drop a memset. */
+    for (size_t off = 0; off < n * size; off += 4096)
+        ((volatile char *)p)[off] = 0;
+    return p;
+}
+
+static uint32_t *shuffled_indices(size_t n)
+{
+    uint32_t *order = xcalloc(n, sizeof *order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = (uint32_t)i;
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = rng_below(i + 1);
+        uint32_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    return order;
+}
+
+static void reshuffle(uint32_t *order, size_t n)
+{
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = rng_below(i + 1);
+        uint32_t t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+}
+
+static size_t arg_size(const char *s)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end != '\0') {
+        fprintf(stderr, "bench: not a number: %s\n", s);
+        exit(2);
+    }
+    return (size_t)v;
+}
+
+static void print_header(const char *bench)
+{
+    char version[64];
+    bench_alloc_version(version, sizeof version);
+    printf("{\"allocator\": \"%s\", \"version\": \"%s\", \"bench\": \"%s\"", BENCH_ALLOC_NAME,
+           version, bench);
+}
+
+/* ---- fresh and random: alloc N, then free all (LIFO or shuffled) */
+
+static void **slots;
+
+static void alloc_run(size_t size, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *p = bench_malloc(size);
+        p[0] = i;
+        slots[i] = p;
+    }
+}
+
+static void free_lifo(size_t n)
+{
+    for (size_t i = n; i-- > 0;)
+        bench_free(slots[i]);
+}
+
+static void free_order(const uint32_t *order, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        bench_free(slots[order[i]]);
+}
+
+static int bench_alloc_free(bool random, int argc, char **argv)
+{
+    if (argc < (random ? 4 : 3)) {
+        fprintf(stderr, "usage: %s SIZE N ROUNDS%s\n", random ? "random" : "fresh",
+                random ? " SEED" : "");
+        return 2;
+    }
+    size_t size = arg_size(argv[0]), n = arg_size(argv[1]), rounds = arg_size(argv[2]);
+    rng_state = random ? arg_size(argv[3]) : 1;
+    slots = xcalloc(n, sizeof *slots);
+    uint32_t *order = random ? shuffled_indices(n) : NULL;
+    double alloc_cold = 0, free_cold = 0, alloc_warm = INFINITY, free_warm = INFINITY;
+    for (size_t r = 0; r < rounds; r++) {
+        if (random && r > 0)
+            reshuffle(order, n);
+        double t0 = now_ns();
+        alloc_run(size, n);
+        double t1 = now_ns();
+        if (random)
+            free_order(order, n);
+        else
+            free_lifo(n);
+        double t2 = now_ns();
+        double a = (t1 - t0) / (double)n, f = (t2 - t1) / (double)n;
+        if (r == 0) {
+            alloc_cold = a;
+            free_cold = f;
+        } else {
+            alloc_warm = fmin(alloc_warm, a);
+            free_warm = fmin(free_warm, f);
+        }
+    }
+    print_header(random ? "random" : "fresh");
+    printf(", \"size\": %zu, \"n\": %zu, \"rounds\": %zu, \"metrics\": {"
+           "\"alloc_cold\": %.3f, \"free_cold\": %.3f",
+           size, n, rounds, alloc_cold, free_cold);
+    if (rounds > 1)
+        printf(", \"alloc_warm\": %.3f, \"free_warm\": %.3f", alloc_warm, free_warm);
+    printf("}}\n");
+    return 0;
+}
+
+/* ---- churn: a steady live set, one random block replaced at a time */
+
+static int bench_churn(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: churn SIZE LIVE OPS SEED\n");
+        return 2;
+    }
+    size_t size = arg_size(argv[0]), live = arg_size(argv[1]), ops = arg_size(argv[2]);
+    rng_state = arg_size(argv[3]);
+    slots = xcalloc(live, sizeof *slots);
+    alloc_run(size, live);
+    /* A first, untimed pass of ops/2 scatters the free lists the way a
+     * long-running program has them; the second pass is the measurement. */
+    double per_op = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t count = pass == 0 ? ops / 2 : ops;
+        double t0 = now_ns();
+        for (size_t k = 0; k < count; k++) {
+            size_t i = rng_below(live);
+            uint64_t *old = slots[i];
+            old[0] -= 1; /* the refcount drop that leads to the free */
+            bench_free(old);
+            uint64_t *p = bench_malloc(size);
+            p[0] = k;
+            slots[i] = p;
+        }
+        double t1 = now_ns();
+        per_op = (t1 - t0) / (double)count;
+    }
+    print_header("churn");
+    printf(", \"size\": %zu, \"n\": %zu, \"ops\": %zu, \"metrics\": {\"replace\": %.3f}}\n", size,
+           live, ops, per_op);
+    return 0;
+}
+
+/* ---- objects: rgc_new + rgc_decref against malloc + free */
+
+#if defined(BENCH_ALLOC_RGC)
+typedef struct bench_int {
+    RGC_OBJECT_HEAD;
+    int64_t value;
+} bench_int_t;
+
+typedef struct bench_node {
+    RGC_OBJECT_HEAD;
+    rgc_object_t *a, *b, *c;
+} bench_node_t;
+
+typedef struct bench_pair {
+    RGC_OBJECT_HEAD;
+    rgc_object_t *first, *second; /* 16 bytes of payload, tracked */
+} bench_pair_t;
+
+static rgc_type_t *bench_type(const char *name)
+{
+    static const rgc_ref_field_t node_fields[] = {
+        {"a", offsetof(bench_node_t, a)},
+        {"b", offsetof(bench_node_t, b)},
+        {"c", offsetof(bench_node_t, c)},
+    };
+    static const rgc_ref_field_t pair_fields[] = {
+        {"first", offsetof(bench_pair_t, first)},
+        {"second", offsetof(bench_pair_t, second)},
+    };
+    rgc_type_spec_t spec = {.name = name};
+    if (strcmp(name, "bench.int") == 0) {
+        spec.basic_size = sizeof(bench_int_t);
+    } else if (strcmp(name, "bench.node") == 0) {
+        spec.basic_size = sizeof(bench_node_t);
+        spec.ref_fields = node_fields;
+        spec.n_ref_fields = 3;
+    } else {
+        spec.basic_size = sizeof(bench_pair_t);
+        spec.ref_fields = pair_fields;
+        spec.n_ref_fields = 2;
+    }
+    rgc_type_t *t = rgc_type_register(&spec);
+    if (!t) {
+        fprintf(stderr, "bench: could not register %s\n", name);
+        exit(2);
+    }
+    return t;
+}
+#endif
+
+/* The request size of each object kind: header + fields, as rgc_new gets. */
+static size_t object_size(const char *kind)
+{
+    /* 16-byte header + one int64; 16-byte header + three references. */
+    return strcmp(kind, "int") == 0 ? 16 + 8 : 16 + 3 * 8;
+}
+
+static int bench_object(int argc, char **argv)
+{
+    if (argc < 5) {
+        fprintf(stderr, "usage: object int|node lifo|random N ROUNDS SEED\n");
+        return 2;
+    }
+    const char *kind = argv[0];
+    bool random = strcmp(argv[1], "random") == 0;
+    size_t n = arg_size(argv[2]), rounds = arg_size(argv[3]);
+    rng_state = arg_size(argv[4]);
+    size_t size = object_size(kind);
+    slots = xcalloc(n, sizeof *slots);
+    uint32_t *order = random ? shuffled_indices(n) : NULL;
+#if defined(BENCH_ALLOC_RGC)
+    rgc_type_t *type = bench_type(strcmp(kind, "int") == 0 ? "bench.int" : "bench.node");
+    if (rgc_type_basic_size(type) != size) {
+        fprintf(stderr, "bench: unexpected basic size %zu\n", rgc_type_basic_size(type));
+        return 2;
+    }
+    /* The int's value is written like the anchors' first word; a node's
+     * body is only its references, which rgc_new has set to NULL. */
+    bool write_value = strcmp(kind, "int") == 0;
+#endif
+    double new_cold = 0, del_cold = 0, new_warm = INFINITY, del_warm = INFINITY;
+    for (size_t r = 0; r < rounds; r++) {
+        if (random && r > 0)
+            reshuffle(order, n);
+        double t0 = now_ns();
+#if defined(BENCH_ALLOC_RGC)
+        for (size_t i = 0; i < n; i++) {
+            bench_int_t *o = rgc_new(bench_heap, type);
+            if (!o) {
+                fprintf(stderr, "bench: rgc_new failed\n");
+                return 2;
+            }
+            if (write_value)
+                o->value = (int64_t)i;
+            slots[i] = o;
+        }
+#else
+        for (size_t i = 0; i < n; i++) {
+            uint64_t *p = bench_malloc(size);
+            p[0] = i;
+            slots[i] = p;
+        }
+#endif
+        double t1 = now_ns();
+#if defined(BENCH_ALLOC_RGC)
+        if (random)
+            for (size_t i = 0; i < n; i++)
+                rgc_decref(slots[order[i]]);
+        else
+            for (size_t i = n; i-- > 0;)
+                rgc_decref(slots[i]);
+#else
+        if (random)
+            free_order(order, n);
+        else
+            free_lifo(n);
+#endif
+        double t2 = now_ns();
+        double a = (t1 - t0) / (double)n, f = (t2 - t1) / (double)n;
+        if (r == 0) {
+            new_cold = a;
+            del_cold = f;
+        } else {
+            new_warm = fmin(new_warm, a);
+            del_warm = fmin(del_warm, f);
+        }
+    }
+    print_header("object");
+    printf(", \"kind\": \"%s\", \"order\": \"%s\", \"size\": %zu, \"n\": %zu, \"rounds\": %zu, "
+           "\"metrics\": {\"new_cold\": %.3f, \"decref_cold\": %.3f",
+           kind, random ? "random" : "lifo", size, n, rounds, new_cold, del_cold);
+    if (rounds > 1)
+        printf(", \"new_warm\": %.3f, \"decref_warm\": %.3f", new_warm, del_warm);
+    printf("}}\n");
+    return 0;
+}
+
+/* ---- per-object overhead for a 16-byte payload */
+
+static int bench_overhead(int argc, char **argv)
+{
+    if (argc < 1) {
+        fprintf(stderr, "usage: overhead N\n");
+        return 2;
+    }
+    size_t n = arg_size(argv[0]);
+    const size_t payload = 16;
+    slots = xcalloc(n, sizeof *slots);
+    size_t rss0 = rss_bytes();
+    print_header("overhead");
+#if defined(BENCH_ALLOC_RGC)
+    rgc_type_t *type = bench_type("bench.pair");
+    for (size_t i = 0; i < n; i++) {
+        bench_pair_t *o = rgc_new(bench_heap, type);
+        if (!o) {
+            fprintf(stderr, "bench: rgc_new failed\n");
+            return 2;
+        }
+        slots[i] = o;
+    }
+    size_t rss1 = rss_bytes();
+    rgc_heap_stats_t st;
+    rgc_heap_stats(bench_heap, &st);
+    double per_object = st.objects ? (double)st.bytes_in_use / (double)st.objects : 0;
+    double per_block = 0;
+    int c = (int)((sizeof(bench_pair_t) - 1) / RGC_ALIGN);
+    if (st.classes[c].blocks_used)
+        per_block = (double)st.classes[c].bytes_used / (double)st.classes[c].blocks_used;
+    printf(", \"n\": %zu, \"payload\": %zu, \"metrics\": {"
+           "\"bytes_per_object\": %.3f, \"overhead\": %.3f, \"block_bytes\": %.3f, "
+           "\"rss_per_object\": %.3f, \"rss_overhead\": %.3f}, "
+           "\"stats\": {\"objects\": %zu, \"bytes_in_use\": %zu, \"bytes_mapped\": %zu, "
+           "\"tracked_gen0\": %zu, \"tracked_total\": %zu, \"large_bytes\": %zu}}\n",
+           n, payload, per_object, per_object - (double)payload, per_block,
+           (double)(rss1 - rss0) / (double)n, (double)(rss1 - rss0) / (double)n - (double)payload,
+           st.objects, st.bytes_in_use, st.bytes_mapped, st.tracked[0],
+           st.tracked[0] + st.tracked[1] + st.tracked[2] + st.tracked[3], st.large_bytes);
+    for (size_t i = 0; i < n; i++)
+        rgc_decref(slots[i]);
+#else
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *p = bench_malloc(payload);
+        p[0] = i;
+        slots[i] = p;
+    }
+    size_t rss1 = rss_bytes();
+    double usable = 0;
+    for (size_t i = 0; i < n; i++)
+        usable += (double)bench_usable_size(slots[i]);
+    usable /= (double)n;
+    double footprint = usable + (double)BENCH_BLOCK_HEADER;
+    printf(", \"n\": %zu, \"payload\": %zu, \"metrics\": {"
+           "\"bytes_per_object\": %.3f, \"overhead\": %.3f, \"usable_size\": %.3f, "
+           "\"rss_per_object\": %.3f, \"rss_overhead\": %.3f}}\n",
+           n, payload, footprint, footprint - (double)payload,
+           usable, (double)(rss1 - rss0) / (double)n,
+           (double)(rss1 - rss0) / (double)n - (double)payload);
+    free_lifo(n);
+#endif
+    return 0;
+}
+
+/* ---- RSS after freeing 90% */
+
+static int bench_rss(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: rss random|runs 48|mix N SEED\n");
+        return 2;
+    }
+    bool runs = strcmp(argv[0], "runs") == 0;
+    bool mix = strcmp(argv[1], "mix") == 0;
+    size_t n = arg_size(argv[2]);
+    rng_state = arg_size(argv[3]);
+    const size_t run_len = 4096; /* "runs": keep every 10th run of 4096 */
+    slots = xcalloc(n, sizeof *slots);
+    uint8_t *sizes = xcalloc(n, 1);
+    bool *keep = xcalloc(n, sizeof *keep);
+    for (size_t i = 0; i < n; i++)
+        sizes[i] = (uint8_t)(mix ? 16 + rng_below(128 - 16 + 1) : 48);
+    uint32_t *order = NULL;
+    if (runs) {
+        for (size_t i = 0; i < n; i++)
+            keep[i] = (i / run_len) % 10 == 9;
+    } else {
+        order = shuffled_indices(n);
+        for (size_t k = n - n / 10; k < n; k++)
+            keep[order[k]] = true;
+    }
+    size_t rss0 = rss_bytes();
+    size_t total_payload = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t *p = bench_malloc(sizes[i]);
+        p[0] = i;
+        slots[i] = p;
+        total_payload += sizes[i];
+    }
+    size_t rss_full = rss_bytes() - rss0;
+    size_t live = 0, nlive = 0;
+    if (runs) {
+        for (size_t i = 0; i < n; i++)
+            if (!keep[i])
+                bench_free(slots[i]);
+    } else {
+        for (size_t k = 0; k < n; k++)
+            if (!keep[order[k]])
+                bench_free(slots[order[k]]);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (keep[i]) {
+            live += sizes[i];
+            nlive++;
+        }
+    size_t rss_after = rss_bytes() - rss0;
+    print_header("rss");
+    printf(", \"pattern\": \"%s\", \"sizes\": \"%s\", \"n\": %zu, \"metrics\": {"
+           "\"rss_full\": %zu, \"rss_after\": %zu, \"live_payload\": %zu, \"live_objects\": %zu, "
+           "\"total_payload\": %zu}",
+           runs ? "runs" : "random", mix ? "mix" : "48", n, rss_full, rss_after, live, nlive,
+           total_payload);
+#if defined(BENCH_ALLOC_RGC)
+    rgc_heap_stats_t st;
+    rgc_heap_stats(bench_heap, &st);
+    printf(", \"stats\": {\"arenas\": %zu, \"bytes_mapped\": %zu, \"bytes_in_use\": %zu, "
+           "\"pools_used\": %zu, \"pools_free\": %zu}",
+           st.arenas, st.bytes_mapped, st.bytes_in_use, st.pools_used, st.pools_free);
+#endif
+    printf("}\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s fresh|random|churn|object|overhead|rss ARGS...\n", argv[0]);
+        return 2;
+    }
+    bench_alloc_init();
+    const char *b = argv[1];
+    argc -= 2;
+    argv += 2;
+    if (strcmp(b, "fresh") == 0)
+        return bench_alloc_free(false, argc, argv);
+    if (strcmp(b, "random") == 0)
+        return bench_alloc_free(true, argc, argv);
+    if (strcmp(b, "churn") == 0)
+        return bench_churn(argc, argv);
+    if (strcmp(b, "object") == 0)
+        return bench_object(argc, argv);
+    if (strcmp(b, "overhead") == 0)
+        return bench_overhead(argc, argv);
+    if (strcmp(b, "rss") == 0)
+        return bench_rss(argc, argv);
+    fprintf(stderr, "bench: unknown benchmark %s\n", b);
+    return 2;
+}

@@ -1,0 +1,40 @@
+# bench/bench.mk — `make bench` (QUICK=1: a smoke run of a few seconds).
+# Included by the top-level Makefile.  Builds the benchmark programs once per
+# allocator from the same source (bench/bench_alloc.h is the seam) and runs
+# them side by side with bench/run.py, which writes bench/out/*.json.
+# What each benchmark measures: docs/performance.md.
+
+PYTHON ?= python3
+BENCH_ALLOCATORS := glibc mimalloc jemalloc rgc
+BENCH_BUILD := build/bench
+BENCH_CFLAGS := $(WARN) -O2 -g -D_GNU_SOURCE -Iinclude -fno-builtin-malloc -fno-builtin-free
+BENCH_HDR := bench/bench_alloc.h include/rgc.h
+
+# Per allocator: the selecting macro, what to link, what to rebuild on.
+BENCH_DEF_glibc := -DBENCH_ALLOC_GLIBC
+BENCH_DEF_mimalloc := -DBENCH_ALLOC_MIMALLOC
+BENCH_DEF_jemalloc := -DBENCH_ALLOC_JEMALLOC
+BENCH_DEF_rgc := -DBENCH_ALLOC_RGC
+BENCH_LIBS_mimalloc := -lmimalloc
+BENCH_LIBS_jemalloc := -ljemalloc
+BENCH_LIBS_rgc := build/librgc.a -lpthread
+BENCH_NEEDS_rgc := build/librgc.a
+
+BENCH_BINS := $(foreach a,$(BENCH_ALLOCATORS),$(BENCH_BUILD)/bench-$(a) $(BENCH_BUILD)/icount-$(a))
+
+define BENCH_RULES
+$(BENCH_BUILD)/bench-$(1): bench/bench.c $(BENCH_HDR) $(BENCH_NEEDS_$(1)) | deps-bench
+	@mkdir -p $$(@D)
+	$$(CC) $$(BENCH_CFLAGS) $(BENCH_DEF_$(1)) $$< -o $$@ $(BENCH_LIBS_$(1)) -lm
+
+$(BENCH_BUILD)/icount-$(1): bench/icount.c $(BENCH_HDR) $(BENCH_NEEDS_$(1)) | deps-bench
+	@mkdir -p $$(@D)
+	$$(CC) $$(BENCH_CFLAGS) $(BENCH_DEF_$(1)) $$< -o $$@ $(BENCH_LIBS_$(1)) -lm
+endef
+$(foreach a,$(BENCH_ALLOCATORS),$(eval $(call BENCH_RULES,$(a))))
+
+.PHONY: bench bench-build
+bench-build: deps-bench lib $(BENCH_BINS)
+
+bench: deps-bench lib $(BENCH_BINS)
+	$(PYTHON) bench/run.py --bin $(BENCH_BUILD) --out bench/out $(if $(filter-out 0,$(QUICK)),--quick)

@@ -1,0 +1,520 @@
+#!/usr/bin/env python3
+"""run.py — runs rgc and the anchor allocators side by side, in one run.
+
+Every benchmark program is built once per allocator (build/bench/bench-X,
+build/bench/icount-X).  This driver runs them interleaved — for each
+repetition, every benchmark configuration, with the allocators in a rotating
+order — so that the machine's noise falls on all of them alike.  It keeps
+the minimum and the median of the repetitions, prints a table with the ratio
+rgc / fastest anchor, and writes every figure, rgc's and the anchors', to
+one JSON file per benchmark under the output directory.
+
+Standard library only.  See docs/performance.md.
+"""
+
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ALLOCATORS = ["rgc", "glibc", "mimalloc", "jemalloc"]
+ANCHORS = ["glibc", "mimalloc", "jemalloc"]
+SIZES = [16, 64, 256, 512]
+MIB = 1 << 20
+
+# Scale of each mode: full (default) and --quick.
+SCALE = {
+    "full": dict(reps=5, n=1_000_000, rounds=3, live=1_000_000, ops=2_000_000,
+                 obj_n=1_000_000, overhead_n=1_000_000, rss_n=4 << 20,
+                 ic_pairs=100_000, ic_k=10_000),
+    "quick": dict(reps=2, n=100_000, rounds=3, live=100_000, ops=200_000,
+                  obj_n=100_000, overhead_n=100_000, rss_n=400_000,
+                  ic_pairs=5_000, ic_k=1_000),
+}
+
+# Which metrics each timing benchmark reports, and what they mean.
+TIMING = {
+    "fresh": ("alloc N blocks, free them LIFO", ["alloc_cold", "free_cold", "alloc_warm", "free_warm"]),
+    "random": ("alloc N blocks, free them in a shuffled order",
+               ["alloc_cold", "free_cold", "alloc_warm", "free_warm"]),
+    "churn": ("replace a random one of LIVE blocks: touch, free, alloc", ["replace"]),
+    "object": ("rgc_new + rgc_decref (anchors: malloc + free of the same request size)",
+               ["new_cold", "decref_cold", "new_warm", "decref_warm", "pair_cold", "pair_warm"]),
+}
+
+
+def run_json(cmd, timeout=300):
+    """Runs one benchmark process; returns its JSON line or an error dict."""
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": "timeout after %ds" % timeout}
+    if p.returncode != 0:
+        msg = (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[-1]
+        return {"error": "exit %d: %s" % (p.returncode, msg)}
+    for line in reversed(p.stdout.splitlines()):
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                break
+    return {"error": "no JSON in output"}
+
+
+def machine_info(quick):
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    distro = "?"
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    distro = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    cc = os.environ.get("CC", "cc")
+    try:
+        ccv = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        ccv = "?"
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "kernel": platform.release(),
+        "os": distro,
+        "compiler": ccv,
+        "mode": "quick" if quick else "full",
+    }
+
+
+def summarize(samples):
+    vals = [s for s in samples if s is not None]
+    if not vals:
+        return None
+    return {"min": min(vals), "median": statistics.median(vals), "samples": vals}
+
+
+class Runner:
+    def __init__(self, bindir, quick):
+        self.bindir = bindir
+        self.scale = SCALE["quick" if quick else "full"]
+        self.versions = {}
+        self.errors = []
+
+    def binary(self, kind, alloc):
+        return os.path.join(self.bindir, "%s-%s" % (kind, alloc))
+
+    def configs(self):
+        """All timing configurations: (benchmark, key, args-without-seed)."""
+        s = self.scale
+        out = []
+        for size in SIZES:
+            out.append(("fresh", {"size": size}, ["fresh", size, s["n"], s["rounds"]]))
+        for size in SIZES:
+            out.append(("random", {"size": size}, ["random", size, s["n"], s["rounds"], "SEED"]))
+        for size in SIZES:
+            out.append(("churn", {"size": size}, ["churn", size, s["live"], s["ops"], "SEED"]))
+        for kind in ("int", "node"):
+            for order in ("lifo", "random"):
+                out.append(("object", {"kind": kind, "order": order},
+                            ["object", kind, order, s["obj_n"], s["rounds"], "SEED"]))
+        return out
+
+    def run_timing(self):
+        """Runs every timing configuration reps times, interleaved."""
+        configs = self.configs()
+        results = {i: {a: [] for a in ALLOCATORS} for i in range(len(configs))}
+        reps = self.scale["reps"]
+        for rep in range(reps):
+            seed = 1000 + rep  # the same shuffles for every allocator
+            for i, (bench, key, args) in enumerate(configs):
+                k = (rep + i) % len(ALLOCATORS)
+                for alloc in ALLOCATORS[k:] + ALLOCATORS[:k]:
+                    argv = [self.binary("bench", alloc)] + [
+                        str(seed) if a == "SEED" else str(a) for a in args]
+                    r = run_json(argv)
+                    if "error" in r:
+                        self.errors.append("%s %s %s: %s" % (alloc, bench, key, r["error"]))
+                        continue
+                    self.versions[alloc] = r.get("version", "?")
+                    m = r["metrics"]
+                    if bench == "object":
+                        m["pair_cold"] = m["new_cold"] + m["decref_cold"]
+                        if "new_warm" in m:
+                            m["pair_warm"] = m["new_warm"] + m["decref_warm"]
+                    results[i][alloc].append(m)
+            print("  repetition %d/%d done" % (rep + 1, reps), file=sys.stderr)
+        per_bench = {}
+        for i, (bench, key, args) in enumerate(configs):
+            n = args[2] if bench != "object" else args[3]
+            for metric in TIMING[bench][1]:
+                row = dict(key)
+                row.update({"metric": metric, "unit": "ns/op", "n": n, "allocators": {}})
+                for alloc in ALLOCATORS:
+                    row["allocators"][alloc] = summarize(
+                        [m.get(metric) for m in results[i][alloc]])
+                if all(v is None for v in row["allocators"].values()):
+                    continue
+                add_ratio(row)
+                per_bench.setdefault(bench, []).append(row)
+        return per_bench
+
+    def run_overhead(self):
+        rows = {}
+        for alloc in ALLOCATORS:
+            r = run_json([self.binary("bench", alloc), "overhead", str(self.scale["overhead_n"])])
+            if "error" in r:
+                self.errors.append("%s overhead: %s" % (alloc, r["error"]))
+                continue
+            r["unit"] = "bytes/object"
+            rows[alloc] = r
+        return rows
+
+    def run_rss(self):
+        rows = []
+        for pattern in ("random", "runs"):
+            for sizes in ("48", "mix"):
+                row = {"pattern": pattern, "sizes": sizes, "unit": "bytes", "allocators": {}}
+                for alloc in ALLOCATORS:
+                    r = run_json([self.binary("bench", alloc), "rss", pattern, sizes,
+                                  str(self.scale["rss_n"]), "7"])
+                    if "error" in r:
+                        self.errors.append("%s rss %s %s: %s" % (alloc, pattern, sizes, r["error"]))
+                        continue
+                    m = r["metrics"]
+                    m["rss_per_live"] = m["rss_after"] / m["live_payload"]
+                    m["rss_per_live_plus_2mib"] = m["rss_after"] / (m["live_payload"] + 2 * MIB)
+                    if "stats" in r:
+                        m["stats"] = r["stats"]
+                    row["allocators"][alloc] = m
+                    row["n"] = r["n"]
+                rows.append(row)
+        return rows
+
+    def run_icount(self):
+        """Instruction counts under callgrind, or None without valgrind."""
+        valgrind = shutil.which("valgrind")
+        if not valgrind:
+            return {"skipped": "valgrind not found"}
+        out = {"unit": "instructions/op", "pairs": self.scale["ic_pairs"],
+               "k": self.scale["ic_k"], "allocators": {}}
+        tmp = tempfile.mkdtemp(prefix="rgc-icount-")
+        try:
+            for alloc in ALLOCATORS:
+                prefix = os.path.join(tmp, "cg." + alloc)
+                cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=" + prefix,
+                       self.binary("icount", alloc), str(out["pairs"]), str(out["k"])]
+                p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+                if p.returncode != 0:
+                    self.errors.append("%s icount: exit %d: %s" % (
+                        alloc, p.returncode, (p.stderr.strip().splitlines() or ["?"])[-1]))
+                    continue
+                dumps = read_dumps(prefix)
+                out["allocators"][alloc] = icount_figures(dumps, out["pairs"], out["k"])
+                if alloc == "rgc":
+                    out["rgc_functions"] = {
+                        phase: annotate(path) for phase, (ir, path) in dumps.items()
+                        if phase in ("pair", "alloc", "free", "obj-pair", "node-pair",
+                                     "node-new", "node-decref")}
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return out
+
+
+def add_ratio(row):
+    """Adds best_anchor and ratio_rgc_to_best (by minimum) to a timing row."""
+    al = row["allocators"]
+    anchors = [(al[a]["min"], a) for a in ANCHORS if al.get(a)]
+    if not anchors or not al.get("rgc"):
+        row["best_anchor"] = None
+        row["ratio_rgc_to_best"] = None
+        return
+    best, name = min(anchors)
+    row["best_anchor"] = name
+    row["ratio_rgc_to_best"] = al["rgc"]["min"] / best if best > 0 else None
+    med_best = min(al[a]["median"] for a in ANCHORS if al.get(a))
+    row["ratio_rgc_to_best_median"] = al["rgc"]["median"] / med_best if med_best > 0 else None
+
+
+def read_dumps(prefix):
+    """{phase: (Ir, path)} from the callgrind dumps named by client requests."""
+    dumps = {}
+    for path in glob.glob(prefix + "*"):
+        phase, total = None, None
+        with open(path) as f:
+            for line in f:
+                if line.startswith("desc: Trigger: Client Request: "):
+                    phase = line.split(":", 3)[3].strip()
+                elif line.startswith("summary:"):
+                    total = int(line.split()[1])  # the dump's total Ir
+        if phase and total is not None:
+            dumps[phase] = (total, path)
+    return dumps
+
+
+def icount_figures(dumps, pairs, k):
+    """Instructions per operation, each phase minus its empty twin."""
+    def ir(name):
+        return dumps[name][0] if name in dumps else None
+
+    def per(name, empty, ops):
+        a, b = ir(name), ir(empty)
+        if a is None or b is None:
+            return None
+        return (a - b) / ops
+
+    return {
+        "alloc_free_pair": per("pair", "pair-empty", pairs),
+        "alloc": per("alloc", "alloc-empty", k),
+        "free": per("free", "free-empty", k),
+        "object_pair": per("obj-pair", "pair-empty", pairs),
+        "object_new": per("obj-new", "alloc-empty", k),
+        "object_decref": per("obj-decref", "free-empty", k),
+        "tracked_pair": per("node-pair", "pair-empty", pairs),
+        "tracked_new": per("node-new", "alloc-empty", k),
+        "tracked_decref": per("node-decref", "free-empty", k),
+    }
+
+
+def annotate(path, top=8):
+    """The top functions of one callgrind dump by self cost (Ir).
+
+    Parsed here rather than with callgrind_annotate, whose self costs come
+    out attributed to __libc_start_main for dumps taken by client request.
+    A cost line right after a calls= line is a call's inclusive cost and
+    belongs to the callee, not to the current function.
+    """
+    names, self_ir = {}, {}
+    current, after_call = None, False
+    with open(path) as f:
+        for line in f:
+            if line.startswith("fn="):
+                m = re.match(r"fn=\((\d+)\)(?: (.*))?", line.rstrip("\n"))
+                if m:
+                    if m.group(2):
+                        names[m.group(1)] = m.group(2)
+                    current = names.get(m.group(1), m.group(1))
+                else:
+                    current = line[3:].strip()
+                after_call = False
+            elif line.startswith("cfn="):
+                m = re.match(r"cfn=\((\d+)\)(?: (.*))?", line.rstrip("\n"))
+                if m and m.group(2):
+                    names[m.group(1)] = m.group(2)
+            elif line.startswith("calls="):
+                after_call = True
+            elif line[:1] in "0123456789+-*" and current is not None:
+                fields = line.split()
+                if after_call:
+                    after_call = False
+                elif len(fields) >= 2:
+                    self_ir[current] = self_ir.get(current, 0) + int(fields[-1])
+    ranked = sorted(self_ir.items(), key=lambda kv: -kv[1])[:top]
+    return [{"function": fn, "ir": ir} for fn, ir in ranked if ir > 0]
+
+
+# ---- printing
+
+def fmt_ns(v):
+    if v is None:
+        return "-"
+    return "%.2f" % v if v < 10 else "%.1f" % v
+
+
+def timing_table(per_bench):
+    head = ["bench", "metric", "size", "rgc min", "rgc med", "glibc", "mimalloc", "jemalloc",
+            "best", "rgc/best", "target"]
+    lines = [head]
+    for bench in ("fresh", "random", "churn", "object"):
+        for row in per_bench.get(bench, []):
+            al = row["allocators"]
+            size = str(row.get("size", "")) if bench != "object" else "%s/%s" % (
+                row["kind"], row["order"])
+            ratio = row.get("ratio_rgc_to_best")
+            lines.append([
+                bench, row["metric"], size,
+                fmt_ns(al["rgc"]["min"]) if al.get("rgc") else "ERR",
+                fmt_ns(al["rgc"]["median"]) if al.get("rgc") else "ERR",
+                *[fmt_ns(al[a]["min"]) if al.get(a) else "ERR" for a in ANCHORS],
+                row.get("best_anchor") or "-",
+                "%.2f" % ratio if ratio is not None else "-",
+                ("ok" if ratio <= 1.0 else "MISS") if ratio is not None else "-",
+            ])
+    return lines
+
+
+def overhead_table(rows):
+    lines = [["allocator", "bytes/object", "overhead", "RSS bytes/object", "RSS overhead", "target"]]
+    for alloc in ALLOCATORS:
+        r = rows.get(alloc)
+        if not r:
+            lines.append([alloc, "ERR", "", "", "", ""])
+            continue
+        m = r["metrics"]
+        target = ("ok" if m["overhead"] <= 16 else "MISS") if alloc == "rgc" else ""
+        lines.append([alloc, "%.1f" % m["bytes_per_object"], "%.1f" % m["overhead"],
+                      "%.1f" % m["rss_per_object"], "%.1f" % m["rss_overhead"], target])
+    return lines
+
+
+def rss_table(rows):
+    lines = [["pattern", "sizes", "allocator", "RSS full MiB", "RSS after MiB", "live MiB",
+              "RSS/live", "RSS/(live+2MiB)", "target"]]
+    for row in rows:
+        al = row["allocators"]
+        anchors = [al[a]["rss_after"] for a in ANCHORS if a in al]
+        for alloc in ALLOCATORS:
+            m = al.get(alloc)
+            if not m:
+                lines.append([row["pattern"], row["sizes"], alloc, "ERR", "", "", "", "", ""])
+                continue
+            target = ""
+            if alloc == "rgc":
+                if row["pattern"] == "random" and anchors:
+                    target = "ok" if m["rss_after"] <= min(anchors) else "MISS"
+                elif row["pattern"] == "runs":
+                    limit = 1.3 * m["live_payload"] + 2 * MIB
+                    target = "ok" if m["rss_after"] <= limit else "MISS"
+            lines.append([row["pattern"], row["sizes"], alloc, "%.1f" % (m["rss_full"] / MIB),
+                          "%.1f" % (m["rss_after"] / MIB), "%.1f" % (m["live_payload"] / MIB),
+                          "%.2f" % m["rss_per_live"], "%.2f" % m["rss_per_live_plus_2mib"], target])
+    return lines
+
+
+ICOUNT_ROWS = [
+    ("alloc_free_pair", "alloc+free pair, 64 B", 60),
+    ("alloc", "alloc 64 B (K then K)", 30),
+    ("free", "free 64 B (K then K)", 30),
+    ("object_pair", "object new+decref pair", 60),
+    ("object_new", "object new (K then K)", None),
+    ("object_decref", "object decref (K then K)", None),
+    ("tracked_pair", "tracked new+decref pair", 60),
+    ("tracked_new", "tracked new (K then K)", None),
+    ("tracked_decref", "tracked decref (K then K)", None),
+]
+
+
+def icount_table(ic):
+    if "skipped" in ic:
+        return [["callgrind skipped: " + ic["skipped"]]]
+    lines = [["operation", "rgc", "glibc", "mimalloc", "jemalloc", "target", ""]]
+    al = ic["allocators"]
+    for key, label, target in ICOUNT_ROWS:
+        vals = [al.get(a, {}).get(key) for a in ALLOCATORS]
+        rgc = vals[0]
+        verdict = ""
+        if target is not None and rgc is not None:
+            verdict = "ok" if rgc <= target else "MISS"
+        lines.append([label] + ["%.1f" % v if v is not None else "-" for v in vals] +
+                     ["<= %d" % target if target else "", verdict])
+    return lines
+
+
+def render(lines, markdown=False):
+    if markdown:
+        out = ["| " + " | ".join(lines[0]) + " |", "|" + "---|" * len(lines[0])]
+        out += ["| " + " | ".join(r) + " |" for r in lines[1:]]
+        return "\n".join(out)
+    widths = [max(len(r[i]) for r in lines if i < len(r)) for i in range(len(lines[0]))]
+    return "\n".join("  ".join(c.rjust(w) if j >= 2 else c.ljust(w)
+                               for j, (c, w) in enumerate(zip(r, widths))).rstrip()
+                     for r in lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", default="build/bench", help="directory of the benchmark builds")
+    ap.add_argument("--out", default="bench/out", help="where the JSON files go")
+    ap.add_argument("--quick", action="store_true", help="a smoke run of a few seconds")
+    ap.add_argument("--reps", type=int, help="repetitions of each timing configuration")
+    ap.add_argument("--only", help="comma-separated subset: timing,overhead,rss,icount")
+    args = ap.parse_args()
+
+    runner = Runner(args.bin, args.quick)
+    if args.reps:
+        runner.scale["reps"] = args.reps
+    only = set(args.only.split(",")) if args.only else {"timing", "overhead", "rss", "icount"}
+    for alloc in ALLOCATORS:
+        for kind in ("bench", "icount"):
+            if not os.access(runner.binary(kind, alloc), os.X_OK):
+                sys.exit("run.py: %s missing; build with `make bench`" % runner.binary(kind, alloc))
+    os.makedirs(args.out, exist_ok=True)
+    info = machine_info(args.quick)
+    info["scale"] = runner.scale
+    started = time.time()
+
+    def write(name, description, payload):
+        doc = {"benchmark": name, "description": description, "run": info,
+               "versions": runner.versions}
+        doc.update(payload)
+        with open(os.path.join(args.out, name + ".json"), "w") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+
+    sections = []
+    if "timing" in only:
+        print("timing: %d repetitions, interleaved ..." % runner.scale["reps"], file=sys.stderr)
+        per_bench = runner.run_timing()
+        for bench, rows in per_bench.items():
+            write(bench, TIMING[bench][0], {"unit": "ns/op", "results": rows})
+        sections.append(("Time per operation, ns (min of %d runs; ratio = rgc min / fastest "
+                         "anchor min)" % runner.scale["reps"], timing_table(per_bench)))
+    if "overhead" in only:
+        print("overhead ...", file=sys.stderr)
+        ov = runner.run_overhead()
+        write("overhead", "bytes per object of a 16-byte payload (rgc: tracked object)",
+              {"unit": "bytes/object", "results": ov})
+        sections.append(("Per-object overhead, 16-byte payload", overhead_table(ov)))
+    if "rss" in only:
+        print("rss ...", file=sys.stderr)
+        rss = runner.run_rss()
+        write("rss", "RSS after freeing 90% of N small blocks", {"unit": "bytes", "results": rss})
+        sections.append(("RSS after freeing 90%% of %d blocks" % runner.scale["rss_n"],
+                         rss_table(rss)))
+    if "icount" in only:
+        print("callgrind ...", file=sys.stderr)
+        ic = runner.run_icount()
+        write("icount", "instructions per operation under callgrind (steady state)", ic)
+        sections.append(("Instructions per operation (callgrind, minus an empty loop)",
+                         icount_table(ic)))
+
+    info["elapsed_s"] = round(time.time() - started, 1)
+    header = "rgc benchmarks — %s, %s, %s CPUs, %s (%s mode, %.0f s)" % (
+        info["date"], info["cpu"], info["cpus"], info["os"], info["mode"], info["elapsed_s"])
+    versions = ", ".join("%s %s" % (a, runner.versions.get(a, "?")) for a in ALLOCATORS)
+    text = [header, versions, ""]
+    md = ["_" + header + "; " + versions + "_", ""]
+    for title, lines in sections:
+        text += [title, render(lines), ""]
+        md += ["#### " + title, "", render(lines, markdown=True), ""]
+    if runner.errors:
+        text += ["ERRORS:"] + ["  " + e for e in runner.errors]
+        md += ["Errors:", ""] + ["- " + e for e in runner.errors]
+    print("\n".join(text))
+    with open(os.path.join(args.out, "summary.txt"), "w") as f:
+        f.write("\n".join(text) + "\n")
+    with open(os.path.join(args.out, "summary.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    return 1 if runner.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,231 @@
+/*
+ * test_heap.c — heaps: many per process, memory given back on destroy, the
+ * shared-heap lock, and the checker catching each kind of damage.
+ */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+typedef struct cell {
+    RGC_OBJECT_HEAD;
+    rgc_object_t *ref;
+    int64_t v;
+} cell_t;
+
+static const rgc_ref_field_t cell_fields[] = {{"ref", offsetof(cell_t, ref)}};
+
+static rgc_type_t *cell_type(void)
+{
+    static const rgc_type_spec_t spec = {
+        .name = "heap.Cell", .basic_size = sizeof(cell_t), .ref_fields = cell_fields, .n_ref_fields = 1};
+    return rgc_type_register(&spec);
+}
+
+static void test_destroying_a_heap_gives_back_all_its_memory(void **state)
+{
+    (void)state;
+    counting_sysmem_t c = {0};
+    rgc_sysmem_t sm = counting_sysmem(&c);
+    rgc_heap_config_t cfg = {.name = "counted", .sysmem = &sm};
+    rgc_heap_t *h = rgc_heap_new(&cfg);
+    assert_string_equal(rgc_heap_name(h), "counted");
+    for (int i = 0; i < 100000; i++) {
+        cell_t *o = rgc_new(h, cell_type()); /* leaked on purpose */
+        o->v = i;
+        rgc_mem_alloc(h, (size_t)(i % 700));
+    }
+    assert_true(c.maps > 1);
+    assert_true(c.allocs > 1);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+    assert_int_equal(c.maps, c.unmaps);
+    assert_int_equal(c.allocs, c.frees);
+    assert_int_equal(c.mapped, 0);
+    assert_int_equal(c.allocated, 0);
+}
+
+static void test_heaps_are_independent(void **state)
+{
+    (void)state;
+    rgc_heap_t *h[8];
+    cell_t *o[8];
+    for (int i = 0; i < 8; i++) {
+        h[i] = rgc_heap_new(NULL);
+        o[i] = rgc_new(h[i], cell_type());
+        o[i]->v = i;
+    }
+    for (int i = 0; i < 8; i += 2)
+        rgc_heap_destroy(h[i]);
+    for (int i = 1; i < 8; i += 2) {
+        assert_ptr_equal(rgc_heap_of(o[i]), h[i]);
+        assert_int_equal(o[i]->v, i);
+        rgc_heap_stats_t s;
+        rgc_heap_stats(h[i], &s);
+        assert_int_equal(s.objects, 1);
+        assert_heap_ok(h[i]);
+        rgc_decref(o[i]);
+        rgc_heap_destroy(h[i]);
+    }
+    rgc_heap_destroy(NULL); /* a no-op */
+}
+
+typedef struct worker {
+    rgc_heap_t *h;
+    cell_t *shared;
+    int seed;
+} worker_t;
+
+static void *work(void *arg)
+{
+    worker_t *w = arg;
+    unsigned seed = (unsigned)w->seed;
+    for (int i = 0; i < 20000; i++) {
+        rgc_heap_lock(w->h);
+        cell_t *o = rgc_new(w->h, cell_type());
+        o->ref = rgc_newref(w->shared);
+        void *raw = rgc_mem_alloc(w->h, (size_t)(rand_r(&seed) % 600));
+        rgc_mem_free(w->h, raw);
+        rgc_decref(o);
+        rgc_heap_unlock(w->h);
+    }
+    return NULL;
+}
+
+static void test_a_shared_heap_is_safe_under_its_lock(void **state)
+{
+    (void)state;
+    rgc_heap_config_t cfg = {.flags = RGC_HEAP_SHARED, .name = "shared"};
+    rgc_heap_t *h = rgc_heap_new(&cfg);
+    cell_t *shared = rgc_new(h, cell_type());
+    pthread_t t[4];
+    worker_t w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker_t){h, shared, i + 1};
+        pthread_create(&t[i], NULL, work, &w[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(rgc_refcount(shared), 1);
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.objects, 1);
+    assert_heap_ok(h);
+    rgc_decref(shared);
+    rgc_heap_destroy(h);
+}
+
+/* Runs the checker, expects it to fail, and returns its address. */
+static const void *expect_damage(rgc_heap_t *h, const char *needle)
+{
+    rgc_check_result_t r;
+    assert_int_equal(rgc_heap_check(h, &r), -1);
+    assert_int_equal(r.code, RGC_ECORRUPT);
+    if (!strstr(r.message, needle))
+        fail_msg("checker said '%s', expected it to mention '%s'", r.message, needle);
+    return r.address;
+}
+
+static void test_the_checker_finds_a_free_list_leaving_its_pool(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *keep = rgc_mem_alloc(h, 64);
+    void **p = rgc_mem_alloc(h, 64);
+    rgc_mem_free(h, p);
+    void *saved = p[1];
+    static char elsewhere[64];
+    p[1] = elsewhere; /* a use-after-free overwrote the link */
+    expect_damage(h, "free list");
+    p[1] = saved;
+    assert_heap_ok(h);
+    rgc_mem_free(h, keep);
+    rgc_heap_destroy(h);
+}
+
+static void test_the_checker_finds_a_write_to_a_freed_block(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *keep = rgc_mem_alloc(h, 64);
+    uint64_t *p = rgc_mem_alloc(h, 64);
+    rgc_mem_free(h, p);
+    uint64_t saved = p[0];
+    p[0] = 42;
+    assert_ptr_equal(expect_damage(h, "written after it was freed"), p);
+    p[0] = saved;
+    assert_heap_ok(h);
+    rgc_mem_free(h, keep);
+    rgc_heap_destroy(h);
+}
+
+static void test_the_checker_finds_an_object_with_a_bad_type(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    cell_t *o = rgc_new(h, cell_type());
+    uint32_t saved = o->ob_base.type_id;
+    o->ob_base.type_id = 999999;
+    assert_ptr_equal(expect_damage(h, "unknown type id"), o);
+    o->ob_base.type_id = saved;
+    assert_heap_ok(h);
+    rgc_decref(o);
+    rgc_heap_destroy(h);
+}
+
+static void test_the_checker_finds_a_misfiled_generation_member(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    cell_t *a = rgc_new(h, cell_type());
+    cell_t *b = rgc_new(h, cell_type());
+    uint32_t saved = a->ob_base.gc_index;
+    a->ob_base.gc_index = b->ob_base.gc_index;
+    expect_damage(h, "generation");
+    a->ob_base.gc_index = saved;
+    assert_heap_ok(h);
+    rgc_decref(a);
+    rgc_decref(b);
+    rgc_heap_destroy(h);
+}
+
+static void test_the_checker_finds_a_damaged_arena_header(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *p = rgc_mem_alloc(h, 16);
+    uint64_t *arena = (uint64_t *)((uintptr_t)p & ~(uintptr_t)(RGC_ARENA_SIZE - 1));
+    uint64_t saved = arena[0];
+    arena[0] = 0;
+    assert_ptr_equal(expect_damage(h, "arena header damaged"), arena);
+    arena[0] = saved;
+    assert_heap_ok(h);
+    rgc_mem_free(h, p);
+    rgc_heap_destroy(h);
+}
+
+static void test_the_checker_rejects_what_is_not_a_heap(void **state)
+{
+    (void)state;
+    rgc_check_result_t r;
+    assert_int_equal(rgc_heap_check(NULL, &r), -1);
+    static uint64_t junk[64];
+    assert_int_equal(rgc_heap_check((rgc_heap_t *)junk, &r), -1);
+    assert_ptr_equal(r.address, junk);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_destroying_a_heap_gives_back_all_its_memory),
+        cmocka_unit_test(test_heaps_are_independent),
+        cmocka_unit_test(test_a_shared_heap_is_safe_under_its_lock),
+        cmocka_unit_test(test_the_checker_finds_a_free_list_leaving_its_pool),
+        cmocka_unit_test(test_the_checker_finds_a_write_to_a_freed_block),
+        cmocka_unit_test(test_the_checker_finds_an_object_with_a_bad_type),
+        cmocka_unit_test(test_the_checker_finds_a_misfiled_generation_member),
+        cmocka_unit_test(test_the_checker_finds_a_damaged_arena_header),
+        cmocka_unit_test(test_the_checker_rejects_what_is_not_a_heap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
