@@ -18,7 +18,7 @@ CFLAGS_LIB := $(WARN) $(OPT) -fPIC -fvisibility=hidden $(EXTRA_CFLAGS)
 SRC := $(sort $(wildcard runtime/*.c))
 OBJ := $(SRC:runtime/%.c=build/obj/%.o)
 ASAN_OBJ := $(SRC:runtime/%.c=build/asan/%.o)
-HDR := include/rgc.h $(wildcard include/rgc_debug.h) runtime/internal.h
+HDR := include/rgc.h $(wildcard include/rgc_debug.h) $(wildcard runtime/*.h)
 
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests/%)
@@ -29,7 +29,7 @@ ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=build/examples/%)
 
-.PHONY: all lib check test test-asan demo bench install uninstall clean deps deps-bench
+.PHONY: all lib check check-install test test-asan demo bench install uninstall clean deps deps-bench deps-demo
 all: lib
 lib: build/librgc.a build/librgc.so
 
@@ -54,15 +54,15 @@ build/librgc.so: $(OBJ)
 	ln -sf librgc.so.$(VERSION) build/librgc.so.$(SOVERSION)
 	ln -sf librgc.so.$(VERSION) $@
 
-build/tests/%: tests/unit/%.c tests/unit/testutil.h build/librgc.a
+build/tests/%: tests/unit/%.c tests/unit/testutil.h build/librgc.a | deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $< -o $@ build/librgc.a -lcmocka -lpthread -lm
 
-build/tests-asan/%: tests/unit/%.c tests/unit/testutil.h build/librgc-asan.a
+build/tests-asan/%: tests/unit/%.c tests/unit/testutil.h build/librgc-asan.a | deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $(ASAN_FLAGS) $< -o $@ build/librgc-asan.a -lcmocka -lpthread -lm
 
-build/examples/%: examples/%.c build/librgc.a
+build/examples/%: examples/%.c build/librgc.a | deps-demo
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O0 -g -Iinclude $< -o $@ build/librgc.a -lpthread -lm
 
@@ -72,16 +72,22 @@ deps:
 deps-bench:
 	@scripts/deps.sh bench
 
+deps-demo:
+	@scripts/deps.sh demo
+
+check-install: lib
+	@MAKE="$(MAKE)" tests/install/check-install.sh
+
 test: deps $(TEST_BIN)
 	@scripts/run-tests.sh plain $(TEST_BIN)
 
 test-asan: deps $(ASAN_TEST_BIN)
 	@scripts/run-tests.sh asan $(ASAN_TEST_BIN)
 
-check: deps lib $(TEST_BIN) $(ASAN_TEST_BIN)
+check: deps lib check-install $(TEST_BIN) $(ASAN_TEST_BIN)
 	@scripts/run-tests.sh all $(TEST_BIN) -- $(ASAN_TEST_BIN)
 
-demo: deps $(EXAMPLE_BIN)
+demo: deps-demo $(EXAMPLE_BIN)
 	@scripts/demo.sh
 
 -include bench/bench.mk

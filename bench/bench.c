@@ -188,7 +188,16 @@ static int bench_alloc_free(bool random, int argc, char **argv)
            size, n, rounds, alloc_cold, free_cold);
     if (rounds > 1)
         printf(", \"alloc_warm\": %.3f, \"free_warm\": %.3f", alloc_warm, free_warm);
-    printf("}}\n");
+    printf("}");
+#if defined(BENCH_ALLOC_RGC)
+    /* How often the heap went back to the system for its arenas. */
+    rgc_heap_stats_t st;
+    rgc_heap_stats(bench_heap, &st);
+    printf(", \"stats\": {\"arenas_allocated\": %zu, \"arenas_freed\": %zu, "
+           "\"arenas_highwater\": %zu}",
+           st.arenas_allocated, st.arenas_freed, st.arenas_highwater);
+#endif
+    printf("}\n");
     return 0;
 }
 

@@ -33,10 +33,10 @@ MIB = 1 << 20
 
 # Scale of each mode: full (default) and --quick.
 SCALE = {
-    "full": dict(reps=5, n=1_000_000, rounds=3, live=1_000_000, ops=2_000_000,
+    "full": dict(reps=5, n=1_000_000, rounds=2, live=1_000_000, ops=2_000_000,
                  obj_n=1_000_000, overhead_n=1_000_000, rss_n=4 << 20,
                  ic_pairs=100_000, ic_k=10_000),
-    "quick": dict(reps=2, n=100_000, rounds=3, live=100_000, ops=200_000,
+    "quick": dict(reps=2, n=100_000, rounds=2, live=100_000, ops=200_000,
                   obj_n=100_000, overhead_n=100_000, rss_n=400_000,
                   ic_pairs=5_000, ic_k=1_000),
 }

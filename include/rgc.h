@@ -318,7 +318,9 @@ typedef struct rgc_type_spec {
     /* Bytes of private raw memory the object owns (for rgc_sizeof). */
     size_t (*extra_size)(const rgc_object_t *o);
     /* Hash and equality; without hash, identity is used unless the type is
-     * RGC_TF_UNHASHABLE.  eq returns 1, 0, or -1 on error. */
+     * RGC_TF_UNHASHABLE.  eq returns 1, 0, or -1 on error.  Hooks are
+     * called through rgc_hash/rgc_equal, and a hash hook may call rgc_hash
+     * on the object's parts: an unhashable part makes the whole unhashable. */
     uint64_t (*hash)(const rgc_object_t *o);
     int (*eq)(const rgc_object_t *a, const rgc_object_t *b);
     /* Writes a short human-readable form into buf (used by dumps). */
@@ -427,7 +429,8 @@ RGC_API rgc_type_t *rgc_array_type(void);
 /* Generic hash and equality (any type that provides them). */
 RGC_API int rgc_hash(const void *obj, uint64_t *out); /* 0, or -1 unhashable */
 RGC_API int rgc_equal(const void *a, const void *b);  /* 1, 0, -1 on error */
-/* A short description of obj into buf ("int 42", "str 'abc'", "list[3]"). */
+/* A short description of obj into buf, from its type's repr hook ("42",
+ * "'abc'", "(1, 2)", "list[3]"), else "<Type object at 0x...>". */
 RGC_API void rgc_repr(const void *obj, char *buf, size_t size);
 
 /* int: boxed 64-bit; values -5..256 come from a per-heap immortal cache. */
@@ -460,7 +463,9 @@ RGC_API void *rgc_tuple_new(rgc_heap_t *heap, size_t n); /* items NULL */
 RGC_API void *rgc_tuple_pack(rgc_heap_t *heap, size_t n, ...);
 RGC_API size_t rgc_tuple_len(const void *t);
 RGC_API void *rgc_tuple_get(const void *t, size_t i); /* borrowed */
-/* Stores item at i, stealing the reference; for filling a new tuple. */
+/* Stores item at i, stealing the reference; for filling a new tuple.  A
+ * tuple someone else holds (count > 1) is RGC_EMISUSE, an index out of
+ * range RGC_EKEY; on failure the item's reference is dropped all the same. */
 RGC_API int rgc_tuple_set(void *t, size_t i, void *item);
 
 /* list */

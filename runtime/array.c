@@ -135,7 +135,7 @@ void _rgc_register_array(void)
         .extra_size = array_extra_size,
         .repr = array_repr,
     };
-    _rgc_t_array = rgc_type_register(&spec);
+    _rgc_t_array = _rgc_type_register(&spec);
 }
 
 /* ---- public API */

@@ -32,6 +32,8 @@ typedef struct rgc_str_obj {
     char data[];        /* nbytes + NUL */
 } rgc_str_obj_t;
 
+/* bytes: RGC_TF_VAR, item_size 1, count at len; basic_size counts a NUL
+ * kept after the data (not part of len) so the bytes read as a C string. */
 typedef struct rgc_bytes_obj {
     RGC_OBJECT_HEAD;
     size_t len;         /* set by the runtime (nitems) */

@@ -112,7 +112,7 @@ void _rgc_register_dict(void)
         .extra_size = dict_extra_size,
         .repr = dict_repr,
     };
-    _rgc_t_dict = rgc_type_register(&spec);
+    _rgc_t_dict = _rgc_type_register(&spec);
 }
 
 /* ---- public API */

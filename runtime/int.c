@@ -177,8 +177,8 @@ static const rgc_type_spec_t float_spec = {
 
 void _rgc_register_int(void)
 {
-    _rgc_t_int = rgc_type_register(&int_spec);
-    _rgc_t_float = rgc_type_register(&float_spec);
+    _rgc_t_int = _rgc_type_register(&int_spec);
+    _rgc_t_float = _rgc_type_register(&float_spec);
 }
 
 rgc_type_t *rgc_int_type(void)

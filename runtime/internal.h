@@ -286,10 +286,10 @@ static inline rgc_type_t *_rgc_type(const rgc_object_t *o)
     return _rgc_runtime.types[o->type_id];
 }
 RGC_HIDDEN rgc_type_t *_rgc_type_checked(uint32_t id);
+RGC_HIDDEN rgc_type_t *_rgc_type_register(const rgc_type_spec_t *spec);
 RGC_HIDDEN void _rgc_types_builtin_init(void);
 
-/* ---- builtins (int.c, str.c, ...) */
-RGC_HIDDEN void _rgc_builtins_register(void);
+/* ---- builtins (int.c, str.c, ...; see builtins.h) */
 RGC_HIDDEN extern rgc_type_t *_rgc_t_int, *_rgc_t_float, *_rgc_t_str, *_rgc_t_bytes,
     *_rgc_t_tuple, *_rgc_t_list, *_rgc_t_dict, *_rgc_t_set, *_rgc_t_array;
 

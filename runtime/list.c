@@ -131,7 +131,7 @@ void _rgc_register_list(void)
         .extra_size = list_extra_size,
         .repr = list_repr,
     };
-    _rgc_t_list = rgc_type_register(&spec);
+    _rgc_t_list = _rgc_type_register(&spec);
 }
 
 /* ---- public API */

@@ -85,7 +85,7 @@ void _rgc_register_set(void)
         .extra_size = set_extra_size,
         .repr = set_repr,
     };
-    _rgc_t_set = rgc_type_register(&spec);
+    _rgc_t_set = _rgc_type_register(&spec);
 }
 
 /* ---- public API */

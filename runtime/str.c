@@ -295,8 +295,8 @@ static const rgc_type_spec_t bytes_spec = {
 
 void _rgc_register_str(void)
 {
-    _rgc_t_str = rgc_type_register(&str_spec);
-    _rgc_t_bytes = rgc_type_register(&bytes_spec);
+    _rgc_t_str = _rgc_type_register(&str_spec);
+    _rgc_t_bytes = _rgc_type_register(&bytes_spec);
 }
 
 rgc_type_t *rgc_str_type(void)

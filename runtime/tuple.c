@@ -162,7 +162,7 @@ static const rgc_type_spec_t tuple_spec = {
 
 void _rgc_register_tuple(void)
 {
-    _rgc_t_tuple = rgc_type_register(&tuple_spec);
+    _rgc_t_tuple = _rgc_type_register(&tuple_spec);
 }
 
 rgc_type_t *rgc_tuple_type(void)

@@ -4,7 +4,7 @@
  * header names no type.  Entries are written once, before ntypes is
  * published, so readers need no lock.
  */
-#include "internal.h"
+#include "builtins.h"
 
 #include <stdlib.h>
 
@@ -157,7 +157,9 @@ static rgc_type_t *copy_spec(const rgc_type_spec_t *s)
     return t;
 }
 
-rgc_type_t *rgc_type_register(const rgc_type_spec_t *spec)
+/* Registers a type; the built-in types come through here directly while
+ * they are being set up. */
+rgc_type_t *_rgc_type_register(const rgc_type_spec_t *spec)
 {
     if (!spec) {
         _rgc_report(RGC_EINVAL, NULL, NULL, "rgc_type_register: NULL spec");
@@ -207,6 +209,14 @@ rgc_type_t *rgc_type_register(const rgc_type_spec_t *spec)
     __atomic_store_n(&_rgc_runtime.ntypes, id + 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&_rgc_runtime.lock);
     return t;
+}
+
+/* The built-in types are registered first, so no user type can take
+ * their names. */
+rgc_type_t *rgc_type_register(const rgc_type_spec_t *spec)
+{
+    _rgc_builtins_init();
+    return _rgc_type_register(spec);
 }
 
 rgc_type_t *rgc_type_by_name(const char *name)

@@ -84,8 +84,8 @@ run_one() {
         total_failed=$((total_failed + 1))
         return
     fi
-    # cmocka writes its summary to stderr and the test names to stdout:
-    # keep both, interleaved as the binary wrote them.  The standard output
+    # cmocka splits its report between stdout and stderr, and sanitizers
+    # write to stderr: keep both, interleaved as the binary wrote them.  The standard output
     # format is forced in case the environment asks for TAP or XML.
     local -a runner=()
     [[ -n $have_timeout ]] && runner=(timeout --kill-after=10 "$timeout_s")
