@@ -12,6 +12,7 @@ typedef struct checker {
     rgc_heap_t *h;
     rgc_check_result_t *out;
     size_t objects;
+    size_t old[RGC_NGENS];  /* members of the old generations found */
 } checker_t;
 
 static int fail(checker_t *c, const void *addr, const char *fmt, ...)
@@ -44,12 +45,16 @@ static int check_object(checker_t *c, const rgc_object_t *o, size_t block)
     if (need > block)
         return fail(c, o, "%s object of %zu bytes in a %zu-byte block", t->name, need, block);
     if (o->flags & RGC_OF_TRACKED) {
-        const rgc_genlist_t *g = &c->h->gens[o->flags & RGC_OF_GEN_MASK];
-        if (o->gc_index >= g->len || g->items[o->gc_index] != o)
-            return fail(c, o, "tracked %s object missing from generation %u", t->name,
-                        o->flags & RGC_OF_GEN_MASK);
-    } else if (t->is_gc && o->refcnt != RGC_REFCNT_IMMORTAL) {
-        /* Untracked containers are allowed (rgc_untrack); nothing to check. */
+        unsigned gen = o->flags & RGC_OF_GEN_MASK;
+        if (gen < RGC_NYOUNG) {
+            const rgc_genlist_t *g = &c->h->gens[gen];
+            if (o->gc_index >= g->len || g->items[o->gc_index] != o)
+                return fail(c, o, "tracked %s object missing from generation %u", t->name, gen);
+        } else {
+            c->old[gen]++;
+        }
+        if (!t->is_gc)
+            return fail(c, o, "%s object tracked, but its type holds no references", t->name);
     }
     c->objects++;
     return 0;
@@ -198,7 +203,7 @@ static int check_large(checker_t *c)
 
 static int check_generations(checker_t *c)
 {
-    for (int g = 0; g < RGC_NGENS; g++) {
+    for (int g = 0; g < RGC_NYOUNG; g++) {
         const rgc_genlist_t *gl = &c->h->gens[g];
         if (gl->len > gl->cap)
             return fail(c, gl, "generation %d holds %zu of %zu", g, gl->len, gl->cap);
@@ -214,7 +219,7 @@ static int check_generations(checker_t *c)
 
 int rgc_heap_check(rgc_heap_t *h, rgc_check_result_t *out)
 {
-    checker_t c = {h, out, 0};
+    checker_t c = {h, out, 0, {0}};
     if (out) {
         out->code = RGC_OK;
         out->address = NULL;
@@ -226,5 +231,9 @@ int rgc_heap_check(rgc_heap_t *h, rgc_check_result_t *out)
         return fail(&c, h->dealloc_pending, "destruction queue not drained");
     if (check_generations(&c) < 0 || check_arenas(&c) < 0 || check_large(&c) < 0)
         return -1;
+    for (int g = RGC_NYOUNG; g < RGC_NGENS; g++)
+        if (c.old[g] != h->old_count[g])
+            return fail(&c, h, "heap counts %zu objects in generation %d, found %zu", h->old_count[g], g,
+                        c.old[g]);
     return 0;
 }

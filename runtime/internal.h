@@ -104,15 +104,20 @@ struct rgc_large {
 };
 #define RGC_LARGE_HDR sizeof(rgc_large_t)
 
-/* The members of one generation, as an array of object pointers; each
- * member's gc_index is its slot here. */
+/* The members of a young generation (0 or 1), as an array of object
+ * pointers; each member's gc_index is its slot here.  The young
+ * generations are bounded by the collector's thresholds, so this costs
+ * nothing per long-lived object: members of generation 2 and of the
+ * permanent generation are known by their header bits alone (a full
+ * collection walks the pools), and only counted. */
 typedef struct rgc_genlist {
     rgc_object_t **items;    /* raw block of the heap */
     size_t len;
     size_t cap;
 } rgc_genlist_t;
 
-#define RGC_NGENS 4 /* 0, 1, 2 and permanent */
+#define RGC_NGENS 4  /* 0, 1, 2 and permanent */
+#define RGC_NYOUNG 2 /* generations with member arrays */
 #define RGC_INT_CACHE_MIN (-5)
 #define RGC_INT_CACHE_MAX 256
 
@@ -122,7 +127,8 @@ struct rgc_heap {
     rgc_pool_t *usable[RGC_NKINDS][RGC_NCLASSES]; /* head of usable pools, or the
                                                  * empty sentinel */
     unsigned flags;                            /* RGC_HEAP_* */
-    rgc_genlist_t gens[RGC_NGENS];             /* tracked objects */
+    rgc_genlist_t gens[RGC_NYOUNG];            /* young tracked objects */
+    size_t old_count[RGC_NGENS];               /* members of generations 2, 3 */
     rgc_arena_t *arenas;                       /* all arenas, newest first */
     rgc_arena_t *buckets[RGC_POOLS_PER_ARENA]; /* arenas by free pools, 1..63 */
     uint64_t bucket_mask;                      /* bit k: buckets[k] non-empty */
@@ -278,6 +284,11 @@ RGC_HIDDEN void *_rgc_object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size);
 RGC_HIDDEN void _rgc_object_free_block(rgc_object_t *o);
 RGC_HIDDEN int _rgc_gen_add(rgc_heap_t *h, rgc_object_t *o, int gen);
 RGC_HIDDEN void _rgc_gen_remove(rgc_heap_t *h, rgc_object_t *o);
+/* Tracked objects in generation gen of h. */
+static inline size_t _rgc_gen_len(const rgc_heap_t *h, int gen)
+{
+    return gen < RGC_NYOUNG ? h->gens[gen].len : h->old_count[gen];
+}
 RGC_HIDDEN size_t _rgc_block_size_of(const void *p);
 
 /* ---- type.c */

@@ -27,38 +27,55 @@ rgc_heap_t *rgc_heap_of(const void *obj)
     return obj ? heap_of(obj) : NULL;
 }
 
-/* ---- generations: arrays of members; gc_index is the slot */
+/* ---- generations: arrays of members for the young ones (gc_index is
+ * the slot), header bits and a count for the old ones */
 
 /* Adds o to generation gen.  Returns 0, or -1 when the array cannot grow. */
 int _rgc_gen_add(rgc_heap_t *h, rgc_object_t *o, int gen)
 {
-    rgc_genlist_t *g = &h->gens[gen];
-    if (RGC_UNLIKELY(g->len == g->cap)) {
-        size_t ncap = g->cap ? g->cap * 2 : 64;
-        if (ncap > UINT32_MAX) {
-            _rgc_report(RGC_ENOMEM, o, NULL, "generation %d is full", gen);
-            return -1;
+    if (gen >= RGC_NYOUNG) {
+        h->old_count[gen]++;
+        o->gc_index = 0;
+    } else {
+        rgc_genlist_t *g = &h->gens[gen];
+        if (RGC_UNLIKELY(g->len == g->cap)) {
+            size_t ncap = g->cap ? g->cap * 2 : 64;
+            if (ncap > UINT32_MAX) {
+                _rgc_report(RGC_ENOMEM, o, NULL, "generation %d is full", gen);
+                return -1;
+            }
+            rgc_object_t **items = rgc_mem_realloc(h, g->items, ncap * sizeof *items);
+            if (!items)
+                return -1;
+            g->items = items;
+            g->cap = ncap;
         }
-        rgc_object_t **items = rgc_mem_realloc(h, g->items, ncap * sizeof *items);
-        if (!items)
-            return -1;
-        g->items = items;
-        g->cap = ncap;
+        o->gc_index = (uint32_t)g->len;
+        g->items[g->len++] = o;
     }
-    o->gc_index = (uint32_t)g->len;
-    g->items[g->len++] = o;
     o->flags = (o->flags & ~(uint32_t)RGC_OF_GEN_MASK) | (uint32_t)gen | RGC_OF_TRACKED;
     return 0;
 }
 
-/* Removes a tracked object from its generation (swap with the last). */
+/* Removes a tracked object from its generation (a young one: swap with the
+ * last member). */
+static inline void gen_remove(rgc_heap_t *h, rgc_object_t *o)
+{
+    unsigned gen = o->flags & RGC_OF_GEN_MASK;
+    if (gen < RGC_NYOUNG) {
+        rgc_genlist_t *g = &h->gens[gen];
+        rgc_object_t *last = g->items[--g->len];
+        g->items[o->gc_index] = last;
+        last->gc_index = o->gc_index;
+    } else {
+        h->old_count[gen]--;
+    }
+    o->flags &= ~(uint32_t)RGC_OF_TRACKED;
+}
+
 void _rgc_gen_remove(rgc_heap_t *h, rgc_object_t *o)
 {
-    rgc_genlist_t *g = &h->gens[o->flags & RGC_OF_GEN_MASK];
-    rgc_object_t *last = g->items[--g->len];
-    g->items[o->gc_index] = last;
-    last->gc_index = o->gc_index;
-    o->flags &= ~(uint32_t)RGC_OF_TRACKED;
+    gen_remove(h, o);
 }
 
 /* ---- allocation */
@@ -272,7 +289,7 @@ static void destroy(rgc_object_t *o, rgc_type_t *t, rgc_heap_t *h)
             return; /* resurrected */
     }
     if (o->flags & RGC_OF_TRACKED)
-        _rgc_gen_remove(h, o);
+        gen_remove(h, o);
     if (h->dealloc_depth >= RGC_DEALLOC_DEPTH_MAX) {
         /* Queue it; the header's bytes 8-15 become the link. */
         memcpy(&o->flags, &h->dealloc_pending, sizeof(rgc_object_t *));
@@ -318,14 +335,9 @@ static void destroy_fields(rgc_object_t *o, rgc_type_t *t)
 {
     rgc_pool_t *pool = _rgc_pool_of(o);
     rgc_heap_t *h = pool->heap;
-    if (o->flags & RGC_OF_TRACKED) {
-        rgc_genlist_t *g = &h->gens[o->flags & RGC_OF_GEN_MASK];
-        rgc_object_t *last = g->items[--g->len];
-        g->items[o->gc_index] = last;
-        last->gc_index = o->gc_index;
-    }
+    if (o->flags & RGC_OF_TRACKED)
+        gen_remove(h, o);
     if (RGC_UNLIKELY(h->dealloc_depth >= RGC_DEALLOC_DEPTH_MAX)) {
-        o->flags &= ~(uint32_t)RGC_OF_TRACKED;
         memcpy(&o->flags, &h->dealloc_pending, sizeof(rgc_object_t *));
         h->dealloc_pending = o;
         return;
@@ -455,5 +467,5 @@ size_t rgc_generation_size(const rgc_heap_t *h, int gen)
 {
     if (!h || gen < 0 || gen >= RGC_NGENS)
         return 0;
-    return h->gens[gen].len;
+    return _rgc_gen_len(h, gen);
 }

@@ -74,7 +74,7 @@ int rgc_heap_stats(rgc_heap_t *h, rgc_heap_stats_t *out)
     out->bytes_mapped = h->narenas * (size_t)RGC_ARENA_SIZE + h->large_bytes + h->nlarge * RGC_LARGE_HDR;
     out->bytes_in_use = small_in_use + h->large_bytes;
     for (int g = 0; g < RGC_NGENS; g++)
-        out->tracked[g] = h->gens[g].len;
+        out->tracked[g] = _rgc_gen_len(h, g);
     return 0;
 }
 
