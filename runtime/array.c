@@ -38,26 +38,10 @@ static const kind_info_t kinds[NKINDS] = {
     [RGC_ARRAY_F64] = {"f64", 8, true, INT64_MIN, INT64_MAX},
 };
 
-static const char *type_name_of(const void *obj)
-{
-    rgc_type_t *t = obj ? rgc_typeof(obj) : NULL;
-    return t ? rgc_type_name(t) : NULL;
-}
-
-/* True when a is an array; otherwise reports RGC_EINVAL on behalf of fn. */
-static bool check_array(const void *a, const char *fn)
-{
-    const rgc_object_t *o = a;
-    if (RGC_LIKELY(o && _rgc_t_array && o->type_id == _rgc_t_array->id))
-        return true;
-    _rgc_report(RGC_EINVAL, a, type_name_of(a), "%s: %s", fn, a ? "not an array" : "NULL array");
-    return false;
-}
-
-/* check_array, plus a valid index i and a non-NULL out. */
+/* The array check, plus a valid index i and a non-NULL out. */
 static bool check_read(const void *a, size_t i, const void *out, const char *fn)
 {
-    if (!check_array(a, fn))
+    if (!_rgc_expect_type(a, _rgc_t_array, fn))
         return false;
     const rgc_array_obj_t *arr = a;
     if (RGC_UNLIKELY(!out)) {
@@ -169,13 +153,15 @@ void *rgc_array_new(rgc_heap_t *heap, rgc_array_kind_t kind, size_t capacity)
 
 size_t rgc_array_len(const void *a)
 {
-    return check_array(a, "rgc_array_len") ? ((const rgc_array_obj_t *)a)->len : 0;
+    if (!_rgc_expect_type(a, _rgc_t_array, "rgc_array_len"))
+        return 0;
+    return ((const rgc_array_obj_t *)a)->len;
 }
 
 /* The kind of a (RGC_ARRAY_I8 after a reported bad argument). */
 rgc_array_kind_t rgc_array_kind(const void *a)
 {
-    if (!check_array(a, "rgc_array_kind"))
+    if (!_rgc_expect_type(a, _rgc_t_array, "rgc_array_kind"))
         return RGC_ARRAY_I8;
     return (rgc_array_kind_t)((const rgc_array_obj_t *)a)->kind;
 }
@@ -183,14 +169,16 @@ rgc_array_kind_t rgc_array_kind(const void *a)
 /* Bytes per element (0 after a reported bad argument). */
 size_t rgc_array_itemsize(const void *a)
 {
-    return check_array(a, "rgc_array_itemsize") ? ((const rgc_array_obj_t *)a)->itemsize : 0;
+    if (!_rgc_expect_type(a, _rgc_t_array, "rgc_array_itemsize"))
+        return 0;
+    return ((const rgc_array_obj_t *)a)->itemsize;
 }
 
 /* Appends v.  0, or -1: RGC_EINVAL (not an array, or v outside an integer
  * kind's range), RGC_ENOMEM (array unchanged). */
 int rgc_array_append_int(void *ap, int64_t v)
 {
-    if (!check_array(ap, "rgc_array_append_int"))
+    if (!_rgc_expect_type(ap, _rgc_t_array, "rgc_array_append_int"))
         return -1;
     rgc_array_obj_t *a = ap;
     const kind_info_t *k = &kinds[a->kind];
@@ -222,7 +210,7 @@ int rgc_array_append_int(void *ap, int64_t v)
  * integer kind), RGC_ENOMEM (array unchanged). */
 int rgc_array_append_float(void *ap, double v)
 {
-    if (!check_array(ap, "rgc_array_append_float"))
+    if (!_rgc_expect_type(ap, _rgc_t_array, "rgc_array_append_float"))
         return -1;
     rgc_array_obj_t *a = ap;
     if (!kinds[a->kind].is_float) {

@@ -1,8 +1,9 @@
 /*
  * builtins.c — registration of the built-in types (once per process, in the
  * order builtins.h lists them) and the three protocols every object answers
- * whatever its type: rgc_hash, rgc_equal and rgc_repr.  Each built-in
- * type's behaviour lives in its own file (see builtins.h).
+ * whatever its type: rgc_hash, rgc_equal and rgc_repr; also the argument
+ * type check the built-in types' functions share.  Each built-in type's
+ * behaviour lives in its own file (see builtins.h).
  */
 #include "builtins.h"
 
@@ -41,6 +42,32 @@ static rgc_type_t *type_or_report(const void *obj, const char *fn)
         _rgc_report(RGC_EINVAL, obj, NULL, "%s: not an object (type id %u)", fn,
                     ((const rgc_object_t *)obj)->type_id);
     return t;
+}
+
+/* ---- argument type checks */
+
+/* The article for a type name in a message: "an int", "a str". */
+static const char *article(const char *name)
+{
+    return name[0] && strchr("aeiouAEIOU", name[0]) ? "an" : "a";
+}
+
+bool _rgc_expect_type_failed(const void *obj, const rgc_type_t *type, const char *fn)
+{
+    const rgc_object_t *o = obj;
+    if (o && type && o->type_id == type->id)
+        return true;
+    /* type is NULL only when its registration failed: nothing can be one. */
+    const char *want = type ? type->name : "unregistered type";
+    if (!o) {
+        _rgc_report(RGC_EINVAL, NULL, NULL, "%s: NULL instead of %s %s", fn, article(want), want);
+        return false;
+    }
+    rgc_type_t *t = _rgc_type_checked(o->type_id);
+    const char *name = t ? t->name : "non-object";
+    _rgc_report(RGC_EINVAL, obj, t ? t->name : NULL, "%s: %s %s, not %s %s", fn, article(name),
+                name, article(want), want);
+    return false;
 }
 
 /* ---- hashing */

@@ -5,7 +5,7 @@
  * Each type's behaviour lives in its own file: int.c (int, float), str.c
  * (str, bytes, interning), tuple.c, list.c, dict.c, set.c, array.c,
  * instance.c; builtins.c registers them and holds the generic hash,
- * equality and repr.
+ * equality and repr, and the argument type check they share.
  */
 #ifndef RGC_BUILTINS_H
 #define RGC_BUILTINS_H
@@ -118,5 +118,16 @@ RGC_HIDDEN void _rgc_register_set(void);
 RGC_HIDDEN void _rgc_register_array(void);
 /* Registers the built-in types once; safe to call from any accessor. */
 RGC_HIDDEN void _rgc_builtins_init(void);
+
+/* True when obj is an object of `type`; otherwise reports RGC_EINVAL
+ * naming fn and what obj is, and returns false.  NULL is reported too.
+ * The check is inline; only the report is a call. */
+RGC_HIDDEN bool _rgc_expect_type_failed(const void *obj, const rgc_type_t *type, const char *fn);
+static inline bool _rgc_expect_type(const void *obj, const rgc_type_t *type, const char *fn)
+{
+    if (RGC_LIKELY(obj && type && ((const rgc_object_t *)obj)->type_id == type->id))
+        return true;
+    return _rgc_expect_type_failed(obj, type, fn);
+}
 
 #endif /* RGC_BUILTINS_H */

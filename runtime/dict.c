@@ -13,25 +13,7 @@
  */
 #include "hashtab.h"
 
-#include <stdio.h>
-
 #define STRIDE sizeof(rgc_dict_entry_t)
-
-static const char *type_name_of(const void *obj)
-{
-    rgc_type_t *t = obj ? rgc_typeof(obj) : NULL;
-    return t ? rgc_type_name(t) : NULL;
-}
-
-/* True when d is a dict; otherwise reports RGC_EINVAL on behalf of fn. */
-static bool check_dict(const void *d, const char *fn)
-{
-    const rgc_object_t *o = d;
-    if (RGC_LIKELY(o && _rgc_t_dict && o->type_id == _rgc_t_dict->id))
-        return true;
-    _rgc_report(RGC_EINVAL, d, type_name_of(d), "%s: %s", fn, d ? "not a dict" : "NULL dict");
-    return false;
-}
 
 static bool check_arg(const void *d, const void *arg, const char *what, const char *fn)
 {
@@ -74,25 +56,7 @@ static int store(rgc_object_t *d, rgc_object_t *key, uint64_t hash, rgc_object_t
     return 0;
 }
 
-/* ---- type hooks */
-
-/* The runtime has already dropped and NULLed every key and value. */
-static void dict_dealloc(rgc_object_t *o)
-{
-    rgc_htab_t *t = _rgc_htab_of(o);
-    _rgc_htab_free(t, rgc_heap_of(o));
-    t->used = t->nentries = t->cap = t->nindices = 0;
-}
-
-static size_t dict_extra_size(const rgc_object_t *o)
-{
-    return _rgc_htab_bytes(_rgc_htab_of(o), rgc_heap_of(o));
-}
-
-static void dict_repr(const rgc_object_t *o, char *buf, size_t size)
-{
-    snprintf(buf, size, "dict[%zu]", _rgc_htab_of(o)->used);
-}
+/* ---- registration (the hooks are hashtab.c's, shared with the set) */
 
 void _rgc_register_dict(void)
 {
@@ -108,9 +72,9 @@ void _rgc_register_dict(void)
         .flags = RGC_TF_UNHASHABLE,
         .ref_arrays = arrays,
         .n_ref_arrays = 2,
-        .dealloc = dict_dealloc,
-        .extra_size = dict_extra_size,
-        .repr = dict_repr,
+        .dealloc = _rgc_htab_dealloc,
+        .extra_size = _rgc_htab_extra_size,
+        .repr = _rgc_htab_repr,
     };
     _rgc_t_dict = _rgc_type_register(&spec);
 }
@@ -133,7 +97,7 @@ void *rgc_dict_new(rgc_heap_t *heap)
 
 size_t rgc_dict_len(const void *d)
 {
-    if (!check_dict(d, "rgc_dict_len"))
+    if (!_rgc_expect_type(d, _rgc_t_dict, "rgc_dict_len"))
         return 0;
     return _rgc_htab_of(d)->used;
 }
@@ -144,7 +108,8 @@ size_t rgc_dict_len(const void *d)
  * unchanged), or an error from a key comparison. */
 int rgc_dict_set(void *d, void *key, void *value)
 {
-    if (!check_dict(d, "rgc_dict_set") || !check_arg(d, key, "key", "rgc_dict_set") ||
+    if (!_rgc_expect_type(d, _rgc_t_dict, "rgc_dict_set") ||
+        !check_arg(d, key, "key", "rgc_dict_set") ||
         !check_arg(d, value, "value", "rgc_dict_set"))
         return -1;
     uint64_t hash;
@@ -157,7 +122,8 @@ int rgc_dict_set(void *d, void *key, void *value)
  * (RGC_EINVAL, RGC_EUNHASHABLE, a failed comparison: reported). */
 void *rgc_dict_get(const void *d, const void *key)
 {
-    if (!check_dict(d, "rgc_dict_get") || !check_arg(d, key, "key", "rgc_dict_get"))
+    if (!_rgc_expect_type(d, _rgc_t_dict, "rgc_dict_get") ||
+        !check_arg(d, key, "key", "rgc_dict_get"))
         return NULL;
     uint64_t hash;
     if (rgc_hash(key, &hash) < 0)
@@ -173,7 +139,8 @@ void *rgc_dict_get(const void *d, const void *key)
  * RGC_EUNHASHABLE, or a failed comparison. */
 int rgc_dict_del(void *d, const void *key)
 {
-    if (!check_dict(d, "rgc_dict_del") || !check_arg(d, key, "key", "rgc_dict_del"))
+    if (!_rgc_expect_type(d, _rgc_t_dict, "rgc_dict_del") ||
+        !check_arg(d, key, "key", "rgc_dict_del"))
         return -1;
     uint64_t hash;
     if (rgc_hash(key, &hash) < 0)
@@ -200,7 +167,8 @@ int rgc_dict_del(void *d, const void *key)
 /* rgc_dict_set with the heap's interned string for key. */
 int rgc_dict_set_str(void *d, const char *key, void *value)
 {
-    if (!check_dict(d, "rgc_dict_set_str") || !check_arg(d, key, "key", "rgc_dict_set_str"))
+    if (!_rgc_expect_type(d, _rgc_t_dict, "rgc_dict_set_str") ||
+        !check_arg(d, key, "key", "rgc_dict_set_str"))
         return -1;
     void *k = rgc_str_intern(rgc_heap_of(d), key);
     if (!k)
@@ -212,7 +180,8 @@ int rgc_dict_set_str(void *d, const char *key, void *value)
  * a temporary string, which equals the interned key of a hit. */
 void *rgc_dict_get_str(const void *d, const char *key)
 {
-    if (!check_dict(d, "rgc_dict_get_str") || !check_arg(d, key, "key", "rgc_dict_get_str"))
+    if (!_rgc_expect_type(d, _rgc_t_dict, "rgc_dict_get_str") ||
+        !check_arg(d, key, "key", "rgc_dict_get_str"))
         return NULL;
     if (_rgc_htab_of(d)->used == 0)
         return NULL;
@@ -230,7 +199,8 @@ void *rgc_dict_get_str(const void *d, const char *key)
  * safe but may skip or repeat entries once it is rebuilt. */
 bool rgc_dict_next(const void *d, size_t *pos, void **key, void **value)
 {
-    if (!check_dict(d, "rgc_dict_next") || !check_arg(d, pos, "pos", "rgc_dict_next"))
+    if (!_rgc_expect_type(d, _rgc_t_dict, "rgc_dict_next") ||
+        !check_arg(d, pos, "pos", "rgc_dict_next"))
         return false;
     const rgc_dict_entry_t *e = _rgc_htab_next(_rgc_htab_of(d), STRIDE, pos);
     if (!e)
@@ -247,7 +217,7 @@ bool rgc_dict_next(const void *d, size_t *pos, void **key, void **value)
  * one of its values held its last reference), so it is not touched again. */
 void rgc_dict_clear(void *d)
 {
-    if (!check_dict(d, "rgc_dict_clear"))
+    if (!_rgc_expect_type(d, _rgc_t_dict, "rgc_dict_clear"))
         return;
     rgc_heap_t *heap = rgc_heap_of(d);
     rgc_htab_t old;

@@ -2,8 +2,9 @@
  * hashtab.c — probing, rebuilding and iterating the compact hash table that
  * dict.c and set.c share (see hashtab.h for the layout).
  *
- * Owns: the probe sequence, the load factor and growth policy, and the
- * re-check that keeps a lookup sound when a key's eq hook mutates the table.
+ * Owns: the probe sequence, the load factor and growth policy, the
+ * re-check that keeps a lookup sound when a key's eq hook mutates the table,
+ * and the dealloc, extra_size and repr hooks of both containers.
  * It never touches reference counts except to hold a key alive across its
  * own comparison: the containers own their references.
  *
@@ -21,6 +22,7 @@
 #include "hashtab.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* The view must match both container layouts field for field. */
 _Static_assert(offsetof(rgc_dict_obj_t, used) == sizeof(rgc_object_t), "dict view");
@@ -232,12 +234,28 @@ void _rgc_htab_free(rgc_htab_t *t, rgc_heap_t *h)
     t->entries = NULL;
 }
 
-size_t _rgc_htab_bytes(const rgc_htab_t *t, rgc_heap_t *h)
+/* ---- type hooks */
+
+void _rgc_htab_dealloc(rgc_object_t *o)
 {
+    rgc_htab_t *t = _rgc_htab_of(o);
+    _rgc_htab_free(t, rgc_heap_of(o));
+    t->used = t->nentries = t->cap = t->nindices = 0;
+}
+
+size_t _rgc_htab_extra_size(const rgc_object_t *o)
+{
+    const rgc_htab_t *t = _rgc_htab_of(o);
+    rgc_heap_t *h = rgc_heap_of(o);
     size_t n = 0;
     if (t->indices)
         n += rgc_mem_usable_size(h, t->indices);
     if (t->entries)
         n += rgc_mem_usable_size(h, t->entries);
     return n;
+}
+
+void _rgc_htab_repr(const rgc_object_t *o, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s[%zu]", _rgc_type(o)->name, _rgc_htab_of(o)->used);
 }

@@ -100,7 +100,17 @@ RGC_HIDDEN void _rgc_htab_detach(rgc_htab_t *t, rgc_htab_t *out);
 /* Frees the blocks of a (detached or dying) table. */
 RGC_HIDDEN void _rgc_htab_free(rgc_htab_t *t, rgc_heap_t *h);
 
-/* Bytes of the table's two blocks (their usable sizes), for rgc_sizeof. */
-RGC_HIDDEN size_t _rgc_htab_bytes(const rgc_htab_t *t, rgc_heap_t *h);
+/* ---- type hooks dict and set share (o is a dict or a set) */
+
+/* dealloc: frees the table (the runtime has already dropped and NULLed
+ * every reference in it) and leaves it empty. */
+RGC_HIDDEN void _rgc_htab_dealloc(rgc_object_t *o);
+
+/* extra_size: bytes of the table's two blocks (their usable sizes), for
+ * rgc_sizeof. */
+RGC_HIDDEN size_t _rgc_htab_extra_size(const rgc_object_t *o);
+
+/* repr: the type name and the live entries, "dict[3]", "set[0]". */
+RGC_HIDDEN void _rgc_htab_repr(const rgc_object_t *o, char *buf, size_t size);
 
 #endif /* RGC_HASHTAB_H */

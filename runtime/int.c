@@ -16,35 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* ---- type checks */
-
-static const char *type_name_of(const void *obj)
-{
-    rgc_type_t *t = _rgc_type_checked(((const rgc_object_t *)obj)->type_id);
-    return t ? t->name : NULL;
-}
-
-static bool is_a(const void *obj, const rgc_type_t *type)
-{
-    return type && ((const rgc_object_t *)obj)->type_id == type->id;
-}
-
-/* True when obj is of `type`; otherwise reports RGC_EINVAL for fn. */
-static bool expect(const void *obj, const rgc_type_t *type, const char *want, const char *fn)
-{
-    if (!obj) {
-        _rgc_report(RGC_EINVAL, NULL, NULL, "%s: NULL instead of %s", fn, want);
-        return false;
-    }
-    if (!is_a(obj, type)) {
-        const char *name = type_name_of(obj);
-        _rgc_report(RGC_EINVAL, obj, name, "%s: a %s, not %s", fn, name ? name : "non-object",
-                    want);
-        return false;
-    }
-    return true;
-}
-
 /* ---- numeric identity across int and float */
 
 /* Spreads every bit of x over the whole word (a bijection, so distinct
@@ -100,9 +71,9 @@ static uint64_t float_hash(const rgc_object_t *o)
 static int int_eq(const rgc_object_t *a, const rgc_object_t *b)
 {
     int64_t v = ((const rgc_int_obj_t *)a)->value, w;
-    if (is_a(b, _rgc_t_int))
+    if (rgc_is(b, _rgc_t_int))
         return v == ((const rgc_int_obj_t *)b)->value;
-    if (is_a(b, _rgc_t_float))
+    if (rgc_is(b, _rgc_t_float))
         return float_as_int(((const rgc_float_obj_t *)b)->value, &w) && v == w;
     return 0;
 }
@@ -111,9 +82,9 @@ static int float_eq(const rgc_object_t *a, const rgc_object_t *b)
 {
     double f = ((const rgc_float_obj_t *)a)->value;
     int64_t v;
-    if (is_a(b, _rgc_t_float))
+    if (rgc_is(b, _rgc_t_float))
         return f == ((const rgc_float_obj_t *)b)->value;
-    if (is_a(b, _rgc_t_int))
+    if (rgc_is(b, _rgc_t_int))
         return float_as_int(f, &v) && v == ((const rgc_int_obj_t *)b)->value;
     return 0;
 }
@@ -238,7 +209,7 @@ void *rgc_int_new(rgc_heap_t *heap, int64_t value)
 /* The value of an int; 0 (and RGC_EINVAL) when obj is NULL or no int. */
 int64_t rgc_int_value(const void *obj)
 {
-    if (!expect(obj, _rgc_t_int, "an int", "rgc_int_value"))
+    if (!_rgc_expect_type(obj, _rgc_t_int, "rgc_int_value"))
         return 0;
     return ((const rgc_int_obj_t *)obj)->value;
 }
@@ -261,7 +232,7 @@ void *rgc_float_new(rgc_heap_t *heap, double value)
 /* The value of a float; 0.0 (and RGC_EINVAL) when obj is NULL or no float. */
 double rgc_float_value(const void *obj)
 {
-    if (!expect(obj, _rgc_t_float, "a float", "rgc_float_value"))
+    if (!_rgc_expect_type(obj, _rgc_t_float, "rgc_float_value"))
         return 0.0;
     return ((const rgc_float_obj_t *)obj)->value;
 }

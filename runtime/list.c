@@ -25,22 +25,6 @@
 #define MAX_ITEMS (SIZE_MAX / ITEM_SIZE / 2) /* leaves room for the growth slack */
 #define SHRINK_MIN_CAP 16u                   /* never shrink blocks this small */
 
-static const char *type_name_of(const void *obj)
-{
-    rgc_type_t *t = obj ? rgc_typeof(obj) : NULL;
-    return t ? rgc_type_name(t) : NULL;
-}
-
-/* True when l is a list; otherwise reports RGC_EINVAL on behalf of fn. */
-static bool check_list(const void *l, const char *fn)
-{
-    const rgc_object_t *o = l;
-    if (RGC_LIKELY(o && _rgc_t_list && o->type_id == _rgc_t_list->id))
-        return true;
-    _rgc_report(RGC_EINVAL, l, type_name_of(l), "%s: %s", fn, l ? "not a list" : "NULL list");
-    return false;
-}
-
 static bool check_item(const void *l, const void *item, const char *fn)
 {
     if (RGC_LIKELY(item != NULL))
@@ -163,7 +147,7 @@ void *rgc_list_new(rgc_heap_t *heap, size_t capacity)
 
 size_t rgc_list_len(const void *l)
 {
-    if (!check_list(l, "rgc_list_len"))
+    if (!_rgc_expect_type(l, _rgc_t_list, "rgc_list_len"))
         return 0;
     return ((const rgc_list_obj_t *)l)->len;
 }
@@ -171,7 +155,7 @@ size_t rgc_list_len(const void *l)
 /* Item i, borrowed; NULL and RGC_EKEY when i >= len. */
 void *rgc_list_get(const void *lp, size_t i)
 {
-    if (!check_list(lp, "rgc_list_get"))
+    if (!_rgc_expect_type(lp, _rgc_t_list, "rgc_list_get"))
         return NULL;
     const rgc_list_obj_t *l = lp;
     if (RGC_UNLIKELY(i >= l->len)) {
@@ -185,7 +169,7 @@ void *rgc_list_get(const void *lp, size_t i)
  * (RGC_EINVAL, RGC_EKEY for i >= len). */
 int rgc_list_set(void *lp, size_t i, void *item)
 {
-    if (!check_list(lp, "rgc_list_set") || !check_item(lp, item, "rgc_list_set"))
+    if (!_rgc_expect_type(lp, _rgc_t_list, "rgc_list_set") || !check_item(lp, item, "rgc_list_set"))
         return -1;
     rgc_list_obj_t *l = lp;
     if (RGC_UNLIKELY(i >= l->len)) {
@@ -202,7 +186,8 @@ int rgc_list_set(void *lp, size_t i, void *item)
 /* Appends item (incref).  0, or -1 (RGC_EINVAL, RGC_ENOMEM: list unchanged). */
 int rgc_list_append(void *lp, void *item)
 {
-    if (!check_list(lp, "rgc_list_append") || !check_item(lp, item, "rgc_list_append"))
+    if (!_rgc_expect_type(lp, _rgc_t_list, "rgc_list_append") ||
+        !check_item(lp, item, "rgc_list_append"))
         return -1;
     rgc_list_obj_t *l = lp;
     if (reserve(l, 1) < 0)
@@ -216,7 +201,8 @@ int rgc_list_append(void *lp, void *item)
  * (RGC_EINVAL, RGC_EKEY for i > len, RGC_ENOMEM: list unchanged). */
 int rgc_list_insert(void *lp, size_t i, void *item)
 {
-    if (!check_list(lp, "rgc_list_insert") || !check_item(lp, item, "rgc_list_insert"))
+    if (!_rgc_expect_type(lp, _rgc_t_list, "rgc_list_insert") ||
+        !check_item(lp, item, "rgc_list_insert"))
         return -1;
     rgc_list_obj_t *l = lp;
     if (RGC_UNLIKELY(i > l->len)) {
@@ -237,7 +223,7 @@ int rgc_list_insert(void *lp, size_t i, void *item)
  * empty). */
 void *rgc_list_pop(void *lp, size_t i)
 {
-    if (!check_list(lp, "rgc_list_pop"))
+    if (!_rgc_expect_type(lp, _rgc_t_list, "rgc_list_pop"))
         return NULL;
     rgc_list_obj_t *l = lp;
     if (i == SIZE_MAX && l->len > 0)
@@ -259,7 +245,7 @@ void *rgc_list_pop(void *lp, size_t i)
  * may refill) an empty list. */
 void rgc_list_clear(void *lp)
 {
-    if (!check_list(lp, "rgc_list_clear"))
+    if (!_rgc_expect_type(lp, _rgc_t_list, "rgc_list_clear"))
         return;
     rgc_list_obj_t *l = lp;
     rgc_heap_t *heap = rgc_heap_of(l);

@@ -8,30 +8,12 @@
  */
 #include "hashtab.h"
 
-#include <stdio.h>
-
 #define STRIDE sizeof(rgc_set_entry_t)
 
-static const char *type_name_of(const void *obj)
-{
-    rgc_type_t *t = obj ? rgc_typeof(obj) : NULL;
-    return t ? rgc_type_name(t) : NULL;
-}
-
-/* True when s is a set; otherwise reports RGC_EINVAL on behalf of fn. */
-static bool check_set(const void *s, const char *fn)
-{
-    const rgc_object_t *o = s;
-    if (RGC_LIKELY(o && _rgc_t_set && o->type_id == _rgc_t_set->id))
-        return true;
-    _rgc_report(RGC_EINVAL, s, type_name_of(s), "%s: %s", fn, s ? "not a set" : "NULL set");
-    return false;
-}
-
-/* check_set, and a non-NULL arg (named `what` in the report). */
+/* The set check, and a non-NULL arg (named `what` in the report). */
 static bool check_args(const void *s, const void *arg, const char *what, const char *fn)
 {
-    if (!check_set(s, fn))
+    if (!_rgc_expect_type(s, _rgc_t_set, fn))
         return false;
     if (RGC_LIKELY(arg != NULL))
         return true;
@@ -49,25 +31,7 @@ static int find(const void *s, const void *key, uint64_t *hash, size_t *ix, size
     return _rgc_htab_find(_rgc_htab_of(s), STRIDE, key, *hash, ix, slot);
 }
 
-/* ---- type hooks */
-
-/* The runtime has already dropped and NULLed every key. */
-static void set_dealloc(rgc_object_t *o)
-{
-    rgc_htab_t *t = _rgc_htab_of(o);
-    _rgc_htab_free(t, rgc_heap_of(o));
-    t->used = t->nentries = t->cap = t->nindices = 0;
-}
-
-static size_t set_extra_size(const rgc_object_t *o)
-{
-    return _rgc_htab_bytes(_rgc_htab_of(o), rgc_heap_of(o));
-}
-
-static void set_repr(const rgc_object_t *o, char *buf, size_t size)
-{
-    snprintf(buf, size, "set[%zu]", _rgc_htab_of(o)->used);
-}
+/* ---- registration (the hooks are hashtab.c's, shared with the dict) */
 
 void _rgc_register_set(void)
 {
@@ -81,9 +45,9 @@ void _rgc_register_set(void)
         .flags = RGC_TF_UNHASHABLE,
         .ref_arrays = keys,
         .n_ref_arrays = 1,
-        .dealloc = set_dealloc,
-        .extra_size = set_extra_size,
-        .repr = set_repr,
+        .dealloc = _rgc_htab_dealloc,
+        .extra_size = _rgc_htab_extra_size,
+        .repr = _rgc_htab_repr,
     };
     _rgc_t_set = _rgc_type_register(&spec);
 }
@@ -106,7 +70,7 @@ void *rgc_set_new(rgc_heap_t *heap)
 
 size_t rgc_set_len(const void *s)
 {
-    if (!check_set(s, "rgc_set_len"))
+    if (!_rgc_expect_type(s, _rgc_t_set, "rgc_set_len"))
         return 0;
     return _rgc_htab_of(s)->used;
 }

@@ -13,35 +13,6 @@
 
 #include <stdio.h>
 
-/* ---- type checks */
-
-static const char *type_name_of(const void *obj)
-{
-    rgc_type_t *t = _rgc_type_checked(((const rgc_object_t *)obj)->type_id);
-    return t ? t->name : NULL;
-}
-
-static bool is_a(const void *obj, const rgc_type_t *type)
-{
-    return type && ((const rgc_object_t *)obj)->type_id == type->id;
-}
-
-/* True when obj is of `type`; otherwise reports RGC_EINVAL for fn. */
-static bool expect(const void *obj, const rgc_type_t *type, const char *want, const char *fn)
-{
-    if (!obj) {
-        _rgc_report(RGC_EINVAL, NULL, NULL, "%s: NULL instead of %s", fn, want);
-        return false;
-    }
-    if (!is_a(obj, type)) {
-        const char *name = type_name_of(obj);
-        _rgc_report(RGC_EINVAL, obj, name, "%s: a %s, not %s", fn, name ? name : "non-object",
-                    want);
-        return false;
-    }
-    return true;
-}
-
 /* ---- hashing */
 
 /*
@@ -228,7 +199,7 @@ static int str_eq(const rgc_object_t *a, const rgc_object_t *b)
 {
     if (a == b)
         return 1;
-    if (!is_a(b, _rgc_t_str))
+    if (!rgc_is(b, _rgc_t_str))
         return 0;
     const rgc_str_obj_t *x = (const rgc_str_obj_t *)a, *y = (const rgc_str_obj_t *)b;
     if (x->nbytes != y->nbytes || (x->hash && y->hash && x->hash != y->hash))
@@ -254,7 +225,7 @@ static uint64_t bytes_hash(const rgc_object_t *o)
 
 static int bytes_eq(const rgc_object_t *a, const rgc_object_t *b)
 {
-    if (!is_a(b, _rgc_t_bytes))
+    if (!rgc_is(b, _rgc_t_bytes))
         return 0;
     const rgc_bytes_obj_t *x = (const rgc_bytes_obj_t *)a, *y = (const rgc_bytes_obj_t *)b;
     if (x->len != y->len || (x->hash && y->hash && x->hash != y->hash))
@@ -374,7 +345,7 @@ void *rgc_str_from_cstr(rgc_heap_t *heap, const char *s)
 /* The NUL-terminated text of a str (borrowed); NULL if obj is no str. */
 const char *rgc_str_data(const void *obj)
 {
-    if (!expect(obj, _rgc_t_str, "a str", "rgc_str_data"))
+    if (!_rgc_expect_type(obj, _rgc_t_str, "rgc_str_data"))
         return NULL;
     return ((const rgc_str_obj_t *)obj)->data;
 }
@@ -382,7 +353,7 @@ const char *rgc_str_data(const void *obj)
 /* The size of a str's text in bytes; 0 if obj is no str. */
 size_t rgc_str_nbytes(const void *obj)
 {
-    if (!expect(obj, _rgc_t_str, "a str", "rgc_str_nbytes"))
+    if (!_rgc_expect_type(obj, _rgc_t_str, "rgc_str_nbytes"))
         return 0;
     return ((const rgc_str_obj_t *)obj)->nbytes;
 }
@@ -390,7 +361,7 @@ size_t rgc_str_nbytes(const void *obj)
 /* The length of a str in code points; 0 if obj is no str. */
 size_t rgc_str_length(const void *obj)
 {
-    if (!expect(obj, _rgc_t_str, "a str", "rgc_str_length"))
+    if (!_rgc_expect_type(obj, _rgc_t_str, "rgc_str_length"))
         return 0;
     return ((const rgc_str_obj_t *)obj)->length;
 }
@@ -445,7 +416,7 @@ void *rgc_str_intern(rgc_heap_t *heap, const char *s)
 /* True when obj is an interned str; false (and RGC_EINVAL) if it is no str. */
 bool rgc_str_is_interned(const void *obj)
 {
-    if (!expect(obj, _rgc_t_str, "a str", "rgc_str_is_interned"))
+    if (!_rgc_expect_type(obj, _rgc_t_str, "rgc_str_is_interned"))
         return false;
     return (((const rgc_object_t *)obj)->flags & RGC_OF_INTERNED) != 0;
 }
@@ -472,7 +443,7 @@ void *rgc_bytes_new(rgc_heap_t *heap, const void *data, size_t n)
 /* The bytes of a bytes object (borrowed); NULL if obj is no bytes. */
 const uint8_t *rgc_bytes_data(const void *obj)
 {
-    if (!expect(obj, _rgc_t_bytes, "a bytes", "rgc_bytes_data"))
+    if (!_rgc_expect_type(obj, _rgc_t_bytes, "rgc_bytes_data"))
         return NULL;
     return ((const rgc_bytes_obj_t *)obj)->data;
 }
@@ -480,7 +451,7 @@ const uint8_t *rgc_bytes_data(const void *obj)
 /* The number of bytes; 0 if obj is no bytes. */
 size_t rgc_bytes_len(const void *obj)
 {
-    if (!expect(obj, _rgc_t_bytes, "a bytes", "rgc_bytes_len"))
+    if (!_rgc_expect_type(obj, _rgc_t_bytes, "rgc_bytes_len"))
         return 0;
     return ((const rgc_bytes_obj_t *)obj)->len;
 }

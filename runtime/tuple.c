@@ -14,35 +14,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-/* ---- type checks */
-
-static const char *type_name_of(const void *obj)
-{
-    rgc_type_t *t = _rgc_type_checked(((const rgc_object_t *)obj)->type_id);
-    return t ? t->name : NULL;
-}
-
-static bool is_tuple(const void *obj)
-{
-    return _rgc_t_tuple && ((const rgc_object_t *)obj)->type_id == _rgc_t_tuple->id;
-}
-
-/* True when obj is a tuple; otherwise reports RGC_EINVAL for fn. */
-static bool expect_tuple(const void *obj, const char *fn)
-{
-    if (!obj) {
-        _rgc_report(RGC_EINVAL, NULL, NULL, "%s: NULL instead of a tuple", fn);
-        return false;
-    }
-    if (!is_tuple(obj)) {
-        const char *name = type_name_of(obj);
-        _rgc_report(RGC_EINVAL, obj, name, "%s: a %s, not a tuple", fn,
-                    name ? name : "non-object");
-        return false;
-    }
-    return true;
-}
-
 /* ---- hooks */
 
 /*
@@ -74,7 +45,7 @@ static int tuple_eq(const rgc_object_t *a, const rgc_object_t *b)
 {
     if (a == b)
         return 1;
-    if (!is_tuple(b))
+    if (!rgc_is(b, _rgc_t_tuple))
         return 0;
     const rgc_tuple_obj_t *x = (const rgc_tuple_obj_t *)a, *y = (const rgc_tuple_obj_t *)b;
     if (x->len != y->len)
@@ -223,7 +194,7 @@ void *rgc_tuple_pack(rgc_heap_t *heap, size_t n, ...)
 /* The number of items; 0 (and RGC_EINVAL) if t is no tuple. */
 size_t rgc_tuple_len(const void *t)
 {
-    if (!expect_tuple(t, "rgc_tuple_len"))
+    if (!_rgc_expect_type(t, _rgc_t_tuple, "rgc_tuple_len"))
         return 0;
     return ((const rgc_tuple_obj_t *)t)->len;
 }
@@ -232,7 +203,7 @@ size_t rgc_tuple_len(const void *t)
  * if t is no tuple, RGC_EKEY if i is out of range. */
 void *rgc_tuple_get(const void *t, size_t i)
 {
-    if (!expect_tuple(t, "rgc_tuple_get"))
+    if (!_rgc_expect_type(t, _rgc_t_tuple, "rgc_tuple_get"))
         return NULL;
     const rgc_tuple_obj_t *tp = t;
     if (i >= tp->len) {
@@ -252,7 +223,7 @@ void *rgc_tuple_get(const void *t, size_t i)
  */
 int rgc_tuple_set(void *t, size_t i, void *item)
 {
-    if (!expect_tuple(t, "rgc_tuple_set")) {
+    if (!_rgc_expect_type(t, _rgc_t_tuple, "rgc_tuple_set")) {
         rgc_xdecref(item);
         return -1;
     }
