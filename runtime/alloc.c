@@ -105,6 +105,7 @@ static rgc_arena_t *arena_new(rgc_heap_t *h)
         p->kind = 0xFF;
         p->heap = h;
         p->decommitted = 1; /* fresh pages: not backed yet */
+        p->last_kind = 0xFF;
         p->base = (char *)a + (size_t)i * RGC_POOL_SIZE;
         p->next = a->free_pools;
         a->free_pools = p;
@@ -178,19 +179,17 @@ static rgc_pool_t *pool_take(rgc_heap_t *h)
 static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
 {
     rgc_arena_t *a = _rgc_arena_of(pool->base);
+    pool->last_kind = pool->kind; /* free list, bump and class stay valid */
     pool->state = RGC_POOL_UNUSED;
     pool->kind = 0xFF;
     pool->flags = 0;
-    pool->free = NULL;
     pool->nused = 0;
-    pool->bump = 0;
-    pool->nblocks = 0;
-    pool->block_size = 0;
     pool->prev = NULL;
     pool->tag = 0;
     if (h->dirty_pools >= RGC_DIRTY_POOLS_MAX && h->sysmem.decommit) {
         h->sysmem.decommit(h->sysmem.ctx, pool->base, RGC_POOL_SIZE);
         pool->decommitted = 1;
+        pool->last_kind = 0xFF; /* the pages read as zero now */
     } else {
         h->dirty_pools++;
     }
@@ -209,14 +208,20 @@ static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
 
 static void pool_init(rgc_heap_t *h, rgc_pool_t *pool, int kind, int c)
 {
+    /* A pool that emptied keeps its free list while unused: taken again
+     * for the same kind and class, it needs no carving. */
+    int reuse = pool->last_kind == kind && pool->szidx == c;
     pool->state = RGC_POOL_ACTIVE;
     pool->kind = (uint8_t)kind;
     pool->szidx = (uint8_t)c;
-    pool->block_size = RGC_ALIGN * (uint32_t)(c + 1);
-    pool->nblocks = RGC_POOL_SIZE / pool->block_size;
-    pool->bump = 0;
     pool->nused = 0;
-    pool->free = NULL;
+    if (!reuse) {
+        pool->block_size = (uint16_t)(RGC_ALIGN * (uint32_t)(c + 1));
+        pool->nblocks = (uint16_t)(RGC_POOL_SIZE / pool->block_size);
+        pool->bump = 0;
+        pool->free = NULL;
+    }
+    pool->last_kind = 0xFF;
     pool->flags = (h->flags & RGC_HEAP_FILL) ? RGC_PF_FILL : 0;
     pool_retag(pool);
 }
@@ -249,24 +254,24 @@ static void usable_unlink(rgc_heap_t *h, rgc_pool_t *pool)
 static void pool_carve(rgc_pool_t *pool)
 {
     uint32_t bs = pool->block_size;
-    size_t off = (size_t)pool->bump * bs;
-    size_t page_end = (off / 4096 + 1) * 4096;
-    uint32_t n = 0;
-    while (pool->bump + n < pool->nblocks && off + (size_t)(n + 1) * bs <= page_end)
-        n++;
+    char *first = pool->base + (size_t)pool->bump * bs;
+    char *page_end = (char *)(((uintptr_t)first | 4095u) + 1);
+    char *pool_end = pool->base + (size_t)pool->nblocks * bs;
+    char *limit = page_end < pool_end ? page_end : pool_end;
+    uint32_t n = (uint32_t)((size_t)(limit - first) / bs);
     if (n == 0)
-        n = 1;
-    void *next = pool->free;
-    for (uint32_t i = n; i-- > 0;) {
-        uint64_t *b = (uint64_t *)(pool->base + off + (size_t)i * bs);
-        if (pool->flags & RGC_PF_FILL)
-            memset(b, RGC_FILL_FRESH, bs);
-        b[0] = RGC_FREED_WORD;
-        ((void **)b)[1] = next;
-        next = b;
+        n = 1; /* the block straddles a page boundary */
+    if (pool->flags & RGC_PF_FILL)
+        memset(first, RGC_FILL_FRESH, (size_t)n * bs);
+    char *p = first;
+    for (uint32_t i = 1; i < n; i++, p += bs) {
+        ((uint64_t *)p)[0] = RGC_FREED_WORD;
+        ((void **)p)[1] = p + bs;
     }
-    pool->free = next;
-    pool->bump += n;
+    ((uint64_t *)p)[0] = RGC_FREED_WORD;
+    ((void **)p)[1] = pool->free;
+    pool->free = first;
+    pool->bump = (uint16_t)(pool->bump + n);
 }
 
 static void *large_alloc(rgc_heap_t *h, int kind, size_t n);

@@ -68,7 +68,8 @@ struct rgc_pool {
     uint16_t nblocks;       /* blocks that fit in the pool */
     uint16_t bump;          /* blocks ever carved (the rest is untouched) */
     uint8_t decommitted;    /* 1 while its pages are not backed */
-    uint8_t reserved;
+    uint8_t last_kind;      /* unused pool: kind it last held, its free list,
+                             * bump and class still valid; else 0xFF */
     rgc_pool_t *next;       /* usable list of its class, or arena free list */
     rgc_pool_t *prev;       /* usable list of its class */
     char *base;             /* first byte of the pool's blocks */
