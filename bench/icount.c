@@ -9,6 +9,8 @@
  * loop, array traffic and block write without the allocator calls; the
  * driver subtracts it and divides by the operations.
  *
+ * A ballast of live blocks of each measured kind is held throughout.
+ *
  *   pair        PAIRS x (alloc 64, write, free): the fast path, both ways
  *   alloc/free  K allocs of 64 bytes, then K frees (LIFO), steady state
  *   obj-pair    PAIRS x (rgc_new + rgc_decref) of a 24-byte untracked
@@ -36,6 +38,7 @@
 
 #define NOINLINE __attribute__((noinline))
 #define RAW_SIZE 64
+#define BALLAST 1000 /* live blocks of each kind held throughout */
 
 static void **slots;
 static uint64_t scratch[2 * RAW_SIZE]; /* what the empty twins write to */
@@ -235,6 +238,16 @@ int main(int argc, char **argv)
     slots = calloc(k, sizeof *slots);
     if (!slots)
         return 2;
+    /* Ballast: live blocks of every measured size, so that no measured
+     * free empties its pool or page — an empty-pool release (rgc) or page
+     * retirement (mimalloc) on every free would measure a corner case, not
+     * the fast path. */
+    static void *ballast[3][BALLAST];
+    for (int i = 0; i < BALLAST; i++) {
+        ballast[0][i] = bench_malloc(RAW_SIZE);
+        ballast[1][i] = obj_new(0);
+        ballast[2][i] = obj_new(1);
+    }
 
     /* Raw: warm up with the very shape that is measured. */
     raw_pairs(pairs);
@@ -281,6 +294,11 @@ int main(int argc, char **argv)
         CALLGRIND_DUMP_STATS_AT(names[node][2]);
     }
     /* The object phases' empty twins are the raw ones: same loop shape. */
+    for (int i = 0; i < BALLAST; i++) {
+        bench_free(ballast[0][i]);
+        obj_del(ballast[1][i]);
+        obj_del(ballast[2][i]);
+    }
     free(slots);
     printf("icount %s: pairs=%zu k=%zu\n", BENCH_ALLOC_NAME, pairs, k);
     return 0;

@@ -142,6 +142,7 @@ class Runner:
         """Runs every timing configuration reps times, interleaved."""
         configs = self.configs()
         results = {i: {a: [] for a in ALLOCATORS} for i in range(len(configs))}
+        rgc_stats = {}  # heap statistics rgc printed, last repetition
         reps = self.scale["reps"]
         for rep in range(reps):
             seed = 1000 + rep  # the same shuffles for every allocator
@@ -161,6 +162,8 @@ class Runner:
                         if "new_warm" in m:
                             m["pair_warm"] = m["new_warm"] + m["decref_warm"]
                     results[i][alloc].append(m)
+                    if "stats" in r:
+                        rgc_stats[i] = r["stats"]
             print("  repetition %d/%d done" % (rep + 1, reps), file=sys.stderr)
         per_bench = {}
         for i, (bench, key, args) in enumerate(configs):
@@ -174,6 +177,8 @@ class Runner:
                 if all(v is None for v in row["allocators"].values()):
                     continue
                 add_ratio(row)
+                if i in rgc_stats:
+                    row["rgc_stats"] = rgc_stats[i]
                 per_bench.setdefault(bench, []).append(row)
         return per_bench
 
