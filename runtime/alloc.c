@@ -8,13 +8,16 @@
  * Policy (docs/internals/allocator.md): a new pool comes from the arena with
  * the fewest free pools, so nearly empty arenas drain; an arena whose pools
  * are all free goes back to the system unless it is the only such arena (one
- * spare is kept); empty pools beyond RGC_DIRTY_POOLS_MAX are decommitted.
+ * spare is kept); empty pools stay committed up to a budget that grows with
+ * the pools in use, and past twice that budget the emptiest arenas' empty
+ * pools are decommitted, a run of neighbours per call, down to the budget.
  */
 #include "internal.h"
 
 #include <stdlib.h>
 
-#define RGC_DIRTY_POOLS_MAX 64u  /* empty pools kept committed per heap: 1 MiB */
+#define RGC_DIRTY_POOLS_MIN 64u  /* empty pools a heap may keep committed: 1 MiB */
+#define RGC_DIRTY_SHARE 16u      /* ... or 1/16 of its pools in use, if more */
 #define ARENA_MAP_BYTES ((size_t)1 << (47 - RGC_ARENA_SHIFT)) /* one byte per MiB */
 
 rgc_pool_t _rgc_empty_pool = {.kind = 0xFF, .state = RGC_POOL_UNUSED};
@@ -172,7 +175,45 @@ static rgc_pool_t *pool_take(rgc_heap_t *h)
         h->dirty_pools--;
     pool->decommitted = 0;
     pool->next = pool->prev = NULL;
+    h->active_pools++;
     return pool;
+}
+
+/* Decommits the committed unused pools of an arena, one call per run of
+ * neighbours. */
+static void arena_purge(rgc_heap_t *h, rgc_arena_t *a)
+{
+    uint32_t i = 1;
+    while (i < RGC_POOLS_PER_ARENA) {
+        rgc_pool_t *p = &a->pools[i];
+        if (p->state != RGC_POOL_UNUSED || p->decommitted) {
+            i++;
+            continue;
+        }
+        uint32_t j = i;
+        while (j < RGC_POOLS_PER_ARENA && a->pools[j].state == RGC_POOL_UNUSED && !a->pools[j].decommitted) {
+            a->pools[j].decommitted = 1;
+            a->pools[j].last_kind = 0xFF; /* the pages will read as zero */
+            j++;
+        }
+        h->sysmem.decommit(h->sysmem.ctx, p->base, (size_t)(j - i) * RGC_POOL_SIZE);
+        h->dirty_pools -= j - i;
+        i = j;
+    }
+}
+
+/* Keeps the committed empty pools within twice their budget: past it,
+ * purges the emptiest arenas first down to the budget. */
+static void maybe_purge(rgc_heap_t *h)
+{
+    size_t budget = h->active_pools / RGC_DIRTY_SHARE;
+    if (budget < RGC_DIRTY_POOLS_MIN)
+        budget = RGC_DIRTY_POOLS_MIN;
+    if (h->dirty_pools <= 2 * budget || !h->sysmem.decommit)
+        return;
+    for (int k = RGC_ARENA_POOLS; k >= 1 && h->dirty_pools > budget; k--)
+        for (rgc_arena_t *a = h->buckets[k]; a && h->dirty_pools > budget; a = a->bnext)
+            arena_purge(h, a);
 }
 
 /* Gives an empty pool back to its arena; may return the arena to the OS. */
@@ -186,13 +227,8 @@ static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
     pool->nused = 0;
     pool->prev = NULL;
     pool->tag = 0;
-    if (h->dirty_pools >= RGC_DIRTY_POOLS_MAX && h->sysmem.decommit) {
-        h->sysmem.decommit(h->sysmem.ctx, pool->base, RGC_POOL_SIZE);
-        pool->decommitted = 1;
-        pool->last_kind = 0xFF; /* the pages read as zero now */
-    } else {
-        h->dirty_pools++;
-    }
+    h->dirty_pools++;
+    h->active_pools--;
     if (a->nfree)
         bucket_remove(h, a);
     pool->next = a->free_pools;
@@ -204,6 +240,7 @@ static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
         return;
     }
     bucket_insert(h, a);
+    maybe_purge(h);
 }
 
 static void pool_init(rgc_heap_t *h, rgc_pool_t *pool, int kind, int c)
@@ -581,6 +618,19 @@ __attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
 {
     if (!p)
         return;
+    if (_rgc_in_arena(p)) {
+        /* A free into a full pool, or one that empties its pool: ours, raw,
+         * not filled, not freed before — no need for the full checks. */
+        rgc_pool_t *pool = _rgc_pool_of(p);
+        uint64_t *w = p;
+        if ((pool->tag & ~(uintptr_t)RGC_TAG_SLOW) == ((uintptr_t)h | RGC_TAG_RAW) &&
+            !(pool->flags & RGC_PF_FILL) && *w != RGC_FREED_WORD &&
+            (size_t)((char *)p - pool->base) % pool->block_size == 0) {
+            *w = RGC_FREED_WORD;
+            _rgc_block_free_slow(pool, p);
+            return;
+        }
+    }
     rgc_large_t *l;
     rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_free");
     if (pool) {

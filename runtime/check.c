@@ -115,7 +115,7 @@ static int check_arenas(checker_t *c)
 {
     rgc_heap_t *h = c->h;
     size_t active_per_class[RGC_NKINDS * RGC_NCLASSES] = {0};
-    size_t n = 0, dirty = 0;
+    size_t n = 0, dirty = 0, active = 0;
     rgc_arena_t *prev = NULL;
     for (rgc_arena_t *a = h->arenas; a; prev = a, a = a->next) {
         if (++n > h->narenas)
@@ -132,6 +132,8 @@ static int check_arenas(checker_t *c)
                 unused++;
                 if (!a->pools[i].decommitted)
                     dirty++;
+            } else {
+                active++;
             }
             if (check_pool(c, a, i, active_per_class) < 0)
                 return -1;
@@ -153,6 +155,8 @@ static int check_arenas(checker_t *c)
     }
     if (n != h->narenas)
         return fail(c, h, "heap counts %zu arenas, list has %zu", h->narenas, n);
+    if (active != h->active_pools)
+        return fail(c, h, "heap counts %zu pools in use, found %zu", h->active_pools, active);
     if (dirty != h->dirty_pools)
         return fail(c, h, "heap counts %zu committed empty pools, found %zu", h->dirty_pools, dirty);
     for (int k = 0; k < RGC_NKINDS; k++)
@@ -205,14 +209,22 @@ static int check_generations(checker_t *c)
 {
     for (int g = 0; g < RGC_NYOUNG; g++) {
         const rgc_genlist_t *gl = &c->h->gens[g];
-        if (gl->len > gl->cap)
-            return fail(c, gl, "generation %d holds %zu of %zu", g, gl->len, gl->cap);
+        if (gl->len > gl->cap || gl->holes > gl->len)
+            return fail(c, gl, "generation %d holds %zu of %zu with %zu holes", g, gl->len, gl->cap,
+                        gl->holes);
+        size_t holes = 0;
         for (size_t i = 0; i < gl->len; i++) {
             const rgc_object_t *o = gl->items[i];
-            if (!o || o->refcnt == 0 || !(o->flags & RGC_OF_TRACKED) ||
-                (int)(o->flags & RGC_OF_GEN_MASK) != g || o->gc_index != i)
+            if (!o) {
+                holes++;
+                continue;
+            }
+            if (o->refcnt == 0 || !(o->flags & RGC_OF_TRACKED) || (int)(o->flags & RGC_OF_GEN_MASK) != g ||
+                o->gc_index != i)
                 return fail(c, o, "generation %d slot %zu holds a dead or misfiled object", g, i);
         }
+        if (holes != gl->holes)
+            return fail(c, gl, "generation %d counts %zu holes, found %zu", g, gl->holes, holes);
     }
     return 0;
 }

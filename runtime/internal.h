@@ -106,15 +106,19 @@ struct rgc_large {
 #define RGC_LARGE_HDR sizeof(rgc_large_t)
 
 /* The members of a young generation (0 or 1), as an array of object
- * pointers; each member's gc_index is its slot here.  The young
+ * pointers; each member's gc_index is its slot here.  Untracking empties
+ * the slot (one store, no other object touched); the holes are squeezed
+ * out when the array fills.  The young
  * generations are bounded by the collector's thresholds, so this costs
  * nothing per long-lived object: members of generation 2 and of the
  * permanent generation are known by their header bits alone (a full
  * collection walks the pools), and only counted. */
 typedef struct rgc_genlist {
-    rgc_object_t **items;    /* raw block of the heap */
-    size_t len;
+    rgc_object_t **items;    /* raw block of the heap; NULL = a hole */
+    size_t len;              /* slots written, holes included */
     size_t cap;
+    size_t holes;            /* slots emptied by untracking; squeezed out
+                              * when the array fills */
 } rgc_genlist_t;
 
 #define RGC_NGENS 4  /* 0, 1, 2 and permanent */
@@ -140,6 +144,7 @@ struct rgc_heap {
         size_t cap, len, used;                 /* used counts tombstones too */
     } large_set;                               /* live large blocks, for ownership */
     size_t dirty_pools;                        /* empty pools still committed */
+    size_t active_pools;                       /* pools holding a size class */
     /* Statistics. */
     size_t narenas, arenas_allocated, arenas_freed, arenas_highwater;
     size_t nlarge, large_bytes;
@@ -288,7 +293,7 @@ RGC_HIDDEN void _rgc_gen_remove(rgc_heap_t *h, rgc_object_t *o);
 /* Tracked objects in generation gen of h. */
 static inline size_t _rgc_gen_len(const rgc_heap_t *h, int gen)
 {
-    return gen < RGC_NYOUNG ? h->gens[gen].len : h->old_count[gen];
+    return gen < RGC_NYOUNG ? h->gens[gen].len - h->gens[gen].holes : h->old_count[gen];
 }
 RGC_HIDDEN size_t _rgc_block_size_of(const void *p);
 

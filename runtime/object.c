@@ -30,6 +30,22 @@ rgc_heap_t *rgc_heap_of(const void *obj)
 /* ---- generations: arrays of members for the young ones (gc_index is
  * the slot), header bits and a count for the old ones */
 
+/* Squeezes the holes out of a young generation's array, renumbering the
+ * members' slots. */
+static void squeeze(rgc_genlist_t *g)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < g->len; i++) {
+        rgc_object_t *m = g->items[i];
+        if (m) {
+            m->gc_index = (uint32_t)j;
+            g->items[j++] = m;
+        }
+    }
+    g->len = j;
+    g->holes = 0;
+}
+
 /* Adds o to generation gen.  Returns 0, or -1 when the array cannot grow. */
 int _rgc_gen_add(rgc_heap_t *h, rgc_object_t *o, int gen)
 {
@@ -38,6 +54,8 @@ int _rgc_gen_add(rgc_heap_t *h, rgc_object_t *o, int gen)
         o->gc_index = 0;
     } else {
         rgc_genlist_t *g = &h->gens[gen];
+        if (g->len == g->cap && g->holes >= g->len / 4)
+            squeeze(g);
         if (RGC_UNLIKELY(g->len == g->cap)) {
             size_t ncap = g->cap ? g->cap * 2 : 64;
             if (ncap > UINT32_MAX) {
@@ -57,16 +75,19 @@ int _rgc_gen_add(rgc_heap_t *h, rgc_object_t *o, int gen)
     return 0;
 }
 
-/* Removes a tracked object from its generation (a young one: swap with the
- * last member). */
+/* Removes a tracked object from its generation: a young one leaves a hole
+ * (or shortens the array when it was the last member). */
 static inline void gen_remove(rgc_heap_t *h, rgc_object_t *o)
 {
     unsigned gen = o->flags & RGC_OF_GEN_MASK;
     if (gen < RGC_NYOUNG) {
         rgc_genlist_t *g = &h->gens[gen];
-        rgc_object_t *last = g->items[--g->len];
-        g->items[o->gc_index] = last;
-        last->gc_index = o->gc_index;
+        if (o->gc_index + 1 == g->len) {
+            g->len--;
+        } else {
+            g->items[o->gc_index] = NULL;
+            g->holes++;
+        }
     } else {
         h->old_count[gen]--;
     }

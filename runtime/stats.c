@@ -54,6 +54,7 @@ int rgc_heap_stats(rgc_heap_t *h, rgc_heap_stats_t *out)
             const rgc_pool_t *p = &a->pools[i];
             if (p->state != RGC_POOL_ACTIVE) {
                 out->pools_free++;
+                out->pools_dirty += !p->decommitted;
                 continue;
             }
             out->pools_used++;
@@ -99,8 +100,8 @@ void rgc_heap_print_stats(rgc_heap_t *h, FILE *f)
         tw += cs->bytes_wasted;
     }
     fprintf(f, "%5s %6s %6zu %12zu %12zu %12zu %12zu\n", "total", "", s.pools_used, tu, tf, tb, tw);
-    fprintf(f, "arenas: %zu mapped (%zu allocated, %zu freed, high-water %zu), %zu pools free\n",
-            s.arenas, s.arenas_allocated, s.arenas_freed, s.arenas_highwater, s.pools_free);
+    fprintf(f, "arenas: %zu mapped (%zu allocated, %zu freed, high-water %zu), %zu pools free (%zu committed)\n",
+            s.arenas, s.arenas_allocated, s.arenas_freed, s.arenas_highwater, s.pools_free, s.pools_dirty);
     fprintf(f, "large blocks: %zu holding %zu bytes\n", s.large_blocks, s.large_bytes);
     fprintf(f, "objects: %zu live; tracked by generation: %zu %zu %zu (permanent %zu)\n", s.objects,
             s.tracked[0], s.tracked[1], s.tracked[2], s.tracked[3]);

@@ -350,6 +350,53 @@ static void test_statistics_count_blocks_per_class(void **state)
     rgc_heap_destroy(h);
 }
 
+static size_t decommits;
+
+static void counting_decommit_only(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    decommits++;
+    rgc_sysmem_default()->decommit(NULL, p, size);
+}
+
+static void test_empty_pools_beyond_their_budget_are_decommitted(void **state)
+{
+    (void)state;
+    rgc_sysmem_t sm = *rgc_sysmem_default();
+    sm.decommit = counting_decommit_only;
+    rgc_heap_config_t cfg = {.name = "purged", .sysmem = &sm};
+    rgc_heap_t *h = rgc_heap_new(&cfg);
+    enum { N = 1 << 20, RUN = 4096 }; /* 1M x 48 bytes, in runs of 4096 */
+    void **p = malloc(N * sizeof *p);
+    for (int i = 0; i < N; i++)
+        p[i] = rgc_mem_alloc(h, 48);
+    decommits = 0;
+    /* Keep every tenth run: whole pools empty in every arena. */
+    for (int i = 0; i < N; i++)
+        if ((i / RUN) % 10 != 0) {
+            rgc_mem_free(h, p[i]);
+            p[i] = NULL;
+        }
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    assert_true(decommits > 0);
+    size_t budget = s.pools_used / 16 > 64 ? s.pools_used / 16 : 64;
+    if (s.pools_dirty > 2 * budget)
+        fail_msg("%zu empty pools still committed, budget %zu", s.pools_dirty, budget);
+    /* Decommitted pools read as zero: reusing them must carve afresh. */
+    for (int i = 0; i < N; i++)
+        if (!p[i]) {
+            p[i] = rgc_mem_alloc(h, 48);
+            memset(p[i], 0x5A, 48);
+        }
+    assert_heap_ok(h);
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, p[i]);
+    assert_heap_ok(h);
+    free(p);
+    rgc_heap_destroy(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_realloc_keeps_contents_across_classes_and_sizes),
         cmocka_unit_test(test_empty_arenas_return_to_the_os_keeping_one_spare),
         cmocka_unit_test(test_new_pools_come_from_the_fullest_arena),
+        cmocka_unit_test(test_empty_pools_beyond_their_budget_are_decommitted),
         cmocka_unit_test(test_random_allocation_and_free_keep_every_invariant),
         cmocka_unit_test(test_fill_bytes_mark_fresh_freed_and_guard_memory),
         cmocka_unit_test(test_statistics_count_blocks_per_class),
