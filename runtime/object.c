@@ -352,7 +352,7 @@ __attribute__((noinline)) static void decref_odd(rgc_object_t *o)
 /* Destroys a small object whose type holds only reference fields (no
  * arrays, hooks or finalizer) — the usual container node — without the
  * general path's indirections.  Depth and queue work as in destroy(). */
-static void destroy_fields(rgc_object_t *o, rgc_type_t *t)
+__attribute__((noinline)) static void destroy_fields(rgc_object_t *o, rgc_type_t *t)
 {
     rgc_pool_t *pool = _rgc_pool_of(o);
     rgc_heap_t *h = pool->heap;
@@ -380,10 +380,6 @@ static void destroy_fields(rgc_object_t *o, rgc_type_t *t)
 
 __attribute__((noinline)) static void destroy_any(rgc_object_t *o, rgc_type_t *t)
 {
-    if (t->fields_only && !(o->flags & RGC_OF_LARGE)) {
-        destroy_fields(o, t);
-        return;
-    }
     destroy(o, t, heap_of(o));
 }
 
@@ -397,11 +393,16 @@ void _rgc_decref_slow(rgc_object_t *o)
         return;
     }
     o->refcnt = 0;
-    if (RGC_UNLIKELY((o->flags & (RGC_OF_PLAIN | RGC_OF_LARGE | RGC_OF_TRACKED)) != RGC_OF_PLAIN)) {
-        destroy_any(o, _rgc_type(o));
+    uint32_t f = o->flags;
+    if (RGC_LIKELY((f & (RGC_OF_PLAIN | RGC_OF_LARGE | RGC_OF_TRACKED)) == RGC_OF_PLAIN)) {
+        _rgc_block_free(_rgc_pool_of(o), o);
         return;
     }
-    _rgc_block_free(_rgc_pool_of(o), o);
+    rgc_type_t *t = _rgc_type(o);
+    if (RGC_LIKELY(t->fields_only && !(f & RGC_OF_LARGE)))
+        destroy_fields(o, t);
+    else
+        destroy_any(o, t);
 }
 
 /* ---- queries */
