@@ -176,7 +176,9 @@ RGC_API size_t rgc_mem_usable_size(rgc_heap_t *heap, const void *p);
  *   bit 6     interned string                              RGC_OF_INTERNED
  *   bit 7     plain: its type has no references, hooks or   RGC_OF_PLAIN
  *             finalizer (destruction just frees the block)
- *   bits 8-15 collector scratch, meaningful during a collection only
+ *   bit 8     weak references point at it                  RGC_OF_WEAKREFED
+ *   bits 12-15 collector scratch, meaningful during a collection only:
+ *             candidate (12), reachable (13), set aside by a sweep (14)
  * When a block is freed, refcnt becomes 0 and type_id stays, so a later
  * decref can name the type; bytes 8-15 then hold the pool's free-list link.
  */
@@ -198,7 +200,11 @@ enum {
     RGC_OF_IMMORTAL = 1u << 5,
     RGC_OF_INTERNED = 1u << 6,
     RGC_OF_PLAIN = 1u << 7,
-    RGC_OF_SCRATCH_MASK = 0xFF00u,
+    RGC_OF_WEAKREFED = 1u << 8,
+    RGC_OF_GC_CANDIDATE = 1u << 12,
+    RGC_OF_GC_REACHABLE = 1u << 13,
+    RGC_OF_GC_ASIDE = 1u << 14,
+    RGC_OF_SCRATCH_MASK = 0xF000u,
 };
 
 /* Called when a decref reaches zero or hits a freed object. */
@@ -313,8 +319,13 @@ typedef struct rgc_type_spec {
     /* Runs once, before destruction (PEP 442); may resurrect the object. */
     void (*finalize)(rgc_object_t *o);
     /* Releases non-object resources; runs after the references in the
-     * layout were dropped and set to NULL. */
+     * layout were dropped and set to NULL.  A type with a traverse hook
+     * drops its own references here. */
     void (*dealloc)(rgc_object_t *o);
+    /* Types with a traverse hook: drops (and forgets) the references the
+     * hook visits, to break a cycle.  Without it such objects in a garbage
+     * cycle are uncollectable. */
+    void (*clear)(rgc_object_t *o);
     /* Bytes of private raw memory the object owns (for rgc_sizeof). */
     size_t (*extra_size)(const rgc_object_t *o);
     /* Hash and equality; without hash, identity is used unless the type is
@@ -354,7 +365,7 @@ RGC_API void *rgc_new_var(rgc_heap_t *heap, rgc_type_t *type, size_t nitems);
 /* Visits every reference obj holds, through its layout or traverse hook. */
 RGC_API void rgc_visit_refs(const void *obj, rgc_visit_fn visit, void *arg);
 
-/* Collector membership (the collector itself comes with the gc API). */
+/* Collector membership. */
 RGC_API bool rgc_is_tracked(const void *obj);
 RGC_API void rgc_track(void *obj);
 RGC_API void rgc_untrack(void *obj);
@@ -362,6 +373,124 @@ RGC_API void rgc_untrack(void *obj);
 RGC_API int rgc_generation(const void *obj);
 /* Number of tracked objects in generation gen of the heap. */
 RGC_API size_t rgc_generation_size(const rgc_heap_t *heap, int gen);
+
+/* ------------------------------------------------------------------------ */
+/* The cycle collector: Python's gc module, for C.  Each heap has its own
+ * collector; nothing here is process-wide. */
+
+#define RGC_GC_GENERATIONS 3   /* collectable generations: 0, 1, 2 */
+#define RGC_GC_PERMANENT 3     /* the frozen objects' generation */
+
+/*
+ * Collects generations 0..gen (gen in 0..2).  Returns the number of
+ * unreachable objects found (collected plus uncollectable), or -1 when the
+ * collection was declined: a collection already running (re-entrant call
+ * from a finalizer or callback), or no memory for its temporary arrays
+ * (RGC_ENOMEM reported; the heap is untouched).
+ */
+RGC_API long rgc_gc_collect(rgc_heap_t *heap, int gen);
+RGC_API void rgc_gc_enable(rgc_heap_t *heap);
+RGC_API void rgc_gc_disable(rgc_heap_t *heap);
+RGC_API bool rgc_gc_is_enabled(const rgc_heap_t *heap);
+/* gc.get_count(): [0] tracked allocations minus deallocations in
+ * generation 0 since its last collection, [1] collections of generation 0
+ * since generation 1 was last collected, [2] likewise for generation 1. */
+RGC_API void rgc_gc_get_count(const rgc_heap_t *heap, size_t count[3]);
+RGC_API void rgc_gc_get_threshold(const rgc_heap_t *heap, size_t threshold[3]);
+/* Sets the thresholds (defaults 700, 10, 10).  threshold[0] == 0 disables
+ * automatic collection, as in Python. */
+RGC_API void rgc_gc_set_threshold(rgc_heap_t *heap, size_t t0, size_t t1, size_t t2);
+
+typedef struct rgc_gc_gen_stats {
+    size_t collections;    /* collections of this generation */
+    size_t collected;      /* objects freed by them */
+    size_t uncollectable;  /* objects they put in the garbage list */
+} rgc_gc_gen_stats_t;
+RGC_API void rgc_gc_get_stats(const rgc_heap_t *heap, rgc_gc_gen_stats_t stats[3]);
+
+/* gc.freeze(): every tracked object moves to the permanent generation,
+ * which collections ignore; unfreeze moves them back to generation 2. */
+RGC_API void rgc_gc_freeze(rgc_heap_t *heap);
+RGC_API void rgc_gc_unfreeze(rgc_heap_t *heap);
+RGC_API size_t rgc_gc_get_freeze_count(const rgc_heap_t *heap);
+
+/* Calls fn on every tracked object of generation gen (-1: all, including
+ * the permanent generation); stops early when fn returns non-zero.
+ * Returns the number of objects visited.  fn must not free objects. */
+typedef int (*rgc_object_fn)(rgc_object_t *obj, void *arg);
+RGC_API size_t rgc_gc_get_objects(rgc_heap_t *heap, int gen, rgc_object_fn fn, void *arg);
+/* gc.get_referrers(): calls fn on each tracked object that holds a
+ * reference to obj.  Returns how many there were. */
+RGC_API size_t rgc_gc_get_referrers(rgc_heap_t *heap, const void *obj, rgc_object_fn fn, void *arg);
+/* gc.get_referents(): calls fn on each object obj refers to. */
+RGC_API size_t rgc_gc_get_referents(const void *obj, rgc_object_fn fn, void *arg);
+/* True once the object's finalizer has run (gc.is_finalized). */
+RGC_API bool rgc_gc_is_finalized(const void *obj);
+
+/* Collection callbacks (gc.callbacks): called with phase "start" before and
+ * "stop" after every collection, automatic or explicit. */
+typedef enum rgc_gc_phase { RGC_GC_START, RGC_GC_STOP } rgc_gc_phase_t;
+typedef struct rgc_gc_info {
+    int generation;        /* oldest generation collected */
+    size_t collected;      /* objects freed (stop only) */
+    size_t uncollectable;  /* objects moved to the garbage list (stop only) */
+    uint64_t duration_ns;  /* wall time of the collection (stop only) */
+} rgc_gc_info_t;
+typedef void (*rgc_gc_callback_fn)(rgc_heap_t *heap, rgc_gc_phase_t phase, const rgc_gc_info_t *info,
+                                   void *arg);
+/* Adds a callback; returns 0, or -1 when the list is full (16). */
+RGC_API int rgc_gc_callback_add(rgc_heap_t *heap, rgc_gc_callback_fn fn, void *arg);
+/* Removes the first registration of (fn, arg); returns 0, or -1 if absent. */
+RGC_API int rgc_gc_callback_remove(rgc_heap_t *heap, rgc_gc_callback_fn fn, void *arg);
+
+/* Debug flags (gc.set_debug). */
+enum {
+    RGC_GC_DEBUG_STATS = 1u << 0,         /* a line on stderr per collection */
+    RGC_GC_DEBUG_COLLECTABLE = 1u << 1,   /* a line per collectable object */
+    RGC_GC_DEBUG_UNCOLLECTABLE = 1u << 2, /* a line per uncollectable object */
+    RGC_GC_DEBUG_SAVEALL = 1u << 5,       /* keep all garbage in the list */
+    RGC_GC_DEBUG_LEAK = RGC_GC_DEBUG_COLLECTABLE | RGC_GC_DEBUG_UNCOLLECTABLE | RGC_GC_DEBUG_SAVEALL,
+};
+RGC_API void rgc_gc_set_debug(rgc_heap_t *heap, unsigned flags);
+RGC_API unsigned rgc_gc_get_debug(const rgc_heap_t *heap);
+/* gc.garbage: a list of the objects found unreachable but not freed (cycles
+ * through a legacy finalizer, or everything with SAVEALL).  Borrowed; the
+ * embedder may clear it. NULL only if the list could not be allocated. */
+RGC_API void *rgc_gc_garbage(rgc_heap_t *heap);
+
+/* ------------------------------------------------------------------------ */
+/* Weak references (weakref module).  Only objects of RGC_TF_WEAKREFABLE
+ * types can be referred to weakly. */
+
+/*
+ * A new weak reference to obj (a new reference to the weakref object).
+ * callback, if not NULL, is called once with the weakref when obj dies,
+ * provided the weakref itself is still alive; the weakref holds a strong
+ * reference to ctx_obj (may be NULL), passed to the callback.  NULL and
+ * RGC_EINVAL for an object whose type is not weak-referenceable.
+ */
+typedef void (*rgc_weakref_fn)(void *weakref, void *ctx_obj);
+RGC_API void *rgc_weakref_new(void *obj, rgc_weakref_fn callback, void *ctx_obj);
+/* The referent as a new reference, or NULL once it has died. */
+RGC_API void *rgc_weakref_get(const void *weakref);
+/* The referent, borrowed, or NULL: valid until the next decref. */
+RGC_API void *rgc_weakref_peek(const void *weakref);
+/* Weak references currently pointing at obj (weakref.getweakrefcount). */
+RGC_API size_t rgc_weakref_count(const void *obj);
+RGC_API rgc_type_t *rgc_weakref_type(void);
+
+/* WeakValueDictionary: entries vanish when their value dies. */
+RGC_API void *rgc_weakvaluedict_new(rgc_heap_t *heap);
+RGC_API int rgc_weakvaluedict_set(void *wd, void *key, void *value);  /* increfs key only */
+RGC_API void *rgc_weakvaluedict_get(const void *wd, const void *key); /* new reference or NULL */
+RGC_API int rgc_weakvaluedict_del(void *wd, const void *key);
+RGC_API size_t rgc_weakvaluedict_len(const void *wd);   /* live entries */
+/* WeakKeyDictionary: entries vanish when their key dies. */
+RGC_API void *rgc_weakkeydict_new(rgc_heap_t *heap);
+RGC_API int rgc_weakkeydict_set(void *wd, void *key, void *value);    /* increfs value only */
+RGC_API void *rgc_weakkeydict_get(const void *wd, const void *key);   /* borrowed or NULL */
+RGC_API int rgc_weakkeydict_del(void *wd, const void *key);
+RGC_API size_t rgc_weakkeydict_len(const void *wd);
 
 /* ------------------------------------------------------------------------ */
 /* Statistics (sys._debugmallocstats for rgc) */

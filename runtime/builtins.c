@@ -23,6 +23,7 @@ static void register_all(void)
     _rgc_register_dict();
     _rgc_register_set();
     _rgc_register_array();
+    _rgc_register_weakref();
 }
 
 /* Registers every built-in type exactly once, whichever thread asks first.

@@ -116,6 +116,7 @@ RGC_HIDDEN void _rgc_register_list(void);
 RGC_HIDDEN void _rgc_register_dict(void);
 RGC_HIDDEN void _rgc_register_set(void);
 RGC_HIDDEN void _rgc_register_array(void);
+RGC_HIDDEN void _rgc_register_weakref(void);  /* weakref.c: weakrefs, weak dicts */
 /* Registers the built-in types once; safe to call from any accessor. */
 RGC_HIDDEN void _rgc_builtins_init(void);
 

@@ -42,6 +42,7 @@ rgc_heap_t *rgc_heap_new(const rgc_heap_config_t *config)
     snprintf(h->name, sizeof h->name, "%s", config && config->name ? config->name : "heap");
     if (h->flags & RGC_HEAP_SHARED)
         pthread_mutex_init(&h->lock, NULL);
+    _rgc_gc_init(h);
     pthread_mutex_lock(&_rgc_runtime.lock);
     h->next = _rgc_runtime.heaps;
     if (h->next)

@@ -119,10 +119,50 @@ typedef struct rgc_genlist {
     size_t cap;
     size_t holes;            /* slots emptied by untracking; squeezed out
                               * when the array fills */
+    size_t limit;            /* generation 0: the length at which the next
+                              * allocation takes the slow path (array full,
+                              * or threshold 0 reached); else cap */
 } rgc_genlist_t;
 
 #define RGC_NGENS 4  /* 0, 1, 2 and permanent */
 #define RGC_NYOUNG 2 /* generations with member arrays */
+/* The collector's state, all in the heap so a debugger stopped anywhere,
+ * even in the middle of a collection, can read it. */
+enum {
+    RGC_GC_IDLE = 0,        /* no collection running */
+    RGC_GC_GATHER = 1,      /* listing the candidates */
+    RGC_GC_SUBTRACT = 2,    /* subtracting internal references */
+    RGC_GC_REACH = 3,       /* propagating reachability */
+    RGC_GC_FINALIZE = 4,    /* weak references, finalizers, resurrection */
+    RGC_GC_CLEAR = 5,       /* breaking and freeing the garbage */
+};
+
+#define RGC_GC_MAX_CALLBACKS 16
+
+typedef struct rgc_gc_state {
+    uint32_t enabled;              /* automatic collection on */
+    uint32_t phase;                /* RGC_GC_* */
+    int32_t generation;            /* being collected, -1 when idle */
+    uint32_t debug;                /* RGC_GC_DEBUG_* */
+    size_t threshold[3];
+    size_t count[3];               /* [1], [2]: collections of the younger
+                                    * generation since this one's last */
+    size_t long_lived_total;       /* in generation 2 after the last full */
+    size_t long_lived_pending;     /* promoted to generation 2 since */
+    rgc_gc_gen_stats_t stats[3];
+    rgc_object_t **cand;           /* candidates of the running collection */
+    size_t ncand;                  /* how many */
+    size_t nreach;                 /* cand[0..nreach) known reachable */
+    rgc_object_t *garbage;         /* list object (gc.garbage), or NULL */
+    size_t ncallbacks;
+    struct {
+        rgc_gc_callback_fn fn;
+        void *arg;
+    } callbacks[RGC_GC_MAX_CALLBACKS];
+} rgc_gc_state_t;
+
+struct rgc_weaktab; /* weakref.h: weak references by referent */
+
 #define RGC_INT_CACHE_MIN (-5)
 #define RGC_INT_CACHE_MAX 256
 
@@ -152,6 +192,8 @@ struct rgc_heap {
     /* Deferred destruction (bounded recursion of decref chains). */
     unsigned dealloc_depth;
     rgc_object_t *dealloc_pending;             /* linked through bytes 8-15 */
+    rgc_gc_state_t gc;                         /* the cycle collector */
+    struct rgc_weaktab *weak;                  /* NULL until a weakref exists */
     /* Built-in state. */
     rgc_object_t *small_ints[RGC_INT_CACHE_MAX - RGC_INT_CACHE_MIN + 1];
     rgc_object_t *interned;                    /* dict str -> same str */
@@ -288,6 +330,7 @@ static inline void _rgc_block_free(rgc_pool_t *pool, void *p)
 /* ---- object.c */
 RGC_HIDDEN void *_rgc_object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size);
 RGC_HIDDEN void _rgc_object_free_block(rgc_object_t *o);
+RGC_HIDDEN void _rgc_object_free_cleared(rgc_object_t *o);
 RGC_HIDDEN int _rgc_gen_add(rgc_heap_t *h, rgc_object_t *o, int gen);
 RGC_HIDDEN void _rgc_gen_remove(rgc_heap_t *h, rgc_object_t *o);
 /* Tracked objects in generation gen of h. */
@@ -296,6 +339,22 @@ static inline size_t _rgc_gen_len(const rgc_heap_t *h, int gen)
     return gen < RGC_NYOUNG ? h->gens[gen].len - h->gens[gen].holes : h->old_count[gen];
 }
 RGC_HIDDEN size_t _rgc_block_size_of(const void *p);
+
+/* ---- gc.c */
+RGC_HIDDEN void _rgc_gc_init(rgc_heap_t *h);
+/* Runs the automatic collection due when generation 0 passed threshold 0. */
+RGC_HIDDEN void _rgc_gc_auto(rgc_heap_t *h);
+/* Recomputes generation 0's slow-path length: min(cap, threshold0 + holes)
+ * while automatic collection is on, else cap. */
+static inline void _rgc_gen0_relimit(rgc_heap_t *h)
+{
+    rgc_genlist_t *g = &h->gens[0];
+    size_t trigger = h->gc.enabled && h->gc.threshold[0] ? h->gc.threshold[0] + g->holes : SIZE_MAX;
+    g->limit = trigger < g->cap ? trigger : g->cap;
+}
+
+/* ---- weakref.c */
+RGC_HIDDEN void _rgc_weakrefs_on_dealloc(rgc_object_t *o);
 
 /* ---- type.c */
 static inline rgc_type_t *_rgc_type(const rgc_object_t *o)

@@ -3,7 +3,8 @@
  * layouts, and membership in the collector's generations.
  *
  * Destruction order when a count reaches zero: the finalizer (once per
- * object; it may resurrect), removal from its generation, then every
+ * object; it may resurrect), removal from its generation, weak references
+ * cleared and their callbacks run, then every
  * reference of the layout is set to NULL and dropped, then the type's
  * dealloc hook, then the block goes back to its pool.  Chains of
  * destruction deeper than RGC_DEALLOC_DEPTH_MAX are queued and drained by
@@ -44,6 +45,7 @@ static void squeeze(rgc_genlist_t *g)
     }
     g->len = j;
     g->holes = 0;
+    g->limit = g->cap; /* the caller relimits generation 0 */
 }
 
 /* Adds o to generation gen.  Returns 0, or -1 when the array cannot grow. */
@@ -54,6 +56,11 @@ int _rgc_gen_add(rgc_heap_t *h, rgc_object_t *o, int gen)
         o->gc_index = 0;
     } else {
         rgc_genlist_t *g = &h->gens[gen];
+        if (gen == 0 && g->len - g->holes >= h->gc.threshold[0] && h->gc.threshold[0] && h->gc.enabled &&
+            h->gc.phase == RGC_GC_IDLE) {
+            /* Allocations minus deallocations passed threshold 0. */
+            _rgc_gc_auto(h);
+        }
         if (g->len == g->cap && g->holes >= g->len / 4)
             squeeze(g);
         if (RGC_UNLIKELY(g->len == g->cap)) {
@@ -67,9 +74,12 @@ int _rgc_gen_add(rgc_heap_t *h, rgc_object_t *o, int gen)
                 return -1;
             g->items = items;
             g->cap = ncap;
+            g->limit = ncap;
         }
         o->gc_index = (uint32_t)g->len;
         g->items[g->len++] = o;
+        if (gen == 0)
+            _rgc_gen0_relimit(h);
     }
     o->flags = (o->flags & ~(uint32_t)RGC_OF_GEN_MASK) | (uint32_t)gen | RGC_OF_TRACKED;
     return 0;
@@ -87,6 +97,8 @@ static inline void gen_remove(rgc_heap_t *h, rgc_object_t *o)
         } else {
             g->items[o->gc_index] = NULL;
             g->holes++;
+            if (g->limit < g->cap)
+                g->limit++; /* a hole moves generation 0's trigger along */
         }
     } else {
         h->old_count[gen]--;
@@ -167,7 +179,7 @@ void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
     if (t->is_gc) {
         rgc_genlist_t *g = &h->gens[0];
         size_t len = g->len;
-        if (RGC_UNLIKELY(len == g->cap))
+        if (RGC_UNLIKELY(len >= g->limit))
             return new_slow(h, t);
         pool->free = (void *)w[1];
         pool->nused++;
@@ -309,8 +321,12 @@ static void destroy(rgc_object_t *o, rgc_type_t *t, rgc_heap_t *h)
         if (--o->refcnt != 0)
             return; /* resurrected */
     }
+    /* Untracked before any callback runs: a collection started by one
+     * must not take the dying object for a candidate. */
     if (o->flags & RGC_OF_TRACKED)
         gen_remove(h, o);
+    if (o->flags & RGC_OF_WEAKREFED)
+        _rgc_weakrefs_on_dealloc(o); /* clears them, then runs callbacks */
     if (h->dealloc_depth >= RGC_DEALLOC_DEPTH_MAX) {
         /* Queue it; the header's bytes 8-15 become the link. */
         memcpy(&o->flags, &h->dealloc_pending, sizeof(rgc_object_t *));
@@ -394,15 +410,32 @@ void _rgc_decref_slow(rgc_object_t *o)
     }
     o->refcnt = 0;
     uint32_t f = o->flags;
-    if (RGC_LIKELY((f & (RGC_OF_PLAIN | RGC_OF_LARGE | RGC_OF_TRACKED)) == RGC_OF_PLAIN)) {
+    if (RGC_LIKELY((f & (RGC_OF_PLAIN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED)) == RGC_OF_PLAIN)) {
         _rgc_block_free(_rgc_pool_of(o), o);
         return;
     }
     rgc_type_t *t = _rgc_type(o);
-    if (RGC_LIKELY(t->fields_only && !(f & RGC_OF_LARGE)))
+    if (RGC_LIKELY(t->fields_only && !(f & (RGC_OF_LARGE | RGC_OF_WEAKREFED))))
         destroy_fields(o, t);
     else
         destroy_any(o, t);
+}
+
+/* Frees an object the collector has finished with: count 1 (its hold),
+ * finalizer run or absent, weak references cleared, untracked, and its
+ * layout's references already dropped.  A plain small block goes straight
+ * back to its pool; anything else takes the ordinary destruction. */
+void _rgc_object_free_cleared(rgc_object_t *o)
+{
+    rgc_type_t *t = _rgc_type(o);
+    /* A finalizer may have made new weak references to it meanwhile. */
+    if (!(o->flags & (RGC_OF_LARGE | RGC_OF_WEAKREFED)) && t->fields_only) {
+        o->refcnt = 0;
+        _rgc_block_free(_rgc_pool_of(o), o);
+        return;
+    }
+    o->flags &= ~(uint32_t)RGC_OF_SCRATCH_MASK;
+    rgc_decref(o);
 }
 
 /* ---- queries */

@@ -1,0 +1,903 @@
+/*
+ * gc.c — the cycle collector: three generations plus a permanent one,
+ * automatic collection by thresholds, PEP 442 finalizers, uncollectable
+ * legacy-finalizer cycles, and the API of Python's gc module.
+ *
+ * Membership: generations 0 and 1 are arrays of members (object.c); the
+ * members of generations 2 and 3 are known by their header bits and found
+ * by walking the pools.  A collection of generation N:
+ *
+ *   gather    every tracked object of generations <= N goes into one
+ *             candidate array and is flagged CANDIDATE (and untracked for
+ *             the time of the collection); gc_index counts the references
+ *             it receives from candidates, following the same reference
+ *             layouts a debugger reads (or the type's traverse hook) — for
+ *             a full collection in the same walk over the pools;
+ *   reach     a candidate with more references than that is held from
+ *             outside: it and everything it reaches survive and move up a
+ *             generation (a scan with an explicit stack);
+ *   finalize  the rest is garbage, held by the collector: cycles through a
+ *             legacy finalizer go to the garbage list, weak references to
+ *             garbage are cleared (callbacks only for weakrefs that are not
+ *             garbage themselves), finalizers run once, and what they
+ *             resurrected is found by the same count-and-reach pass;
+ *   clear     references of the garbage are dropped, then the collector's
+ *             holds, which frees it.
+ *
+ * The phase, the generation and the candidate array live in the heap's gc
+ * state, so a debugger stopped in the middle of a collection can tell.
+ */
+#include "builtins.h"
+
+#include <time.h>
+
+/* Provided by weakref.c. */
+RGC_HIDDEN long _rgc_weakrefs_gc_clear(rgc_heap_t *h, rgc_object_t **unreachable, size_t n,
+                                       rgc_object_t ***callbacks, size_t *ncallbacks);
+RGC_HIDDEN void _rgc_weakrefs_run_callbacks(rgc_heap_t *h, rgc_object_t **callbacks, size_t n);
+
+#define CAND RGC_OF_GC_CANDIDATE
+#define PREFETCH_AHEAD 16 /* candidates: headers are fetched this far ahead */
+#define REACH RGC_OF_GC_REACHABLE
+#define ASIDE RGC_OF_GC_ASIDE
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void _rgc_gc_init(rgc_heap_t *h)
+{
+    rgc_gc_state_t *g = &h->gc;
+    g->enabled = 1;
+    g->generation = -1;
+    g->threshold[0] = 700;
+    g->threshold[1] = 10;
+    g->threshold[2] = 10;
+    _rgc_gen0_relimit(h);
+}
+
+/* ---- walking every tracked object of the old generations */
+
+/* Calls fn(o, arg) on every live object of the heap whose header says it
+ * is tracked in generation gen (-1: any tracked object); stops when fn
+ * returns non-zero.  Live pool blocks are those below the pool's carve
+ * mark whose count is not 0 (free blocks have count 0). */
+static size_t walk_tracked_ex(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg, int *stopped)
+{
+    size_t n = 0;
+    *stopped = 1;
+    rgc_arena_t *oldest = h->arenas;
+    while (oldest && oldest->next)
+        oldest = oldest->next;
+    /* Oldest arena first: allocation order, which is how references tend
+     * to point, so a full collection meets roots before what they hold. */
+    for (rgc_arena_t *a = oldest; a; a = a->prev) {
+        for (uint32_t i = 1; i < RGC_POOLS_PER_ARENA; i++) {
+            rgc_pool_t *p = &a->pools[i];
+            if (p->state != RGC_POOL_ACTIVE || p->kind != RGC_KIND_OBJECT)
+                continue;
+            char *b = p->base, *end = p->base + (size_t)p->bump * p->block_size;
+            for (; b < end; b += p->block_size) {
+                rgc_object_t *o = (rgc_object_t *)b;
+                if (o->refcnt == 0 || !(o->flags & RGC_OF_TRACKED))
+                    continue;
+                if (gen >= 0 && (int)(o->flags & RGC_OF_GEN_MASK) != gen)
+                    continue;
+                n++;
+                if (fn(o, arg))
+                    return n;
+            }
+        }
+    }
+    for (rgc_large_t *l = h->large.next; l != &h->large; l = l->next) {
+        rgc_object_t *o = (rgc_object_t *)(l + 1);
+        if (l->kind != RGC_KIND_OBJECT || !(o->flags & RGC_OF_TRACKED))
+            continue;
+        if (gen >= 0 && (int)(o->flags & RGC_OF_GEN_MASK) != gen)
+            continue;
+        n++;
+        if (fn(o, arg))
+            return n;
+    }
+    *stopped = 0;
+    return n;
+}
+
+static size_t walk_tracked(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg)
+{
+    int stopped;
+    return walk_tracked_ex(h, gen, fn, arg, &stopped);
+}
+
+/* ---- references, for the collector's passes */
+
+/* Calls body with `ref` bound to each non-NULL reference of o; types with a
+ * traverse hook go through visit_fn/visit_arg. */
+#define EACH_REF(o, t, ref, visit_fn, visit_arg, body)                                          \
+    do {                                                                                       \
+        if ((t)->spec.traverse) {                                                              \
+            (t)->spec.traverse((o), (visit_fn), (visit_arg));                                  \
+            break;                                                                             \
+        }                                                                                      \
+        char *base_ = (char *)(o);                                                             \
+        for (const uint32_t *off_ = (t)->ref_offsets, *end_ = off_ + (t)->n_ref_fields;        \
+             off_ < end_; off_++) {                                                            \
+            rgc_object_t *ref = *(rgc_object_t **)(base_ + *off_);                             \
+            if (ref) {                                                                         \
+                body;                                                                          \
+            }                                                                                  \
+        }                                                                                      \
+        for (uint32_t i_ = 0; i_ < (t)->n_ref_arrays; i_++) {                                  \
+            const rgc_ref_array_t *a_ = &(t)->ref_arrays[i_];                                  \
+            char *el_ = a_->ptr_offset == RGC_REFS_INLINE ? base_ + (t)->basic_size            \
+                                                          : *(char **)(base_ + a_->ptr_offset); \
+            size_t n_ = *(size_t *)(base_ + a_->len_offset);                                   \
+            if (!el_)                                                                          \
+                continue;                                                                      \
+            el_ += a_->ref_offset;                                                             \
+            for (size_t j_ = 0; j_ < n_; j_++, el_ += a_->stride) {                            \
+                rgc_object_t *ref = *(rgc_object_t **)el_;                                     \
+                if (ref) {                                                                     \
+                    body;                                                                      \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    } while (0)
+
+/* ---- reachability: a scan with an explicit stack (as deep as the
+ * candidates at most; allocated with them) */
+
+typedef struct sweep {
+    rgc_heap_t *h;
+    rgc_object_t **stack;
+    size_t top;
+    size_t reached;      /* objects act was applied to ... */
+    size_t aside_reached;/* ... of which set aside before */
+    void (*act)(struct sweep *, rgc_object_t *);
+    int target; /* generation for survivors */
+} sweep_t;
+
+typedef void (*act_fn)(sweep_t *, rgc_object_t *);
+static void act_survive(sweep_t *s, rgc_object_t *o);
+static void act_keep(sweep_t *s, rgc_object_t *o);
+static void act_resurrect(sweep_t *s, rgc_object_t *o);
+
+/* Marks r reached (act clears its CANDIDATE flag) and pushes it. */
+static inline __attribute__((always_inline)) void reach_one(sweep_t *s, rgc_object_t *r, act_fn act)
+{
+    if (!(r->flags & CAND))
+        return;
+    s->aside_reached += (r->flags & ASIDE) != 0;
+    act(s, r);
+    s->reached++;
+    s->stack[s->top++] = r;
+}
+
+static void reach_visit(rgc_object_t *r, void *arg)
+{
+    sweep_t *s = arg;
+    if (r)
+        reach_one(s, r, s->act);
+}
+
+/*
+ * Within cand[0..n) (all flagged CANDIDATE), applies act to every object
+ * is_root selects and to everything reachable from those through
+ * candidates; act must clear the CANDIDATE flag.  The objects left are
+ * compacted to the front; returns how many.  Inlined at each use so that
+ * act and is_root are direct calls.
+ */
+static inline __attribute__((always_inline)) size_t sweep_reachable(sweep_t *s, rgc_object_t **cand, size_t n,
+                                                                   int (*is_root)(const rgc_object_t *),
+                                                                   act_fn act)
+{
+    s->act = act;
+    s->reached = s->aside_reached = 0;
+    size_t w = 0;
+    /* Once every object is reached or set aside, the rest need no look. */
+    for (size_t i = 0; i < n && s->reached + w - s->aside_reached < n; i++) {
+        rgc_object_t *o = cand[i];
+        if (i + PREFETCH_AHEAD < n)
+            __builtin_prefetch(cand[i + PREFETCH_AHEAD], 1);
+        if (!(o->flags & CAND))
+            continue; /* reached from an earlier root */
+        if (!is_root(o)) {
+            o->flags |= ASIDE;
+            cand[w++] = o; /* for now */
+            continue;
+        }
+        reach_one(s, o, act);
+        while (s->top) {
+            rgc_object_t *x = s->stack[--s->top];
+            rgc_type_t *t = _rgc_type(x);
+            EACH_REF(x, t, r, reach_visit, s, reach_one(s, r, act));
+        }
+    }
+    size_t u = 0;
+    for (size_t i = 0; i < w; i++) {
+        if (i + PREFETCH_AHEAD < w)
+            __builtin_prefetch(cand[i + PREFETCH_AHEAD], 1);
+        rgc_object_t *o = cand[i];
+        if (o->flags & CAND) {
+            o->flags &= ~(uint32_t)ASIDE;
+            cand[u++] = o;
+        }
+    }
+    return u;
+}
+
+/* Held from outside: more references than the candidates account for. */
+static int held_from_outside(const rgc_object_t *o)
+{
+    return o->refcnt > o->gc_index;
+}
+
+/* ---- gathering and counting internal references
+ *
+ * gc_index of a candidate counts the references it receives from other
+ * candidates; the object is held from outside when its reference count is
+ * larger.  Old-generation objects always have gc_index 0, so a full
+ * collection can count while it walks the pools, in one pass: a target is
+ * a candidate if it was gathered already (CANDIDATE) or is a tracked
+ * generation-2 object the walk has yet to reach. */
+
+typedef struct gather_ctx {
+    rgc_object_t **cand;
+    size_t n;
+    size_t cap;
+    int full;
+} gather_ctx_t;
+
+static inline int is_candidate(const gather_ctx_t *g, const rgc_object_t *r)
+{
+    uint32_t f = r->flags;
+    return (f & CAND) || (g->full && (f & (RGC_OF_TRACKED | RGC_OF_GEN_MASK)) == (RGC_OF_TRACKED | 2u));
+}
+
+static inline void count_one(const gather_ctx_t *g, rgc_object_t *r)
+{
+    if (is_candidate(g, r))
+        r->gc_index++;
+}
+
+static void count_visit(rgc_object_t *r, void *arg)
+{
+    if (r)
+        count_one(arg, r);
+}
+
+/* Counts o's references to candidates. */
+static inline void count_refs(gather_ctx_t *g, rgc_object_t *o)
+{
+    rgc_type_t *t = _rgc_type(o);
+    EACH_REF(o, t, r, count_visit, g, count_one(g, r));
+}
+
+static int gather_old(rgc_object_t *o, void *arg)
+{
+    gather_ctx_t *g = arg;
+    if (g->n == g->cap)
+        return 1; /* cannot happen: counted before */
+    o->flags = (o->flags & ~(uint32_t)RGC_OF_TRACKED) | CAND; /* gc_index: counted already */
+    g->cand[g->n++] = o;
+    count_refs(g, o);
+    return 0;
+}
+
+/* Moves every member of generations 0..gen into cand, untracked and
+ * flagged, and counts the references among them; the generations are left
+ * empty. */
+static void gather(rgc_heap_t *h, int gen, gather_ctx_t *g)
+{
+    for (int y = 0; y <= gen && y < RGC_NYOUNG; y++) {
+        rgc_genlist_t *gl = &h->gens[y];
+        for (size_t i = 0; i < gl->len; i++) {
+            rgc_object_t *o = gl->items[i];
+            if (i + PREFETCH_AHEAD < gl->len && gl->items[i + PREFETCH_AHEAD])
+                __builtin_prefetch(gl->items[i + PREFETCH_AHEAD], 1);
+            if (o) {
+                o->flags = (o->flags & ~(uint32_t)RGC_OF_TRACKED) | CAND;
+                o->gc_index = 0;
+                g->cand[g->n++] = o;
+            }
+        }
+        gl->len = 0;
+        gl->holes = 0;
+    }
+    size_t young = g->n;
+    g->full = gen == 2;
+    if (gen == 2) {
+        walk_tracked(h, 2, gather_old, g);
+        h->old_count[2] = 0;
+    }
+    for (size_t i = 0; i < young; i++) {
+        if (i + PREFETCH_AHEAD < young)
+            __builtin_prefetch(g->cand[i + PREFETCH_AHEAD], 0);
+        count_refs(g, g->cand[i]);
+    }
+    _rgc_gen0_relimit(h);
+}
+
+/* Tracks a candidate again, in generation gen, clearing the scratch
+ * flags.  The young arrays were reserved before the collection began;
+ * should a finalizer's allocations have used the reserve up, the object
+ * goes to generation 2, which needs no memory. */
+static inline void retrack(rgc_heap_t *h, rgc_object_t *o, int gen)
+{
+    uint32_t f = o->flags & ~(uint32_t)(RGC_OF_SCRATCH_MASK | RGC_OF_GEN_MASK);
+    if (gen < RGC_NYOUNG) {
+        rgc_genlist_t *g = &h->gens[gen];
+        if (RGC_LIKELY(g->len < g->cap)) {
+            o->flags = f | (uint32_t)gen | RGC_OF_TRACKED;
+            o->gc_index = (uint32_t)g->len;
+            g->items[g->len++] = o;
+            if (gen == 0)
+                _rgc_gen0_relimit(h);
+            return;
+        }
+        gen = 2;
+    }
+    o->flags = f | (uint32_t)gen | RGC_OF_TRACKED;
+    o->gc_index = 0;
+    h->old_count[gen]++;
+}
+
+static inline void act_survive(sweep_t *s, rgc_object_t *o)
+{
+    retrack(s->h, o, s->target);
+}
+
+/* Garbage kept (uncollectable, or SAVEALL): into gc.garbage, tracked in
+ * generation 2, the collector's hold dropped. */
+static int to_garbage(rgc_heap_t *h, rgc_object_t *o);
+static void debug_line(rgc_heap_t *h, const char *what, const rgc_object_t *o);
+
+static void act_keep(sweep_t *s, rgc_object_t *o)
+{
+    rgc_heap_t *h = s->h;
+    if (h->gc.debug & (RGC_GC_DEBUG_UNCOLLECTABLE | RGC_GC_DEBUG_SAVEALL))
+        debug_line(h, (h->gc.debug & RGC_GC_DEBUG_SAVEALL) ? "saved" : "uncollectable", o);
+    to_garbage(h, o); /* without memory it simply stays alive, in generation 2 */
+    retrack(h, o, 2);
+    rgc_decref(o);
+}
+
+/* Resurrected by a finalizer: lives on in generation 2. */
+static void act_resurrect(sweep_t *s, rgc_object_t *o)
+{
+    retrack(s->h, o, 2);
+    rgc_decref(o);
+}
+
+/* ---- the collection */
+
+static int legacy_root(const rgc_object_t *o)
+{
+    rgc_type_t *t = _rgc_type(o);
+    return (t->flags & RGC_TF_LEGACY_FINALIZER) || (t->spec.traverse && !t->spec.clear);
+}
+
+static int all_root(const rgc_object_t *o)
+{
+    (void)o;
+    return 1;
+}
+
+static void call_callbacks(rgc_heap_t *h, rgc_gc_phase_t phase, const rgc_gc_info_t *info)
+{
+    for (size_t i = 0; i < h->gc.ncallbacks; i++)
+        h->gc.callbacks[i].fn(h, phase, info, h->gc.callbacks[i].arg);
+}
+
+/* Appends o to gc.garbage; 0, or -1 without memory. */
+static int to_garbage(rgc_heap_t *h, rgc_object_t *o)
+{
+    if (!h->gc.garbage) {
+        h->gc.garbage = rgc_list_new(h, 0);
+        if (!h->gc.garbage)
+            return -1;
+        rgc_untrack(h->gc.garbage);
+    }
+    return rgc_list_append(h->gc.garbage, o);
+}
+
+static void debug_line(rgc_heap_t *h, const char *what, const rgc_object_t *o)
+{
+    char buf[96];
+    rgc_repr(o, buf, sizeof buf);
+    fprintf(stderr, "rgc gc: %s %p %s %s\n", what, (const void *)o, _rgc_type(o)->name, buf);
+    (void)h;
+}
+
+/* Collects generations 0..gen.  See the file comment for the phases. */
+static long collect(rgc_heap_t *h, int gen)
+{
+    rgc_gc_state_t *gs = &h->gc;
+    uint64_t t_start = now_ns();
+    rgc_gc_info_t info = {gen, 0, 0, 0};
+    gs->phase = RGC_GC_GATHER;
+    gs->generation = gen;
+    call_callbacks(h, RGC_GC_START, &info);
+
+    /* Reserve everything the collection needs before touching anything. */
+    size_t n = 0;
+    for (int y = 0; y <= gen && y < RGC_NYOUNG; y++)
+        n += _rgc_gen_len(h, y);
+    if (gen == 2)
+        n += h->old_count[2];
+    gather_ctx_t g = {NULL, 0, n, 0};
+    int target = gen < 2 ? gen + 1 : 2;
+    int ok = 1;
+    if (n) {
+        /* The candidates and, after them, the reachability stack. */
+        g.cand = rgc_mem_alloc(h, 2 * n * sizeof *g.cand);
+        ok = g.cand != NULL;
+    }
+    if (ok && target < RGC_NYOUNG) {
+        rgc_genlist_t *tl = &h->gens[target];
+        size_t need = tl->len + n;
+        if (need > tl->cap) {
+            rgc_object_t **items = rgc_mem_realloc(h, tl->items, need * sizeof *items);
+            ok = items != NULL;
+            if (ok) {
+                tl->items = items;
+                tl->cap = need;
+                tl->limit = need;
+            }
+        }
+    }
+    if (!ok) {
+        rgc_mem_free(h, g.cand);
+        _rgc_report(RGC_ENOMEM, h, NULL, "collection of generation %d declined: no memory for %zu candidates",
+                    gen, n);
+        info.duration_ns = now_ns() - t_start;
+        call_callbacks(h, RGC_GC_STOP, &info); /* still "running": no nested collection */
+        gs->phase = RGC_GC_IDLE;
+        gs->generation = -1;
+        return -1;
+    }
+    gs->phase = RGC_GC_SUBTRACT; /* gathering counts as it goes */
+    gather(h, gen, &g);
+    n = g.n;
+    size_t ncand = n;
+    rgc_object_t **cand = g.cand;
+    sweep_t sw = {.h = h, .stack = cand + n, .target = target};
+    gs->cand = cand;
+    gs->ncand = n;
+    gs->nreach = 0;
+
+    /* What is held from outside, and all it reaches, survives and moves
+     * up a generation; cand[0..u) is left: the garbage. */
+    gs->phase = RGC_GC_REACH;
+    size_t u = sweep_reachable(&sw, cand, n, held_from_outside, act_survive);
+    gs->ncand = u;
+    if (target == 2 && gen == 1)
+        gs->long_lived_pending += n - u;
+
+    /* The garbage: held from here on; note what its types need. */
+    gs->phase = RGC_GC_FINALIZE;
+    int any_finalizer = 0, any_legacy = 0;
+    for (size_t i = 0; i < u; i++) {
+        rgc_object_t *o = cand[i];
+        rgc_type_t *t = _rgc_type(o);
+        o->refcnt++; /* never immortal: immortal objects are held */
+        any_finalizer |= t->spec.finalize != NULL && !(o->flags & RGC_OF_FINALIZED);
+        any_legacy |= legacy_root(o);
+    }
+
+    /* Cycles through legacy finalizers (and opaque objects that cannot be
+     * cleared), with all they reach, are uncollectable; with SAVEALL,
+     * everything is kept. */
+    size_t uncollectable = 0;
+    if (any_legacy || (gs->debug & RGC_GC_DEBUG_SAVEALL)) {
+        size_t left = (gs->debug & RGC_GC_DEBUG_SAVEALL) ? sweep_reachable(&sw, cand, u, all_root, act_keep)
+                                                          : sweep_reachable(&sw, cand, u, legacy_root, act_keep);
+        uncollectable = u - left;
+        u = left;
+        gs->ncand = u;
+    }
+    n = u;
+    size_t lo = 0;
+    /* Weak references to the garbage are cleared before anything of it is
+     * torn down; callbacks only for weakrefs that are not garbage. */
+    if (h->weak && lo < n) {
+        rgc_object_t **cbs = NULL;
+        size_t ncbs = 0;
+        if (_rgc_weakrefs_gc_clear(h, cand + lo, n - lo, &cbs, &ncbs) >= 0 && cbs)
+            _rgc_weakrefs_run_callbacks(h, cbs, ncbs);
+    }
+
+    /* Finalizers, once per object (PEP 442). */
+    int finalized = 0;
+    for (size_t i = lo; any_finalizer && i < n; i++) {
+        rgc_object_t *o = cand[i];
+        rgc_type_t *t = _rgc_type(o);
+        if (t->spec.finalize && !(o->flags & RGC_OF_FINALIZED)) {
+            o->flags |= RGC_OF_FINALIZED;
+            t->spec.finalize(o);
+            finalized = 1;
+        }
+    }
+
+    /* Resurrection: what a finalizer made reachable again survives, with
+     * everything it reaches. */
+    if (finalized) {
+        gather_ctx_t rc = {cand, u, u, 0};
+        for (size_t i = 0; i < u; i++)
+            cand[i]->gc_index = 1; /* the collector's hold */
+        for (size_t i = 0; i < u; i++)
+            count_refs(&rc, cand[i]);
+        u = sweep_reachable(&sw, cand, u, held_from_outside, act_resurrect);
+        gs->ncand = u;
+    }
+    n = u;
+
+    /* Break the garbage's references, then let it go. */
+    gs->phase = RGC_GC_CLEAR;
+    for (size_t i = lo; i < n; i++) {
+        rgc_object_t *o = cand[i];
+        rgc_type_t *t = _rgc_type(o);
+        if (i + PREFETCH_AHEAD < n)
+            __builtin_prefetch(cand[i + PREFETCH_AHEAD], 1);
+        if (gs->debug & RGC_GC_DEBUG_COLLECTABLE)
+            debug_line(h, "collectable", o);
+        if (t->spec.traverse) {
+            t->spec.clear(o);
+            continue;
+        }
+        char *base = (char *)o;
+        for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
+            rgc_object_t **slot = (rgc_object_t **)(base + *off);
+            rgc_object_t *r = *slot;
+            if (r) {
+                *slot = NULL;
+                rgc_decref(r);
+            }
+        }
+        for (uint32_t k = 0; k < t->n_ref_arrays; k++) {
+            const rgc_ref_array_t *a = &t->ref_arrays[k];
+            char *el = a->ptr_offset == RGC_REFS_INLINE ? base + t->basic_size : *(char **)(base + a->ptr_offset);
+            size_t len = *(size_t *)(base + a->len_offset);
+            for (size_t j = 0; el && j < len; j++) {
+                rgc_object_t **slot = (rgc_object_t **)(el + j * a->stride + a->ref_offset);
+                rgc_object_t *r = *slot;
+                if (r) {
+                    *slot = NULL;
+                    rgc_decref(r);
+                }
+            }
+        }
+    }
+    size_t collected = 0;
+    for (size_t i = lo; i < n; i++) {
+        rgc_object_t *o = cand[i];
+        if (i + PREFETCH_AHEAD < n)
+            __builtin_prefetch(cand[i + PREFETCH_AHEAD], 1);
+        if (o->refcnt == 1) {
+            collected++;
+            _rgc_object_free_cleared(o);
+        } else {
+            /* Held by something the clearing could not see: it lives on. */
+            retrack(h, o, 2);
+            rgc_decref(o);
+        }
+    }
+
+    gs->cand = NULL;
+    gs->ncand = gs->nreach = 0;
+    rgc_mem_free(h, cand);
+
+    /* Bookkeeping, as Python's gc does it. */
+    gs->stats[gen].collections++;
+    gs->stats[gen].collected += collected;
+    gs->stats[gen].uncollectable += uncollectable;
+    if (gen + 1 < RGC_GC_GENERATIONS)
+        gs->count[gen + 1]++;
+    for (int y = 1; y <= gen; y++)
+        gs->count[y] = 0;
+    if (gen == 2) {
+        gs->long_lived_pending = 0;
+        gs->long_lived_total = h->old_count[2];
+    }
+    info.collected = collected;
+    info.uncollectable = uncollectable;
+    info.duration_ns = now_ns() - t_start;
+    if (gs->debug & RGC_GC_DEBUG_STATS)
+        fprintf(stderr, "rgc gc: heap '%s' generation %d: %zu candidates, %zu collected, %zu uncollectable, %.3f ms\n",
+                h->name, gen, ncand, collected, uncollectable, (double)info.duration_ns / 1e6);
+    call_callbacks(h, RGC_GC_STOP, &info); /* still "running": no nested collection */
+    gs->phase = RGC_GC_IDLE;
+    gs->generation = -1;
+    return (long)(collected + uncollectable);
+}
+
+/* Called when generation 0 passed its threshold: collects the oldest
+ * generation whose count passed its own, as Python's gc does (a full
+ * collection only when the objects waiting to become long-lived exceed a
+ * quarter of the long-lived ones). */
+void _rgc_gc_auto(rgc_heap_t *h)
+{
+    rgc_gc_state_t *gs = &h->gc;
+    if (!gs->enabled || gs->phase != RGC_GC_IDLE || gs->threshold[0] == 0)
+        return;
+    for (int gen = 2; gen >= 0; gen--) {
+        /* Generation 0 counts the allocation under way too. */
+        size_t count = gen == 0 ? _rgc_gen_len(h, 0) + 1 : gs->count[gen];
+        if (count <= gs->threshold[gen])
+            continue;
+        if (gen == 2 && gs->long_lived_pending < gs->long_lived_total / 4)
+            continue;
+        collect(h, gen);
+        return;
+    }
+}
+
+/* ---- the gc module */
+
+long rgc_gc_collect(rgc_heap_t *h, int gen)
+{
+    if (!h || gen < 0 || gen > 2) {
+        _rgc_report(RGC_EINVAL, h, NULL, "rgc_gc_collect: generation %d is not 0, 1 or 2", gen);
+        return -1;
+    }
+    if (h->gc.phase != RGC_GC_IDLE) {
+        _rgc_report(RGC_EMISUSE, h, NULL, "rgc_gc_collect: a collection is already running");
+        return -1;
+    }
+    return collect(h, gen);
+}
+
+void rgc_gc_enable(rgc_heap_t *h)
+{
+    if (h) {
+        h->gc.enabled = 1;
+        _rgc_gen0_relimit(h);
+    }
+}
+
+void rgc_gc_disable(rgc_heap_t *h)
+{
+    if (h) {
+        h->gc.enabled = 0;
+        _rgc_gen0_relimit(h);
+    }
+}
+
+bool rgc_gc_is_enabled(const rgc_heap_t *h)
+{
+    return h && h->gc.enabled;
+}
+
+void rgc_gc_get_count(const rgc_heap_t *h, size_t count[3])
+{
+    if (!h || !count)
+        return;
+    count[0] = _rgc_gen_len(h, 0);
+    count[1] = h->gc.count[1];
+    count[2] = h->gc.count[2];
+}
+
+void rgc_gc_get_threshold(const rgc_heap_t *h, size_t threshold[3])
+{
+    if (!h || !threshold)
+        return;
+    memcpy(threshold, h->gc.threshold, sizeof h->gc.threshold);
+}
+
+void rgc_gc_set_threshold(rgc_heap_t *h, size_t t0, size_t t1, size_t t2)
+{
+    if (!h)
+        return;
+    h->gc.threshold[0] = t0;
+    h->gc.threshold[1] = t1;
+    h->gc.threshold[2] = t2;
+    _rgc_gen0_relimit(h);
+}
+
+void rgc_gc_get_stats(const rgc_heap_t *h, rgc_gc_gen_stats_t stats[3])
+{
+    if (h && stats)
+        memcpy(stats, h->gc.stats, sizeof h->gc.stats);
+}
+
+static int move_to_permanent(rgc_object_t *o, void *arg)
+{
+    rgc_heap_t *h = arg;
+    h->old_count[o->flags & RGC_OF_GEN_MASK]--;
+    o->flags = (o->flags & ~(uint32_t)RGC_OF_GEN_MASK) | RGC_GC_PERMANENT;
+    h->old_count[RGC_GC_PERMANENT]++;
+    return 0;
+}
+
+void rgc_gc_freeze(rgc_heap_t *h)
+{
+    if (!h || h->gc.phase != RGC_GC_IDLE)
+        return;
+    for (int y = 0; y < RGC_NYOUNG; y++) {
+        rgc_genlist_t *gl = &h->gens[y];
+        for (size_t i = 0; i < gl->len; i++) {
+            rgc_object_t *o = gl->items[i];
+            if (i + PREFETCH_AHEAD < gl->len && gl->items[i + PREFETCH_AHEAD])
+                __builtin_prefetch(gl->items[i + PREFETCH_AHEAD], 1);
+            if (o) {
+                o->flags = (o->flags & ~(uint32_t)RGC_OF_GEN_MASK) | RGC_GC_PERMANENT;
+                o->gc_index = 0;
+                h->old_count[RGC_GC_PERMANENT]++;
+            }
+        }
+        gl->len = gl->holes = 0;
+    }
+    walk_tracked(h, 2, move_to_permanent, h);
+    h->gc.long_lived_total = h->gc.long_lived_pending = 0;
+    _rgc_gen0_relimit(h);
+}
+
+static int move_to_old(rgc_object_t *o, void *arg)
+{
+    rgc_heap_t *h = arg;
+    o->flags = (o->flags & ~(uint32_t)RGC_OF_GEN_MASK) | 2u;
+    h->old_count[RGC_GC_PERMANENT]--;
+    h->old_count[2]++;
+    return 0;
+}
+
+void rgc_gc_unfreeze(rgc_heap_t *h)
+{
+    if (!h || h->gc.phase != RGC_GC_IDLE)
+        return;
+    walk_tracked(h, RGC_GC_PERMANENT, move_to_old, h);
+}
+
+size_t rgc_gc_get_freeze_count(const rgc_heap_t *h)
+{
+    return h ? h->old_count[RGC_GC_PERMANENT] : 0;
+}
+
+size_t rgc_gc_get_objects(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg)
+{
+    if (!h || !fn || gen < -1 || gen > RGC_GC_PERMANENT)
+        return 0;
+    size_t n = 0;
+    for (int y = 0; y < RGC_NYOUNG; y++) {
+        if (gen != -1 && gen != y)
+            continue;
+        rgc_genlist_t *gl = &h->gens[y];
+        for (size_t i = 0; i < gl->len; i++) {
+            if (!gl->items[i])
+                continue;
+            n++;
+            if (fn(gl->items[i], arg))
+                return n;
+        }
+    }
+    if (gen == -1) {
+        int stopped = 0;
+        for (int y = 2; y <= RGC_GC_PERMANENT && !stopped; y++)
+            n += walk_tracked_ex(h, y, fn, arg, &stopped);
+        return n;
+    }
+    if (gen >= 2)
+        n += walk_tracked(h, gen, fn, arg);
+    return n;
+}
+
+typedef struct referrers_ctx {
+    const void *target;
+    rgc_object_fn fn;
+    void *arg;
+    size_t found;
+    int hit;
+} referrers_ctx_t;
+
+static void referrer_visit(rgc_object_t *r, void *arg)
+{
+    referrers_ctx_t *c = arg;
+    if (r == c->target)
+        c->hit = 1;
+}
+
+static int referrer_check(rgc_object_t *o, void *arg)
+{
+    referrers_ctx_t *c = arg;
+    c->hit = 0;
+    rgc_visit_refs(o, referrer_visit, c);
+    if (c->hit) {
+        c->found++;
+        if (c->fn)
+            return c->fn(o, c->arg);
+    }
+    return 0;
+}
+
+size_t rgc_gc_get_referrers(rgc_heap_t *h, const void *obj, rgc_object_fn fn, void *arg)
+{
+    if (!h || !obj)
+        return 0;
+    referrers_ctx_t c = {obj, fn, arg, 0, 0};
+    rgc_gc_get_objects(h, -1, referrer_check, &c);
+    return c.found;
+}
+
+typedef struct referents_ctx {
+    rgc_object_fn fn;
+    void *arg;
+    size_t n;
+} referents_ctx_t;
+
+static void referent_visit(rgc_object_t *r, void *arg)
+{
+    referents_ctx_t *c = arg;
+    c->n++;
+    if (c->fn)
+        c->fn(r, c->arg);
+}
+
+size_t rgc_gc_get_referents(const void *obj, rgc_object_fn fn, void *arg)
+{
+    referents_ctx_t c = {fn, arg, 0};
+    if (obj)
+        rgc_visit_refs(obj, referent_visit, &c);
+    return c.n;
+}
+
+bool rgc_gc_is_finalized(const void *obj)
+{
+    return obj && (((const rgc_object_t *)obj)->flags & RGC_OF_FINALIZED);
+}
+
+int rgc_gc_callback_add(rgc_heap_t *h, rgc_gc_callback_fn fn, void *arg)
+{
+    if (!h || !fn) {
+        _rgc_report(RGC_EINVAL, h, NULL, "rgc_gc_callback_add: NULL heap or function");
+        return -1;
+    }
+    if (h->gc.ncallbacks == RGC_GC_MAX_CALLBACKS) {
+        _rgc_report(RGC_EMISUSE, h, NULL, "rgc_gc_callback_add: %d callbacks already", RGC_GC_MAX_CALLBACKS);
+        return -1;
+    }
+    h->gc.callbacks[h->gc.ncallbacks].fn = fn;
+    h->gc.callbacks[h->gc.ncallbacks].arg = arg;
+    h->gc.ncallbacks++;
+    return 0;
+}
+
+int rgc_gc_callback_remove(rgc_heap_t *h, rgc_gc_callback_fn fn, void *arg)
+{
+    if (!h)
+        return -1;
+    for (size_t i = 0; i < h->gc.ncallbacks; i++) {
+        if (h->gc.callbacks[i].fn == fn && h->gc.callbacks[i].arg == arg) {
+            memmove(&h->gc.callbacks[i], &h->gc.callbacks[i + 1],
+                    (h->gc.ncallbacks - i - 1) * sizeof h->gc.callbacks[0]);
+            h->gc.ncallbacks--;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void rgc_gc_set_debug(rgc_heap_t *h, unsigned flags)
+{
+    if (h)
+        h->gc.debug = flags;
+}
+
+unsigned rgc_gc_get_debug(const rgc_heap_t *h)
+{
+    return h ? h->gc.debug : 0;
+}
+
+void *rgc_gc_garbage(rgc_heap_t *h)
+{
+    if (!h)
+        return NULL;
+    if (!h->gc.garbage) {
+        h->gc.garbage = rgc_list_new(h, 0);
+        if (h->gc.garbage)
+            rgc_untrack(h->gc.garbage);
+    }
+    return h->gc.garbage;
+}
