@@ -36,6 +36,9 @@ static int check_object(checker_t *c, const rgc_object_t *o, size_t block)
 {
     if (o->refcnt == 0)
         return fail(c, o, "live object with reference count 0");
+    if ((o->flags & RGC_OF_SCRATCH_MASK) && c->h->gc.phase == RGC_GC_IDLE)
+        return fail(c, o, "collector scratch flags 0x%x left set outside a collection",
+                    o->flags & RGC_OF_SCRATCH_MASK);
     rgc_type_t *t = _rgc_type_checked(o->type_id);
     if (!t)
         return fail(c, o, "live object with unknown type id %u", o->type_id);
@@ -52,6 +55,9 @@ static int check_object(checker_t *c, const rgc_object_t *o, size_t block)
                 return fail(c, o, "tracked %s object missing from generation %u", t->name, gen);
         } else {
             c->old[gen]++;
+            if (o->gc_index != 0)
+                return fail(c, o, "%s object in generation %u has slot %u (old generations have none)", t->name,
+                            gen, o->gc_index);
         }
         if (!t->is_gc)
             return fail(c, o, "%s object tracked, but its type holds no references", t->name);
