@@ -190,9 +190,9 @@ static void reach_visit(rgc_object_t *r, void *arg)
  * compacted to the front; returns how many.  Inlined at each use so that
  * act and is_root are direct calls.
  */
-static inline __attribute__((always_inline)) size_t sweep_reachable(sweep_t *s, rgc_object_t **cand, size_t n,
-                                                                   int (*is_root)(const rgc_object_t *),
-                                                                   act_fn act)
+static inline __attribute__((always_inline)) size_t sweep_reachable_ex(sweep_t *s, rgc_object_t **cand, size_t n,
+                                                                      int (*is_root)(const rgc_object_t *),
+                                                                      act_fn act, int compact)
 {
     s->act = act;
     s->reached = s->aside_reached = 0;
@@ -213,9 +213,20 @@ static inline __attribute__((always_inline)) size_t sweep_reachable(sweep_t *s, 
         while (s->top) {
             rgc_object_t *x = s->stack[--s->top];
             rgc_type_t *t = _rgc_type(x);
+            if (RGC_LIKELY(t->fields_only)) {
+                char *base = (char *)x;
+                for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
+                    rgc_object_t *r = *(rgc_object_t **)(base + *off);
+                    if (r)
+                        reach_one(s, r, act);
+                }
+                continue;
+            }
             EACH_REF(x, t, r, reach_visit, s, reach_one(s, r, act));
         }
     }
+    if (!compact)
+        return w; /* the caller filters cand[0..w) itself */
     size_t u = 0;
     for (size_t i = 0; i < w; i++) {
         if (i + PREFETCH_AHEAD < w)
@@ -228,6 +239,8 @@ static inline __attribute__((always_inline)) size_t sweep_reachable(sweep_t *s, 
     }
     return u;
 }
+
+#define sweep_reachable(s, cand, n, is_root, act) sweep_reachable_ex(s, cand, n, is_root, act, 1)
 
 /* Held from outside: more references than the candidates account for. */
 static int held_from_outside(const rgc_object_t *o)
@@ -273,18 +286,54 @@ static void count_visit(rgc_object_t *r, void *arg)
 static inline void count_refs(gather_ctx_t *g, rgc_object_t *o)
 {
     rgc_type_t *t = _rgc_type(o);
+    if (RGC_LIKELY(t->fields_only)) {
+        char *base = (char *)o;
+        for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
+            rgc_object_t *r = *(rgc_object_t **)(base + *off);
+            if (r)
+                count_one(g, r);
+        }
+        return;
+    }
     EACH_REF(o, t, r, count_visit, g, count_one(g, r));
 }
 
-static int gather_old(rgc_object_t *o, void *arg)
+static inline void gather_old(gather_ctx_t *g, rgc_object_t *o)
 {
-    gather_ctx_t *g = arg;
     if (g->n == g->cap)
-        return 1; /* cannot happen: counted before */
+        return; /* cannot happen: counted before */
     o->flags = (o->flags & ~(uint32_t)RGC_OF_TRACKED) | CAND; /* gc_index: counted already */
     g->cand[g->n++] = o;
     count_refs(g, o);
-    return 0;
+}
+
+/* Gathers generation 2 in one walk over the pools (oldest arena first),
+ * counting as it goes: walk_tracked, specialised. */
+static void gather_gen2(rgc_heap_t *h, gather_ctx_t *g)
+{
+    rgc_arena_t *oldest = h->arenas;
+    while (oldest && oldest->next)
+        oldest = oldest->next;
+    const uint32_t want = RGC_OF_TRACKED | 2u;
+    for (rgc_arena_t *a = oldest; a; a = a->prev) {
+        for (uint32_t i = 1; i < RGC_POOLS_PER_ARENA; i++) {
+            rgc_pool_t *p = &a->pools[i];
+            if (p->state != RGC_POOL_ACTIVE || p->kind != RGC_KIND_OBJECT)
+                continue;
+            size_t bs = p->block_size;
+            char *b = p->base, *end = p->base + (size_t)p->bump * bs;
+            for (; b < end; b += bs) {
+                rgc_object_t *o = (rgc_object_t *)b;
+                if ((o->flags & (RGC_OF_TRACKED | RGC_OF_GEN_MASK)) == want && o->refcnt != 0)
+                    gather_old(g, o);
+            }
+        }
+    }
+    for (rgc_large_t *l = h->large.next; l != &h->large; l = l->next) {
+        rgc_object_t *o = (rgc_object_t *)(l + 1);
+        if (l->kind == RGC_KIND_OBJECT && (o->flags & (RGC_OF_TRACKED | RGC_OF_GEN_MASK)) == want)
+            gather_old(g, o);
+    }
 }
 
 /* Moves every member of generations 0..gen into cand, untracked and
@@ -310,7 +359,7 @@ static void gather(rgc_heap_t *h, int gen, gather_ctx_t *g)
     size_t young = g->n;
     g->full = gen == 2;
     if (gen == 2) {
-        walk_tracked(h, 2, gather_old, g);
+        gather_gen2(h, g);
         h->old_count[2] = 0;
     }
     for (size_t i = 0; i < young; i++) {
@@ -412,6 +461,33 @@ static void debug_line(rgc_heap_t *h, const char *what, const rgc_object_t *o)
     (void)h;
 }
 
+/* Sets every reference of o's layout to NULL and drops it. */
+static inline void clear_layout(rgc_object_t *o, rgc_type_t *t)
+{
+    char *base = (char *)o;
+    for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
+        rgc_object_t **slot = (rgc_object_t **)(base + *off);
+        rgc_object_t *r = *slot;
+        if (r) {
+            *slot = NULL;
+            rgc_decref(r);
+        }
+    }
+    for (uint32_t k = 0; k < t->n_ref_arrays; k++) {
+        const rgc_ref_array_t *a = &t->ref_arrays[k];
+        char *el = a->ptr_offset == RGC_REFS_INLINE ? base + t->basic_size : *(char **)(base + a->ptr_offset);
+        size_t len = *(size_t *)(base + a->len_offset);
+        for (size_t j = 0; el && j < len; j++) {
+            rgc_object_t **slot = (rgc_object_t **)(el + j * a->stride + a->ref_offset);
+            rgc_object_t *r = *slot;
+            if (r) {
+                *slot = NULL;
+                rgc_decref(r);
+            }
+        }
+    }
+}
+
 /* Collects generations 0..gen.  See the file comment for the phases. */
 static long collect(rgc_heap_t *h, int gen)
 {
@@ -472,21 +548,30 @@ static long collect(rgc_heap_t *h, int gen)
     /* What is held from outside, and all it reaches, survives and moves
      * up a generation; cand[0..u) is left: the garbage. */
     gs->phase = RGC_GC_REACH;
-    size_t u = sweep_reachable(&sw, cand, n, held_from_outside, act_survive);
-    gs->ncand = u;
-    if (target == 2 && gen == 1)
-        gs->long_lived_pending += n - u;
+    size_t w = sweep_reachable_ex(&sw, cand, n, held_from_outside, act_survive, 0);
 
-    /* The garbage: held from here on; note what its types need. */
+    /* What was set aside and never reached is the garbage: held from here
+     * on.  Note what its types need. */
     gs->phase = RGC_GC_FINALIZE;
-    int any_finalizer = 0, any_legacy = 0;
-    for (size_t i = 0; i < u; i++) {
+    int any_finalizer = 0, any_legacy = 0, any_hook = 0;
+    size_t u = 0;
+    for (size_t i = 0; i < w; i++) {
         rgc_object_t *o = cand[i];
+        if (i + PREFETCH_AHEAD < w)
+            __builtin_prefetch(cand[i + PREFETCH_AHEAD], 1);
+        if (!(o->flags & CAND))
+            continue; /* reached after it was set aside */
+        o->flags &= ~(uint32_t)ASIDE;
+        cand[u++] = o;
         rgc_type_t *t = _rgc_type(o);
         o->refcnt++; /* never immortal: immortal objects are held */
         any_finalizer |= t->spec.finalize != NULL && !(o->flags & RGC_OF_FINALIZED);
         any_legacy |= legacy_root(o);
+        any_hook |= t->spec.dealloc != NULL || t->spec.traverse != NULL;
     }
+    gs->ncand = u;
+    if (target == 2 && gen == 1)
+        gs->long_lived_pending += n - u;
 
     /* Cycles through legacy finalizers (and opaque objects that cannot be
      * cleared), with all they reach, are uncollectable; with SAVEALL,
@@ -535,8 +620,26 @@ static long collect(rgc_heap_t *h, int gen)
     }
     n = u;
 
-    /* Break the garbage's references, then let it go. */
+    /* Break the garbage's references, then let it go.  When no code of the
+     * embedder can run meanwhile (no finalizer ran, no dealloc or clear
+     * hook), the garbage holds the only references to itself: each object
+     * is cleared and let go in one pass, and dies with its last reference. */
     gs->phase = RGC_GC_CLEAR;
+    size_t collected = 0;
+    if (!finalized && !any_hook && !(gs->debug & RGC_GC_DEBUG_COLLECTABLE)) {
+        for (size_t i = lo; i < n; i++) {
+            rgc_object_t *o = cand[i];
+            if (i + PREFETCH_AHEAD < n)
+                __builtin_prefetch(cand[i + PREFETCH_AHEAD], 1);
+            clear_layout(o, _rgc_type(o));
+            if (o->refcnt == 1)
+                _rgc_object_free_cleared(o);
+            else
+                o->refcnt--; /* a later object of the garbage holds it */
+        }
+        collected = n - lo;
+        lo = n;
+    }
     for (size_t i = lo; i < n; i++) {
         rgc_object_t *o = cand[i];
         rgc_type_t *t = _rgc_type(o);
@@ -544,34 +647,11 @@ static long collect(rgc_heap_t *h, int gen)
             __builtin_prefetch(cand[i + PREFETCH_AHEAD], 1);
         if (gs->debug & RGC_GC_DEBUG_COLLECTABLE)
             debug_line(h, "collectable", o);
-        if (t->spec.traverse) {
+        if (t->spec.traverse)
             t->spec.clear(o);
-            continue;
-        }
-        char *base = (char *)o;
-        for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
-            rgc_object_t **slot = (rgc_object_t **)(base + *off);
-            rgc_object_t *r = *slot;
-            if (r) {
-                *slot = NULL;
-                rgc_decref(r);
-            }
-        }
-        for (uint32_t k = 0; k < t->n_ref_arrays; k++) {
-            const rgc_ref_array_t *a = &t->ref_arrays[k];
-            char *el = a->ptr_offset == RGC_REFS_INLINE ? base + t->basic_size : *(char **)(base + a->ptr_offset);
-            size_t len = *(size_t *)(base + a->len_offset);
-            for (size_t j = 0; el && j < len; j++) {
-                rgc_object_t **slot = (rgc_object_t **)(el + j * a->stride + a->ref_offset);
-                rgc_object_t *r = *slot;
-                if (r) {
-                    *slot = NULL;
-                    rgc_decref(r);
-                }
-            }
-        }
+        else
+            clear_layout(o, t);
     }
-    size_t collected = 0;
     for (size_t i = lo; i < n; i++) {
         rgc_object_t *o = cand[i];
         if (i + PREFETCH_AHEAD < n)
