@@ -4,7 +4,7 @@
  * Every walk is bounded, so a corrupted heap yields a message, not a hang.
  * The first violation is returned with its address.
  */
-#include "internal.h"
+#include "weakref.h"
 
 #include <stdarg.h>
 
@@ -62,6 +62,8 @@ static int check_object(checker_t *c, const rgc_object_t *o, size_t block)
         if (!t->is_gc)
             return fail(c, o, "%s object tracked, but its type holds no references", t->name);
     }
+    if ((o->flags & RGC_OF_WEAKREFED) && !_rgc_weaktab_has(c->h, o))
+        return fail(c, o, "%s object flagged weakly referenced is not in the weak table", t->name);
     c->objects++;
     return 0;
 }
@@ -247,7 +249,8 @@ int rgc_heap_check(rgc_heap_t *h, rgc_check_result_t *out)
         return fail(&c, h, "not a live heap");
     if (h->dealloc_pending)
         return fail(&c, h->dealloc_pending, "destruction queue not drained");
-    if (check_generations(&c) < 0 || check_arenas(&c) < 0 || check_large(&c) < 0)
+    if (check_generations(&c) < 0 || check_arenas(&c) < 0 || check_large(&c) < 0 ||
+        _rgc_weaktab_check(h, out) < 0)
         return -1;
     for (int g = RGC_NYOUNG; g < RGC_NGENS; g++)
         if (c.old[g] != h->old_count[g])

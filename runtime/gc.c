@@ -28,13 +28,9 @@
  * state, so a debugger stopped in the middle of a collection can tell.
  */
 #include "builtins.h"
+#include "weakref.h"
 
 #include <time.h>
-
-/* Provided by weakref.c. */
-RGC_HIDDEN long _rgc_weakrefs_gc_clear(rgc_heap_t *h, rgc_object_t **unreachable, size_t n,
-                                       rgc_object_t ***callbacks, size_t *ncallbacks);
-RGC_HIDDEN void _rgc_weakrefs_run_callbacks(rgc_heap_t *h, rgc_object_t **callbacks, size_t n);
 
 #define CAND RGC_OF_GC_CANDIDATE
 #define PREFETCH_AHEAD 16 /* candidates: headers are fetched this far ahead */

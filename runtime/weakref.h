@@ -130,10 +130,12 @@ static inline void _rgc_weakref_probe(rgc_weakref_obj_t *probe, rgc_object_t *ob
 
 /*
  * o (RGC_OF_WEAKREFED set) is dying by reference count: its finalizer has
- * run, its count is 0, its references are intact, and it has not been
- * queued (queueing overwrites its flags).  Clears every weakref to o and the
- * flag, then calls the callbacks of those still alive, newest weakref first,
- * each weakref held alive across its call.  Cannot fail.
+ * run, its count is 0, its references are intact, it is untracked (a
+ * callback may start a collection, which must not take o for a candidate)
+ * and it has not been queued (queueing overwrites its flags).  Clears
+ * every weakref to o and the flag, then calls the callbacks of those still
+ * alive, newest weakref first, each weakref held alive across its call.
+ * Cannot fail.
  */
 RGC_HIDDEN void _rgc_weakrefs_on_dealloc(rgc_object_t *o);
 

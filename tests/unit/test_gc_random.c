@@ -19,6 +19,9 @@
  * value and statistics, generations, live object count, and the heap
  * checker.  Finally everything is dropped and one collection must free the
  * rest, each finalizer having run exactly once over the node's life.
+ *
+ * A failure names the seed and the phase; with RGC_GC_RANDOM_DUMP=1 in the
+ * environment it also prints the seed's graph as the model sees it.
  */
 #include "testutil.h"
 

@@ -1087,6 +1087,59 @@ static void test_a_weak_dictionary_in_a_garbage_cycle_is_collected(void **state)
     rgc_heap_destroy(h);
 }
 
+/* A fields-only node (no hooks): garbage made of these is cleared and
+ * freed by the collector in one pass. */
+typedef struct pair_node {
+    RGC_OBJECT_HEAD;
+    rgc_object_t *other;
+    rgc_object_t *extra;
+} pair_node_t;
+
+static rgc_type_t *pair_node_type(void)
+{
+    static const rgc_ref_field_t fields[] = {
+        {"other", offsetof(pair_node_t, other)},
+        {"extra", offsetof(pair_node_t, extra)},
+    };
+    static const rgc_type_spec_t spec = {
+        .name = "test_weakref.PairNode",
+        .basic_size = sizeof(pair_node_t),
+        .ref_fields = fields,
+        .n_ref_fields = 2,
+    };
+    return rgc_type_register(&spec);
+}
+
+/* The garbage holds the only reference to an untracked object (not a
+ * candidate, so not cleared up front) that a live weakref points at: the
+ * object dies while the garbage is torn down, and the weakref's callback
+ * runs then, once. */
+static void test_a_live_weakref_to_an_object_freed_with_a_garbage_cycle_gets_its_callback(void **state)
+{
+    (void)state;
+    reset_calls();
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    size_t base = baseline(h);
+    pair_node_t *a = rgc_new(h, pair_node_type()), *b = rgc_new(h, pair_node_type());
+    a->other = rgc_newref(b);
+    b->other = rgc_newref(a);
+    a->extra = name_new(h, 1); /* untracked: only a holds it */
+    void *r = rgc_weakref_new(a->extra, record_call, NULL);
+    rgc_decref(a);
+    rgc_decref(b);
+
+    assert_int_equal(rgc_gc_collect(h, 2), 2);
+    assert_int_equal(calls.count, 1);
+    assert_ptr_equal(calls.weakref[0], r);
+    assert_true(calls.referent_gone[0]);
+    assert_null(rgc_weakref_peek(r));
+    rgc_decref(r);
+    assert_int_equal(live_objects(h), base);
+    assert_weak_ok(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
 /* A node with a finalizer that makes a weakref to the node it points at. */
 typedef struct fin_node {
     RGC_OBJECT_HEAD;
@@ -1200,6 +1253,7 @@ int main(void)
         cmocka_unit_test(test_a_garbage_weakref_to_a_live_object_is_cleared_without_its_callback),
         cmocka_unit_test(test_a_weak_value_in_a_garbage_cycle_leaves_the_cache_when_collected),
         cmocka_unit_test(test_a_weak_dictionary_in_a_garbage_cycle_is_collected),
+        cmocka_unit_test(test_a_live_weakref_to_an_object_freed_with_a_garbage_cycle_gets_its_callback),
         cmocka_unit_test(test_a_weakref_made_by_a_finalizer_during_a_collection_is_cleared),
         cmocka_unit_test(test_a_collection_run_by_a_callback_leaves_the_dying_referent_alone),
     };
