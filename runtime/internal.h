@@ -344,6 +344,20 @@ RGC_HIDDEN size_t _rgc_block_size_of(const void *p);
 RGC_HIDDEN void _rgc_gc_init(rgc_heap_t *h);
 /* Runs the automatic collection due when generation 0 passed threshold 0. */
 RGC_HIDDEN void _rgc_gc_auto(rgc_heap_t *h);
+/* gcmodule.c: calls fn on each tracked object of generation gen (-1: any)
+ * found in the pools and large blocks, oldest arena first; stops when fn
+ * returns non-zero (then *stopped is 1).  Returns how many it visited. */
+RGC_HIDDEN size_t _rgc_gc_walk_ex(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg, int *stopped);
+RGC_HIDDEN size_t _rgc_gc_walk(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg);
+
+/* The heap's first arena (the list is newest first); NULL if none. */
+static inline rgc_arena_t *_rgc_oldest_arena(const rgc_heap_t *h)
+{
+    rgc_arena_t *a = h->arenas;
+    while (a && a->next)
+        a = a->next;
+    return a;
+}
 /* Recomputes generation 0's slow-path length: min(cap, threshold0 + holes)
  * while automatic collection is on, else cap. */
 static inline void _rgc_gen0_relimit(rgc_heap_t *h)
