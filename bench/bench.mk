@@ -2,6 +2,8 @@
 # Included by the top-level Makefile.  Builds the benchmark programs once per
 # allocator from the same source (bench/bench_alloc.h is the seam) and runs
 # them side by side with bench/run.py, which writes bench/out/*.json.
+# The collector benchmarks (bench/gcbench.c against CPython running
+# bench/gc_bench.py) run in the same `make bench`.
 # What each benchmark measures: docs/performance.md.
 
 PYTHON ?= python3
@@ -20,7 +22,8 @@ BENCH_LIBS_jemalloc := -ljemalloc
 BENCH_LIBS_rgc := build/librgc.a -lpthread
 BENCH_NEEDS_rgc := build/librgc.a
 
-BENCH_BINS := $(foreach a,$(BENCH_ALLOCATORS),$(BENCH_BUILD)/bench-$(a) $(BENCH_BUILD)/icount-$(a))
+BENCH_BINS := $(foreach a,$(BENCH_ALLOCATORS),$(BENCH_BUILD)/bench-$(a) $(BENCH_BUILD)/icount-$(a)) \
+	$(BENCH_BUILD)/gcbench-rgc
 
 define BENCH_RULES
 $(BENCH_BUILD)/bench-$(1): bench/bench.c $(BENCH_HDR) $(BENCH_NEEDS_$(1)) | deps-bench
@@ -32,6 +35,12 @@ $(BENCH_BUILD)/icount-$(1): bench/icount.c $(BENCH_HDR) $(BENCH_NEEDS_$(1)) | de
 	$$(CC) $$(BENCH_CFLAGS) $(BENCH_DEF_$(1)) $$< -o $$@ $(BENCH_LIBS_$(1)) -lm
 endef
 $(foreach a,$(BENCH_ALLOCATORS),$(eval $(call BENCH_RULES,$(a))))
+
+# The collector benchmark is rgc's alone; its anchor is CPython's gc, run by
+# bench/gc_bench.py under python3 on the same graph shapes.
+$(BENCH_BUILD)/gcbench-rgc: bench/gcbench.c include/rgc.h build/librgc.a | deps-bench
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $< -o $@ build/librgc.a -lpthread -lm
 
 .PHONY: bench bench-build
 bench-build: deps-bench lib $(BENCH_BINS)

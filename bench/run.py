@@ -9,6 +9,11 @@ the minimum and the median of the repetitions, prints a table with the ratio
 rgc / fastest anchor, and writes every figure, rgc's and the anchors', to
 one JSON file per benchmark under the output directory.
 
+The collector benchmarks (part "gc") run build/bench/gcbench-rgc beside
+bench/gc_bench.py under CPython — the python3 on PATH, and /usr/bin/python3
+too when that is another interpreter — on the same graph shapes, in the
+same interleaved way; their anchor is the faster CPython.
+
 Standard library only.  See docs/performance.md.
 """
 
@@ -35,11 +40,63 @@ MIB = 1 << 20
 SCALE = {
     "full": dict(reps=5, n=1_000_000, rounds=2, live=1_000_000, ops=2_000_000,
                  obj_n=1_000_000, overhead_n=1_000_000, rss_n=4 << 20,
-                 ic_pairs=100_000, ic_k=10_000),
+                 ic_pairs=100_000, ic_k=10_000,
+                 gc_reps=5, gc_n=1_000_000, gc_repeats=3, gc_old=1_000_000,
+                 gc_young=700, gc_iters=2000),
     "quick": dict(reps=2, n=100_000, rounds=2, live=100_000, ops=200_000,
                   obj_n=100_000, overhead_n=100_000, rss_n=400_000,
-                  ic_pairs=5_000, ic_k=1_000),
+                  ic_pairs=5_000, ic_k=1_000,
+                  gc_reps=2, gc_n=100_000, gc_repeats=2, gc_old=100_000,
+                  gc_young=700, gc_iters=200),
 }
+
+# The collector benchmarks: gcbench-rgc and gc_bench.py take the same
+# arguments.  (key, shape, args, [(metric, unit, target or None, label)]).
+GC_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "gc_bench.py")
+
+
+def gc_configs(s):
+    young = "gen 0: %d young + %d old" % (s["gc_young"], s["gc_old"])
+    return [
+        ("cycles", "cycles", [s["gc_n"]],
+         [("ns_per_object", "ns/object", 16, "garbage 2-cycles, full collection")]),
+        ("live", "live", [s["gc_n"], s["gc_repeats"]],
+         [("first_ns_per_object", "ns/object", 9, "live objects, first full collection (young to old)"),
+          ("old_ns_per_object", "ns/object", 9, "live objects, full collection again (all old)")]),
+        ("ring", "ring", [s["gc_n"]],
+         [("ns_per_object", "ns/object", None, "garbage ring, full collection")]),
+        ("young", "young", [s["gc_old"], s["gc_young"], s["gc_iters"]],
+         [("us_per_collection", "us/collection", 4, young + ": median"),
+          ("us_min", "us/collection", None, "gen 0: fastest of the run"),
+          ("us_first_tenth", "us/collection", None, "gen 0: mean of the first tenth"),
+          ("us_last_tenth", "us/collection", None, "gen 0: mean of the last tenth")]),
+        # The same, with generation 1 collected (untimed) after every 10,
+        # as automatic collection with the default thresholds would.
+        ("young_gen1", "young", [s["gc_old"], s["gc_young"], s["gc_iters"], 10],
+         [("us_per_collection", "us/collection", 4,
+           young + ", gen 1 collected every 10: median")]),
+    ]
+
+
+def pythons():
+    """The CPython interpreters to hold rgc's collector against, by label:
+    python3 on PATH, and /usr/bin/python3 when that is another one."""
+    found = {}
+    seen = set()
+    for label, path in (("cpython", shutil.which("python3")), ("cpython-usr", "/usr/bin/python3")):
+        if not path or not os.access(path, os.X_OK):
+            continue
+        try:
+            exe = subprocess.run([path, "-c", "import sys; print(sys.executable)"],
+                                 capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        real = os.path.realpath(exe or path)
+        if real in seen:
+            continue
+        seen.add(real)
+        found[label] = path
+    return found
 
 # Which metrics each timing benchmark reports, and what they mean.
 TIMING = {
@@ -93,7 +150,21 @@ def machine_info(quick):
         ccv = subprocess.run([cc, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     except (OSError, IndexError):
         ccv = "?"
+    # The source measured: read-only git plumbing (nothing is written).
+    commit, modified = "?", None
+    try:
+        top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        p = subprocess.run(["git", "-C", top, "rev-parse", "HEAD"], capture_output=True, text=True)
+        if p.returncode == 0:
+            commit = p.stdout.strip()
+            d = subprocess.run(["git", "-C", top, "diff-index", "--quiet", "HEAD", "--",
+                                "runtime", "include"], capture_output=True)
+            modified = d.returncode != 0
+    except OSError:
+        pass
     return {
+        "commit": commit,
+        "runtime_modified": modified,  # runtime/ or include/ differ from the commit
         "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "host": platform.node(),
         "cpu": cpu,
@@ -213,6 +284,60 @@ class Runner:
                     row["n"] = r["n"]
                 rows.append(row)
         return rows
+
+    def run_gc(self):
+        """The collector: rgc beside CPython, same shapes, interleaved."""
+        s = self.scale
+        impls = {"rgc": [self.binary("gcbench", "rgc")]}
+        for label, path in pythons().items():
+            impls[label] = [path, GC_SCRIPT]
+        names = list(impls)
+        configs = gc_configs(s)
+        samples = {c[0]: {a: [] for a in names} for c in configs}
+        about = {}
+        for rep in range(s["gc_reps"]):
+            for i, (key, shape, args, _) in enumerate(configs):
+                k = (rep + i) % len(names)
+                for impl in names[k:] + names[:k]:
+                    r = run_json(impls[impl] + [shape] + [str(a) for a in args])
+                    if "error" in r:
+                        self.errors.append("%s gc %s: %s" % (impl, key, r["error"]))
+                        continue
+                    samples[key][impl].append(r)
+                    if impl != "rgc" and impl not in about:
+                        about[impl] = {k2: r.get(k2) for k2 in (
+                            "version", "executable", "build", "compiler", "opt",
+                            "config_args", "object_bytes")}
+                    self.versions["gc-" + impl] = r.get("version", "?")
+            print("  gc repetition %d/%d done" % (rep + 1, s["gc_reps"]), file=sys.stderr)
+        rows = []
+        for key, shape, args, metrics in configs:
+            for metric, unit, target, label in metrics:
+                row = {"shape": key, "metric": metric, "label": label,
+                       "unit": unit, "args": args, "target": target, "impls": {}}
+                for impl in names:
+                    row["impls"][impl] = summarize(
+                        [r["metrics"].get(metric) for r in samples[key][impl]])
+                last = samples[key]["rgc"][-1] if samples[key]["rgc"] else None
+                if last and "stats" in last:
+                    row["rgc_stats"] = last["stats"]
+                anchors = [(v["min"], a) for a, v in row["impls"].items() if a != "rgc" and v]
+                rgc = row["impls"].get("rgc")
+                if anchors and rgc:
+                    best, name = min(anchors)
+                    row["best_cpython"] = name
+                    row["ratio_rgc_to_cpython"] = rgc["min"] / best if best > 0 else None
+                    med = min(row["impls"][a]["median"] for _, a in anchors)
+                    row["ratio_rgc_to_cpython_median"] = rgc["median"] / med if med > 0 else None
+                rows.append(row)
+        # Bytes per long-lived tracked object (deterministic: one run).
+        ov = run_json([self.binary("gcbench", "rgc"), "overhead", str(s["overhead_n"])])
+        if "error" in ov:
+            self.errors.append("rgc gc overhead: %s" % ov["error"])
+            ov = None
+        else:
+            ov["unit"] = "bytes/object"
+        return {"results": rows, "overhead": ov, "cpython": about, "impls": names}
 
     def run_icount(self):
         """Instruction counts under callgrind, or None without valgrind."""
@@ -433,6 +558,46 @@ def icount_table(ic):
     return lines
 
 
+def gc_table(gc):
+    names = gc["impls"]
+    head = ["shape", "what", "unit", "rgc min", "rgc med"] + \
+        ["%s %s" % (n, gc["cpython"].get(n, {}).get("version") or "?") for n in names if n != "rgc"] + \
+        ["rgc/CPython", "target", ""]
+    lines = [head]
+    for row in gc["results"]:
+        im = row["impls"]
+        rgc = im.get("rgc")
+        ratio = row.get("ratio_rgc_to_cpython")
+        target = row.get("target")
+        verdict = ""
+        if target is not None and rgc:
+            verdict = "ok" if rgc["min"] <= target else "MISS"
+        lines.append([row["shape"], row["label"], row["unit"],
+                      fmt_ns(rgc["min"]) if rgc else "ERR",
+                      fmt_ns(rgc["median"]) if rgc else "ERR"] +
+                     [fmt_ns(im[n]["min"]) if im.get(n) else "ERR" for n in names if n != "rgc"] +
+                     ["%.2f" % ratio if ratio is not None else "-",
+                      "<= %g" % target if target is not None else "", verdict])
+    return lines
+
+
+def gc_overhead_table(gc):
+    lines = [["object", "bytes/object", "overhead", "block", "young bytes/object", "target", ""]]
+    ov = gc.get("overhead")
+    if not ov:
+        return lines + [["rgc", "ERR", "", "", "", "", ""]]
+    m = ov["metrics"]
+    lines.append(["rgc, generation 2", "%.1f" % m["bytes_per_object"], "%.1f" % m["overhead"],
+                  "%.0f" % m["block_bytes"], "%.1f" % m["young_bytes_per_object"], "<= 16",
+                  "ok" if m["overhead"] <= 16 else "MISS"])
+    for name, about in gc.get("cpython", {}).items():
+        if about.get("object_bytes"):
+            b = about["object_bytes"]
+            lines.append(["%s %s (sys.getsizeof)" % (name, about.get("version")), "%d" % b,
+                          "%d" % (b - ov["payload"]), "", "", "", ""])
+    return lines
+
+
 def render(lines, markdown=False):
     if markdown:
         out = ["| " + " | ".join(lines[0]) + " |", "|" + "---|" * len(lines[0])]
@@ -450,17 +615,19 @@ def main():
     ap.add_argument("--out", default="bench/out", help="where the JSON files go")
     ap.add_argument("--quick", action="store_true", help="a smoke run of a few seconds")
     ap.add_argument("--reps", type=int, help="repetitions of each timing configuration")
-    ap.add_argument("--only", help="comma-separated subset: timing,overhead,rss,icount")
+    ap.add_argument("--only", help="comma-separated subset: timing,overhead,rss,icount,gc")
     args = ap.parse_args()
 
     runner = Runner(args.bin, args.quick)
     if args.reps:
         runner.scale["reps"] = args.reps
-    only = set(args.only.split(",")) if args.only else {"timing", "overhead", "rss", "icount"}
-    for alloc in ALLOCATORS:
-        for kind in ("bench", "icount"):
-            if not os.access(runner.binary(kind, alloc), os.X_OK):
-                sys.exit("run.py: %s missing; build with `make bench`" % runner.binary(kind, alloc))
+    only = set(args.only.split(",")) if args.only else {"timing", "overhead", "rss", "icount", "gc"}
+    needed = [runner.binary(kind, alloc) for alloc in ALLOCATORS for kind in ("bench", "icount")]
+    if "gc" in only:
+        needed.append(runner.binary("gcbench", "rgc"))
+    for path in needed:
+        if not os.access(path, os.X_OK):
+            sys.exit("run.py: %s missing; build with `make bench`" % path)
     os.makedirs(args.out, exist_ok=True)
     info = machine_info(args.quick)
     info["scale"] = runner.scale
@@ -501,10 +668,27 @@ def main():
         sections.append(("Instructions per operation (callgrind, minus an empty loop)",
                          icount_table(ic)))
 
+    if "gc" in only:
+        print("gc: %d repetitions, interleaved with CPython ..." % runner.scale["gc_reps"],
+              file=sys.stderr)
+        gc = runner.run_gc()
+        write("gc", "the cycle collector against CPython's gc, same graph shapes", dict(
+            unit="see each row", python=gc["cpython"], results=gc["results"],
+            overhead=gc["overhead"]))
+        sections.append(("Collector: rgc against CPython's gc (min of %d runs; ratio = rgc min / "
+                         "fastest CPython min)" % runner.scale["gc_reps"], gc_table(gc)))
+        sections.append(("Collector: bytes per long-lived tracked object, 16-byte payload",
+                         gc_overhead_table(gc)))
+
     info["elapsed_s"] = round(time.time() - started, 1)
-    header = "rgc benchmarks — %s, %s, %s CPUs, %s (%s mode, %.0f s)" % (
-        info["date"], info["cpu"], info["cpus"], info["os"], info["mode"], info["elapsed_s"])
+    header = "rgc benchmarks — %s, %s, %s CPUs, %s (%s mode, %.0f s), commit %s%s" % (
+        info["date"], info["cpu"], info["cpus"], info["os"], info["mode"], info["elapsed_s"],
+        info["commit"][:10], " + modified runtime" if info["runtime_modified"] else "")
     versions = ", ".join("%s %s" % (a, runner.versions.get(a, "?")) for a in ALLOCATORS)
+    if "gc" in only:
+        versions += "; " + ", ".join(
+            "%s %s (%s)" % (name, about.get("version"), about.get("executable"))
+            for name, about in gc["cpython"].items())
     text = [header, versions, ""]
     md = ["_" + header + "; " + versions + "_", ""]
     for title, lines in sections:

@@ -298,7 +298,7 @@ static void gather(rgc_heap_t *h, int gen, gather_ctx_t *g)
     }
     size_t young = g->n;
     g->full = gen == 2;
-    if (gen == 2) {
+    if (gen == 2 && h->old_count[2]) {
         gather_gen2(h, g);
         h->old_count[2] = 0;
     }
@@ -453,15 +453,21 @@ static long collect(rgc_heap_t *h, int gen)
         ok = g.cand != NULL;
     }
     if (ok && target < RGC_NYOUNG) {
+        /* Room for every candidate in the generation survivors go to. */
         rgc_genlist_t *tl = &h->gens[target];
+        if (tl->holes)
+            _rgc_gen_squeeze(h, target);
         size_t need = tl->len + n;
         if (need > tl->cap) {
-            rgc_object_t **items = rgc_mem_realloc(h, tl->items, need * sizeof *items);
+            size_t ncap = tl->cap ? tl->cap : 64;
+            while (ncap < need)
+                ncap *= 2;
+            rgc_object_t **items = rgc_mem_realloc(h, tl->items, ncap * sizeof *items);
             ok = items != NULL;
             if (ok) {
                 tl->items = items;
-                tl->cap = need;
-                tl->limit = need;
+                tl->cap = ncap;
+                tl->limit = ncap;
             }
         }
     }
@@ -609,6 +615,8 @@ static long collect(rgc_heap_t *h, int gen)
     gs->cand = NULL;
     gs->ncand = gs->nreach = 0;
     rgc_mem_free(h, cand);
+    for (int y = 0; y <= gen && y < RGC_NYOUNG; y++)
+        _rgc_gen_trim(h, y);
 
     /* Bookkeeping, as Python's gc does it. */
     gs->stats[gen].collections++;

@@ -333,6 +333,10 @@ RGC_HIDDEN void _rgc_object_free_block(rgc_object_t *o);
 RGC_HIDDEN void _rgc_object_free_cleared(rgc_object_t *o);
 RGC_HIDDEN int _rgc_gen_add(rgc_heap_t *h, rgc_object_t *o, int gen);
 RGC_HIDDEN void _rgc_gen_remove(rgc_heap_t *h, rgc_object_t *o);
+/* Squeezes the holes out of young generation gen's array. */
+RGC_HIDDEN void _rgc_gen_squeeze(rgc_heap_t *h, int gen);
+/* Shrinks young generation gen's array when it is far too large. */
+RGC_HIDDEN void _rgc_gen_trim(rgc_heap_t *h, int gen);
 /* Tracked objects in generation gen of h. */
 static inline size_t _rgc_gen_len(const rgc_heap_t *h, int gen)
 {

@@ -48,6 +48,40 @@ static void squeeze(rgc_genlist_t *g)
     g->limit = g->cap; /* the caller relimits generation 0 */
 }
 
+void _rgc_gen_squeeze(rgc_heap_t *h, int gen)
+{
+    squeeze(&h->gens[gen]);
+    if (gen == 0)
+        _rgc_gen0_relimit(h);
+}
+
+/* Gives back most of a young generation's array when it is far larger
+ * than its members need: after a collection empties a generation, its
+ * array must not keep a slot per object that once passed through.
+ * Generation 0 keeps room for threshold 0, which it will need again. */
+void _rgc_gen_trim(rgc_heap_t *h, int gen)
+{
+    rgc_genlist_t *g = &h->gens[gen];
+    if (g->holes)
+        squeeze(g);
+    size_t keep = 64;
+    if (gen == 0 && h->gc.threshold[0] < (size_t)1 << 24)
+        while (keep <= h->gc.threshold[0])
+            keep *= 2;
+    while (keep < 2 * g->len)
+        keep *= 2;
+    if (g->cap > 2 * keep) {
+        rgc_object_t **items = rgc_mem_realloc(h, g->items, keep * sizeof *items);
+        if (items) { /* else it simply stays larger */
+            g->items = items;
+            g->cap = keep;
+        }
+    }
+    g->limit = g->cap;
+    if (gen == 0)
+        _rgc_gen0_relimit(h);
+}
+
 /* Adds o to generation gen.  Returns 0, or -1 when the array cannot grow. */
 int _rgc_gen_add(rgc_heap_t *h, rgc_object_t *o, int gen)
 {
