@@ -309,6 +309,9 @@ static int bench_object(int argc, char **argv)
     uint32_t *order = random ? shuffled_indices(n) : NULL;
 #if defined(BENCH_ALLOC_RGC)
     rgc_type_t *type = bench_type(strcmp(kind, "int") == 0 ? "bench.int" : "bench.node");
+    /* This measures allocation and reference counting; what automatic
+     * collection adds is measured by gcbench (the young collections). */
+    rgc_gc_disable(bench_heap);
     if (rgc_type_basic_size(type) != size) {
         fprintf(stderr, "bench: unexpected basic size %zu\n", rgc_type_basic_size(type));
         return 2;

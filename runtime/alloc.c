@@ -95,12 +95,8 @@ static rgc_arena_t *arena_new(rgc_heap_t *h)
     memset(a, 0, sizeof *a);
     a->magic = RGC_ARENA_MAGIC;
     a->heap = h;
-    a->serial = h->arena_serial++;
-    rgc_pool_t *hdr = &a->pools[0];
-    hdr->state = RGC_POOL_HEADER;
-    hdr->kind = 0xFF;
-    hdr->heap = h;
-    hdr->base = (char *)a;
+    a->hdr_state = RGC_POOL_HEADER;
+    a->hdr_kind = 0xFF;
     /* Link pools 1..63 in address order so allocation moves upward. */
     for (uint32_t i = RGC_POOLS_PER_ARENA - 1; i >= 1; i--) {
         rgc_pool_t *p = &a->pools[i];
@@ -578,6 +574,10 @@ static rgc_pool_t *mem_owner(rgc_heap_t *h, const void *p, rgc_large_t **large, 
                         pool->heap ? pool->heap->name : "?", h->name);
             return NULL;
         }
+        if (pool->state == RGC_POOL_HEADER) {
+            _rgc_report(RGC_EFOREIGN, p, NULL, "%s: points into an arena header, not a block", what);
+            return NULL;
+        }
         if (pool->state != RGC_POOL_ACTIVE) {
             _rgc_report(RGC_EFREED, p, NULL, "%s: block is in an unused pool", what);
             return NULL;
@@ -649,7 +649,7 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
         rgc_pool_t *pool = _rgc_pool_of(p);
         uint64_t *w = p;
 #ifdef RGC_DEBUG
-        if ((size_t)((char *)p - pool->base) % pool->block_size != 0) {
+        if (pool->state != RGC_POOL_ACTIVE || (size_t)((char *)p - pool->base) % pool->block_size != 0) {
             mem_free_slow(h, p);
             return;
         }

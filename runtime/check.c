@@ -128,8 +128,9 @@ static int check_arenas(checker_t *c)
     for (rgc_arena_t *a = h->arenas; a; prev = a, a = a->next) {
         if (++n > h->narenas)
             return fail(c, a, "arena list longer than the %zu arenas counted", h->narenas);
-        if (a->magic != RGC_ARENA_MAGIC || a->heap != h)
-            return fail(c, a, "arena header damaged (magic or heap)");
+        if (a->magic != RGC_ARENA_MAGIC || a->heap != h || a->hdr_state != RGC_POOL_HEADER ||
+            a->hdr_kind != 0xFF || ((uintptr_t)a->free_pools & 1))
+            return fail(c, a, "arena header damaged (magic, heap or header marks)");
         if (a->prev != prev)
             return fail(c, a, "arena list back link broken");
         if (!_rgc_in_arena(a))

@@ -77,17 +77,32 @@ struct rgc_pool {
 
 enum { RGC_TAG_RAW = 1, RGC_TAG_SLOW = 2 };
 
+/*
+ * The arena header: one 4 KiB page at the start of the arena, which is
+ * also pool 0 of the arena (never used for blocks).  Its first 64 bytes
+ * are the arena's own fields, laid over pools[0] so that descriptor i sits
+ * at byte i * 64; where they overlay a pool's flags/state/kind and tag they
+ * read as "the header, not a pool", so a pointer into pool 0 is never
+ * taken for a block.
+ */
 struct rgc_arena {
-    uint64_t magic;          /* RGC_ARENA_MAGIC */
-    rgc_heap_t *heap;        /* owner */
-    rgc_arena_t *next;       /* all arenas of the heap */
-    rgc_arena_t *prev;
-    rgc_arena_t *bnext;      /* bucket list by number of free pools */
-    rgc_arena_t *bprev;
-    rgc_pool_t *free_pools;  /* unused pools, singly linked */
-    uint32_t nfree;          /* unused pools */
-    uint32_t serial;         /* order of creation in the heap */
-    rgc_pool_t pools[RGC_POOLS_PER_ARENA];
+    union {
+        struct {
+            uint64_t magic;          /* RGC_ARENA_MAGIC              (pool.free) */
+            uint32_t nfree;          /* unused pools                 (pool.nused) */
+            uint8_t hdr_flags;       /* 0                            (pool.flags) */
+            uint8_t hdr_state;       /* RGC_POOL_HEADER              (pool.state) */
+            uint8_t hdr_kind;        /* 0xFF                         (pool.kind) */
+            uint8_t reserved;
+            rgc_pool_t *free_pools;  /* unused pools, singly linked  (pool.tag: even) */
+            rgc_heap_t *heap;        /* owner                        (pool.heap) */
+            rgc_arena_t *next;       /* all arenas of the heap, newest first */
+            rgc_arena_t *prev;
+            rgc_arena_t *bnext;      /* bucket list by number of free pools */
+            rgc_arena_t *bprev;
+        };
+        rgc_pool_t pools[RGC_POOLS_PER_ARENA]; /* pools[0]: the fields above */
+    };
 };
 
 #define RGC_ARENA_POOLS (RGC_POOLS_PER_ARENA - 1u) /* usable pools per arena */
@@ -188,7 +203,6 @@ struct rgc_heap {
     /* Statistics. */
     size_t narenas, arenas_allocated, arenas_freed, arenas_highwater;
     size_t nlarge, large_bytes;
-    uint32_t arena_serial;
     /* Deferred destruction (bounded recursion of decref chains). */
     unsigned dealloc_depth;
     rgc_object_t *dealloc_pending;             /* linked through bytes 8-15 */
@@ -288,12 +302,15 @@ static inline rgc_arena_t *_rgc_arena_of(const void *p)
 
 _Static_assert(sizeof(rgc_pool_t) == 64, "pool descriptors are 64 bytes: see _rgc_pool_of");
 
+_Static_assert(sizeof(rgc_arena_t) == 4096, "the arena header is one page");
+_Static_assert(offsetof(rgc_arena_t, pools) == 0, "descriptor i sits at byte i * 64");
+
 static inline rgc_pool_t *_rgc_pool_of(const void *p)
 {
     /* pools[(p >> POOL_SHIFT) & 63], with the index already scaled by 64. */
     uintptr_t u = (uintptr_t)p;
     uintptr_t scaled = (u >> (RGC_POOL_SHIFT - 6)) & ((uintptr_t)(RGC_POOLS_PER_ARENA - 1) << 6);
-    return (rgc_pool_t *)((char *)_rgc_arena_of(p) + offsetof(rgc_arena_t, pools) + scaled);
+    return (rgc_pool_t *)((char *)_rgc_arena_of(p) + scaled);
 }
 
 /* The allocation fast path: pop the first free block of the class's
