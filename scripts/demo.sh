@@ -12,6 +12,7 @@ bindir=$root/build/examples
 ordered=(
     "refcounts|reference counts, step by step"
     "cycle_leak|a reference cycle that counting alone cannot free"
+    "weak_cache|weak references, a cache that lets its values go, generations"
     "slots_vs_dict|attributes in a dict vs fixed fields (__slots__)"
     "array_vs_list|a million numbers: list of int objects vs int32 array"
     "fragmentation|freed memory the process keeps, and memory it gives back"
