@@ -7,12 +7,6 @@
 
 #include <math.h>
 
-static size_t live_objects(rgc_heap_t *h)
-{
-    rgc_heap_stats_t st;
-    assert_int_equal(rgc_heap_stats(h, &st), 0);
-    return st.objects;
-}
 
 typedef struct kind_case {
     rgc_array_kind_t kind;

@@ -8,12 +8,6 @@
 
 #include <stdbool.h>
 
-static size_t live_objects(rgc_heap_t *h)
-{
-    rgc_heap_stats_t st;
-    assert_int_equal(rgc_heap_stats(h, &st), 0);
-    return st.objects;
-}
 
 /* d[key] = value for fresh (uncached) ints, dropping the caller's refs. */
 static void set_int(rgc_heap_t *h, void *d, int64_t key, int64_t value)

@@ -303,12 +303,6 @@ static rgc_type_t *opaque_noclear_type(void)
 /* ------------------------------------------------------------------------ */
 /* Helpers */
 
-static size_t live_objects(rgc_heap_t *h)
-{
-    rgc_heap_stats_t st;
-    assert_int_equal(rgc_heap_stats(h, &st), 0);
-    return st.objects;
-}
 
 static size_t tracked_total(rgc_heap_t *h)
 {

@@ -333,12 +333,6 @@ static void dump_model(void)
     }
 }
 
-static size_t live_objects(rgc_heap_t *h)
-{
-    rgc_heap_stats_t st;
-    assert_int_equal(rgc_heap_stats(h, &st), 0);
-    return st.objects;
-}
 
 /* The heap agrees with the model, object by object. */
 static void verify(rgc_heap_t *h)

@@ -6,12 +6,6 @@
  */
 #include "testutil.h"
 
-static size_t live_objects(rgc_heap_t *h)
-{
-    rgc_heap_stats_t st;
-    assert_int_equal(rgc_heap_stats(h, &st), 0);
-    return st.objects;
-}
 
 static void test_registering_a_class_twice_gives_the_same_type(void **state)
 {

@@ -7,19 +7,7 @@
 
 #include <math.h>
 
-static size_t live_objects(rgc_heap_t *h)
-{
-    rgc_heap_stats_t st;
-    assert_int_equal(rgc_heap_stats(h, &st), 0);
-    return st.objects;
-}
 
-static uint64_t hash_of(const void *obj)
-{
-    uint64_t v = 0;
-    assert_int_equal(rgc_hash(obj, &v), 0);
-    return v;
-}
 
 static void test_int_values_round_trip(void **state)
 {

@@ -8,12 +8,6 @@
 
 #include <stdbool.h>
 
-static size_t live_objects(rgc_heap_t *h)
-{
-    rgc_heap_stats_t st;
-    assert_int_equal(rgc_heap_stats(h, &st), 0);
-    return st.objects;
-}
 
 /* A list of the given (uncached, so distinct) int values, each owned only
  * by the list. */

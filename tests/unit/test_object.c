@@ -119,12 +119,6 @@ static rgc_type_t *phoenix_type(void)
     return rgc_type_register(&spec);
 }
 
-static size_t live_objects(rgc_heap_t *h)
-{
-    rgc_heap_stats_t s;
-    rgc_heap_stats(h, &s);
-    return s.objects;
-}
 
 static void test_new_object_has_refcount_one_and_a_zeroed_body(void **state)
 {

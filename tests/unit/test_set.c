@@ -5,12 +5,6 @@
  */
 #include "testutil.h"
 
-static size_t live_objects(rgc_heap_t *h)
-{
-    rgc_heap_stats_t st;
-    assert_int_equal(rgc_heap_stats(h, &st), 0);
-    return st.objects;
-}
 
 static int contains_int(rgc_heap_t *h, const void *s, int64_t v)
 {

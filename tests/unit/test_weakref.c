@@ -80,12 +80,6 @@ static void *name_new(rgc_heap_t *h, int64_t id)
     return n;
 }
 
-static size_t live_objects(rgc_heap_t *h)
-{
-    rgc_heap_stats_t st;
-    assert_int_equal(rgc_heap_stats(h, &st), 0);
-    return st.objects;
-}
 
 /* The live objects of h once the immortal ones a test will make anyway
  * (attribute names, small ints) exist: what must be left at the end. */

@@ -24,6 +24,22 @@
             fail_msg("heap check failed at %p: %s", r_.address, r_.message);                \
     } while (0)
 
+/* Live objects of the heap, from its statistics. */
+static inline size_t live_objects(rgc_heap_t *h)
+{
+    rgc_heap_stats_t st;
+    assert_int_equal(rgc_heap_stats(h, &st), 0);
+    return st.objects;
+}
+
+/* obj's hash; fails the test if obj is unhashable. */
+static inline uint64_t hash_of(const void *obj)
+{
+    uint64_t v = 0;
+    assert_int_equal(rgc_hash(obj, &v), 0);
+    return v;
+}
+
 /* Errors the runtime reported since the last reset. */
 typedef struct recorded_errors {
     int count;
