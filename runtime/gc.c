@@ -65,29 +65,12 @@ void _rgc_gc_init(rgc_heap_t *h)
             (t)->spec.traverse((o), (visit_fn), (visit_arg));                                  \
             break;                                                                             \
         }                                                                                      \
-        char *base_ = (char *)(o);                                                             \
-        for (const uint32_t *off_ = (t)->ref_offsets, *end_ = off_ + (t)->n_ref_fields;        \
-             off_ < end_; off_++) {                                                            \
-            rgc_object_t *ref = *(rgc_object_t **)(base_ + *off_);                             \
+        RGC_FOR_EACH_REF_SLOT(o, t, slot_, {                                                   \
+            rgc_object_t *ref = *slot_;                                                        \
             if (ref) {                                                                         \
                 body;                                                                          \
             }                                                                                  \
-        }                                                                                      \
-        for (uint32_t i_ = 0; i_ < (t)->n_ref_arrays; i_++) {                                  \
-            const rgc_ref_array_t *a_ = &(t)->ref_arrays[i_];                                  \
-            char *el_ = a_->ptr_offset == RGC_REFS_INLINE ? base_ + (t)->basic_size            \
-                                                          : *(char **)(base_ + a_->ptr_offset); \
-            size_t n_ = *(size_t *)(base_ + a_->len_offset);                                   \
-            if (!el_)                                                                          \
-                continue;                                                                      \
-            el_ += a_->ref_offset;                                                             \
-            for (size_t j_ = 0; j_ < n_; j_++, el_ += a_->stride) {                            \
-                rgc_object_t *ref = *(rgc_object_t **)el_;                                     \
-                if (ref) {                                                                     \
-                    body;                                                                      \
-                }                                                                              \
-            }                                                                                  \
-        }                                                                                      \
+        });                                                                                    \
     } while (0)
 
 /* ---- reachability: a scan with an explicit stack (as deep as the
@@ -401,33 +384,6 @@ static void debug_line(rgc_heap_t *h, const char *what, const rgc_object_t *o)
     (void)h;
 }
 
-/* Sets every reference of o's layout to NULL and drops it. */
-static inline void clear_layout(rgc_object_t *o, rgc_type_t *t)
-{
-    char *base = (char *)o;
-    for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
-        rgc_object_t **slot = (rgc_object_t **)(base + *off);
-        rgc_object_t *r = *slot;
-        if (r) {
-            *slot = NULL;
-            rgc_decref(r);
-        }
-    }
-    for (uint32_t k = 0; k < t->n_ref_arrays; k++) {
-        const rgc_ref_array_t *a = &t->ref_arrays[k];
-        char *el = a->ptr_offset == RGC_REFS_INLINE ? base + t->basic_size : *(char **)(base + a->ptr_offset);
-        size_t len = *(size_t *)(base + a->len_offset);
-        for (size_t j = 0; el && j < len; j++) {
-            rgc_object_t **slot = (rgc_object_t **)(el + j * a->stride + a->ref_offset);
-            rgc_object_t *r = *slot;
-            if (r) {
-                *slot = NULL;
-                rgc_decref(r);
-            }
-        }
-    }
-}
-
 /* Collects generations 0..gen.  See the file comment for the phases. */
 static long collect(rgc_heap_t *h, int gen)
 {
@@ -577,7 +533,7 @@ static long collect(rgc_heap_t *h, int gen)
             rgc_object_t *o = cand[i];
             if (i + PREFETCH_AHEAD < n)
                 __builtin_prefetch(cand[i + PREFETCH_AHEAD], 1);
-            clear_layout(o, _rgc_type(o));
+            _rgc_clear_layout(o, _rgc_type(o));
             if (o->refcnt == 1)
                 _rgc_object_free_cleared(o);
             else
@@ -596,7 +552,7 @@ static long collect(rgc_heap_t *h, int gen)
         if (t->spec.traverse)
             t->spec.clear(o);
         else
-            clear_layout(o, t);
+            _rgc_clear_layout(o, t);
     }
     for (size_t i = lo; i < n; i++) {
         rgc_object_t *o = cand[i];

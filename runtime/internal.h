@@ -345,6 +345,44 @@ static inline void _rgc_block_free(rgc_pool_t *pool, void *p)
 }
 
 /* ---- object.c */
+/*
+ * Runs body with `slot` (rgc_object_t **) bound to every reference slot of
+ * o's layout: the fields, then every element of every reference array.
+ * NULL slots included; types with a traverse hook are the caller's case.
+ */
+#define RGC_FOR_EACH_REF_SLOT(o, t, slot, body)                                                 \
+    do {                                                                                       \
+        char *base_ = (char *)(o);                                                             \
+        for (const uint32_t *off_ = (t)->ref_offsets, *end_ = off_ + (t)->n_ref_fields;        \
+             off_ < end_; off_++) {                                                            \
+            rgc_object_t **slot = (rgc_object_t **)(base_ + *off_);                            \
+            body;                                                                              \
+        }                                                                                      \
+        for (uint32_t i_ = 0; i_ < (t)->n_ref_arrays; i_++) {                                  \
+            const rgc_ref_array_t *a_ = &(t)->ref_arrays[i_];                                  \
+            char *el_ = a_->ptr_offset == RGC_REFS_INLINE ? base_ + (t)->basic_size            \
+                                                          : *(char **)(base_ + a_->ptr_offset); \
+            size_t n_ = *(size_t *)(base_ + a_->len_offset);                                   \
+            if (!el_)                                                                          \
+                continue;                                                                      \
+            el_ += a_->ref_offset;                                                             \
+            for (size_t j_ = 0; j_ < n_; j_++, el_ += a_->stride) {                            \
+                rgc_object_t **slot = (rgc_object_t **)el_;                                    \
+                body;                                                                          \
+            }                                                                                  \
+        }                                                                                      \
+    } while (0)
+/* Sets every reference of o's layout to NULL and drops it. */
+static inline void _rgc_clear_layout(rgc_object_t *o, rgc_type_t *t)
+{
+    RGC_FOR_EACH_REF_SLOT(o, t, slot, {
+        rgc_object_t *ref = *slot;
+        if (ref) {
+            *slot = NULL;
+            rgc_decref(ref);
+        }
+    });
+}
 RGC_HIDDEN void *_rgc_object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size);
 RGC_HIDDEN void _rgc_object_free_block(rgc_object_t *o);
 RGC_HIDDEN void _rgc_object_free_cleared(rgc_object_t *o);

@@ -264,28 +264,6 @@ void _rgc_object_free_block(rgc_object_t *o)
 
 /* ---- reference layouts */
 
-/* Calls fn(slot) for every reference slot of o's layout. */
-#define FOR_EACH_SLOT(o, t, slot, body)                                                        \
-    do {                                                                                       \
-        char *base_ = (char *)(o);                                                             \
-        for (uint32_t i_ = 0; i_ < (t)->n_ref_fields; i_++) {                                  \
-            rgc_object_t **slot = (rgc_object_t **)(base_ + (t)->ref_fields[i_].offset);       \
-            body;                                                                              \
-        }                                                                                      \
-        for (uint32_t i_ = 0; i_ < (t)->n_ref_arrays; i_++) {                                  \
-            const rgc_ref_array_t *a_ = &(t)->ref_arrays[i_];                                  \
-            char *el_ = a_->ptr_offset == RGC_REFS_INLINE ? base_ + (t)->basic_size            \
-                                                          : *(char **)(base_ + a_->ptr_offset); \
-            size_t n_ = *(size_t *)(base_ + a_->len_offset);                                   \
-            if (!el_)                                                                          \
-                continue;                                                                      \
-            for (size_t j_ = 0; j_ < n_; j_++) {                                               \
-                rgc_object_t **slot = (rgc_object_t **)(el_ + j_ * a_->stride + a_->ref_offset); \
-                body;                                                                          \
-            }                                                                                  \
-        }                                                                                      \
-    } while (0)
-
 void rgc_visit_refs(const void *obj, rgc_visit_fn visit, void *arg)
 {
     if (!obj || !visit)
@@ -300,21 +278,9 @@ void rgc_visit_refs(const void *obj, rgc_visit_fn visit, void *arg)
         t->spec.traverse(o, visit, arg);
         return;
     }
-    FOR_EACH_SLOT(o, t, slot, {
+    RGC_FOR_EACH_REF_SLOT(o, t, slot, {
         if (*slot)
             visit(*slot, arg);
-    });
-}
-
-/* Sets every reference of the layout to NULL and drops it. */
-static void clear_refs(rgc_object_t *o, rgc_type_t *t)
-{
-    FOR_EACH_SLOT(o, t, slot, {
-        rgc_object_t *ref = *slot;
-        if (ref) {
-            *slot = NULL;
-            rgc_decref(ref);
-        }
     });
 }
 
@@ -324,7 +290,7 @@ static void clear_refs(rgc_object_t *o, rgc_type_t *t)
 static void teardown(rgc_object_t *o, rgc_type_t *t)
 {
     if (!t->spec.traverse)
-        clear_refs(o, t);
+        _rgc_clear_layout(o, t);
     if (t->spec.dealloc)
         t->spec.dealloc(o);
     _rgc_object_free_block(o);
