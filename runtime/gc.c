@@ -411,8 +411,8 @@ static long collect(rgc_heap_t *h, int gen)
     if (ok && target < RGC_NYOUNG) {
         /* Room for every candidate in the generation survivors go to. */
         rgc_genlist_t *tl = &h->gens[target];
-        if (tl->holes)
-            _rgc_gen_squeeze(h, target);
+        if (tl->len + n > tl->cap && tl->holes >= n)
+            _rgc_gen_squeeze(h, target); /* only when that makes the room */
         size_t need = tl->len + n;
         if (need > tl->cap) {
             size_t ncap = tl->cap ? tl->cap : 64;
