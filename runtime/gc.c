@@ -120,13 +120,27 @@ static inline __attribute__((always_inline)) size_t sweep_reachable_ex(sweep_t *
                                                                       int (*is_root)(const rgc_object_t *),
                                                                       act_fn act, int compact)
 {
+    /* The counters live in locals: the sweep's own writes (a survivor's
+     * generation count) could otherwise alias them. */
+    rgc_object_t **stack = s->stack;
+    size_t top = 0, reached = 0, aside_reached = 0, w = 0;
+    /* Prefetching pays only when the candidates do not fit the caches. */
+    size_t pf_end = n > 4096 ? n - PREFETCH_AHEAD : 0;
     s->act = act;
-    s->reached = s->aside_reached = 0;
-    size_t w = 0;
+#define REACH_ONE(r)                                                                           \
+    do {                                                                                       \
+        rgc_object_t *r_ = (r);                                                                \
+        if (r_->flags & CAND) {                                                                \
+            aside_reached += (r_->flags & ASIDE) != 0;                                         \
+            act(s, r_);                                                                        \
+            reached++;                                                                         \
+            stack[top++] = r_;                                                                 \
+        }                                                                                      \
+    } while (0)
     /* Once every object is reached or set aside, the rest need no look. */
-    for (size_t i = 0; i < n && s->reached + w - s->aside_reached < n; i++) {
+    for (size_t i = 0; i < n && reached + w - aside_reached < n; i++) {
         rgc_object_t *o = cand[i];
-        if (i + PREFETCH_AHEAD < n)
+        if (i < pf_end)
             __builtin_prefetch(cand[i + PREFETCH_AHEAD], 1);
         if (!(o->flags & CAND))
             continue; /* reached from an earlier root */
@@ -135,27 +149,36 @@ static inline __attribute__((always_inline)) size_t sweep_reachable_ex(sweep_t *
             cand[w++] = o; /* for now */
             continue;
         }
-        reach_one(s, o, act);
-        while (s->top) {
-            rgc_object_t *x = s->stack[--s->top];
+        REACH_ONE(o);
+        while (top) {
+            rgc_object_t *x = stack[--top];
             rgc_type_t *t = _rgc_type(x);
             if (RGC_LIKELY(t->fields_only)) {
                 char *base = (char *)x;
                 for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
                     rgc_object_t *r = *(rgc_object_t **)(base + *off);
                     if (r)
-                        reach_one(s, r, act);
+                        REACH_ONE(r);
                 }
                 continue;
             }
+            /* The general layout, or a traverse hook through reach_visit. */
+            s->top = top;
+            s->reached = reached;
+            s->aside_reached = aside_reached;
             EACH_REF(x, t, r, reach_visit, s, reach_one(s, r, act));
+            top = s->top;
+            reached = s->reached;
+            aside_reached = s->aside_reached;
         }
     }
+#undef REACH_ONE
     if (!compact)
         return w; /* the caller filters cand[0..w) itself */
     size_t u = 0;
+    pf_end = w > 4096 ? w - PREFETCH_AHEAD : 0;
     for (size_t i = 0; i < w; i++) {
-        if (i + PREFETCH_AHEAD < w)
+        if (i < pf_end)
             __builtin_prefetch(cand[i + PREFETCH_AHEAD], 1);
         rgc_object_t *o = cand[i];
         if (o->flags & CAND) {
