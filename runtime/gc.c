@@ -367,6 +367,116 @@ static void act_resurrect(sweep_t *s, rgc_object_t *o)
     rgc_decref(o);
 }
 
+/* ---- generation 0: counting by slot, no candidate array
+ *
+ * A collection of generation 0 alone needs no gathering pass: its members
+ * are known by their header (tracked, generation 0) and each one's slot in
+ * the generation's array indexes a counter.  One pass counts the references
+ * between members into those counters; a second scans the array, moves
+ * every member held from outside (and all it reaches) to generation 1 at
+ * once, and sets the others aside as candidates for the garbage.
+ */
+
+typedef struct young_ctx {
+    rgc_heap_t *h;
+    uint32_t *counts;         /* by generation-0 slot */
+    rgc_object_t **stack;
+    size_t top;
+} young_ctx_t;
+
+static inline int young_member(const rgc_object_t *r)
+{
+    return (r->flags & (RGC_OF_TRACKED | RGC_OF_GEN_MASK)) == RGC_OF_TRACKED;
+}
+
+static inline void young_count_one(young_ctx_t *c, rgc_object_t *r)
+{
+    if (young_member(r))
+        c->counts[r->gc_index]++;
+}
+
+static void young_count_visit(rgc_object_t *r, void *arg)
+{
+    if (r)
+        young_count_one(arg, r);
+}
+
+/* Moves r to generation 1 if it is a member or was set aside, and pushes
+ * it so that what it holds is reached too. */
+static inline void young_reach_one(young_ctx_t *c, rgc_object_t *r)
+{
+    if (young_member(r) || (r->flags & CAND)) {
+        retrack(c->h, r, 1);
+        c->stack[c->top++] = r;
+    }
+}
+
+static void young_reach_visit(rgc_object_t *r, void *arg)
+{
+    if (r)
+        young_reach_one(arg, r);
+}
+
+/*
+ * Sorts generation 0 into survivors (moved to generation 1 as they are
+ * found) and candidates for the garbage, which are untracked, flagged
+ * CANDIDATE|ASIDE and listed in cand[0..return).  counts has one zeroed
+ * counter per slot; stack room for every member.
+ */
+static size_t young_sweep(rgc_heap_t *h, uint32_t *counts, rgc_object_t **stack, rgc_object_t **cand)
+{
+    rgc_genlist_t *g0 = &h->gens[0];
+    rgc_object_t **items = g0->items;
+    size_t len = g0->len;
+    young_ctx_t c = {h, counts, stack, 0};
+    for (size_t i = 0; i < len; i++) {
+        rgc_object_t *o = items[i];
+        if (!o)
+            continue;
+        rgc_type_t *t = _rgc_type(o);
+        if (RGC_LIKELY(t->fields_only)) {
+            char *base = (char *)o;
+            for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
+                rgc_object_t *r = *(rgc_object_t **)(base + *off);
+                if (r)
+                    young_count_one(&c, r);
+            }
+            continue;
+        }
+        EACH_REF(o, t, r, young_count_visit, &c, young_count_one(&c, r));
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        rgc_object_t *o = items[i];
+        if (!o || !young_member(o) || o->gc_index != i)
+            continue; /* a hole, or moved already */
+        if (o->refcnt <= counts[i]) {
+            o->flags = (o->flags & ~(uint32_t)RGC_OF_TRACKED) | CAND | ASIDE;
+            cand[w++] = o; /* for now */
+            continue;
+        }
+        young_reach_one(&c, o);
+        while (c.top) {
+            rgc_object_t *x = c.stack[--c.top];
+            rgc_type_t *t = _rgc_type(x);
+            if (RGC_LIKELY(t->fields_only)) {
+                char *base = (char *)x;
+                for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
+                    rgc_object_t *r = *(rgc_object_t **)(base + *off);
+                    if (r)
+                        young_reach_one(&c, r);
+                }
+                continue;
+            }
+            EACH_REF(x, t, r, young_reach_visit, &c, young_reach_one(&c, r));
+        }
+    }
+    g0->len = 0;
+    g0->holes = 0;
+    _rgc_gen0_relimit(h);
+    return w;
+}
+
 /* ---- the collection */
 
 static int legacy_root(const rgc_object_t *o)
@@ -417,19 +527,21 @@ static long collect(rgc_heap_t *h, int gen)
     gs->generation = gen;
     call_callbacks(h, RGC_GC_START, &info);
 
-    /* Reserve everything the collection needs before touching anything. */
+    /* Reserve everything the collection needs before touching anything:
+     * the candidates, a stack as deep, and (generation 0 alone) a counter
+     * per slot of its array. */
     size_t n = 0;
     for (int y = 0; y <= gen && y < RGC_NYOUNG; y++)
         n += _rgc_gen_len(h, y);
     if (gen == 2)
         n += h->old_count[2];
-    gather_ctx_t g = {NULL, 0, n, 0};
+    size_t slots = gen == 0 ? h->gens[0].len : 0;
     int target = gen < 2 ? gen + 1 : 2;
+    rgc_object_t **cand = NULL;
     int ok = 1;
     if (n) {
-        /* The candidates and, after them, the reachability stack. */
-        g.cand = rgc_mem_alloc(h, 2 * n * sizeof *g.cand);
-        ok = g.cand != NULL;
+        cand = rgc_mem_alloc(h, 2 * n * sizeof *cand + slots * sizeof(uint32_t));
+        ok = cand != NULL;
     }
     if (ok && target < RGC_NYOUNG) {
         /* Room for every candidate in the generation survivors go to. */
@@ -451,7 +563,7 @@ static long collect(rgc_heap_t *h, int gen)
         }
     }
     if (!ok) {
-        rgc_mem_free(h, g.cand);
+        rgc_mem_free(h, cand);
         _rgc_report(RGC_ENOMEM, h, NULL, "collection of generation %d declined: no memory for %zu candidates",
                     gen, n);
         info.duration_ns = now_ns() - t_start;
@@ -460,20 +572,36 @@ static long collect(rgc_heap_t *h, int gen)
         gs->generation = -1;
         return -1;
     }
-    gs->phase = RGC_GC_SUBTRACT; /* gathering counts as it goes */
-    gather(h, gen, &g);
-    n = g.n;
-    size_t ncand = n;
-    rgc_object_t **cand = g.cand;
+    size_t ncand = n, w;
     sweep_t sw = {.h = h, .stack = cand + n, .target = target};
-    gs->cand = cand;
-    gs->ncand = n;
-    gs->nreach = 0;
-
-    /* What is held from outside, and all it reaches, survives and moves
-     * up a generation; cand[0..u) is left: the garbage. */
-    gs->phase = RGC_GC_REACH;
-    size_t w = sweep_reachable_ex(&sw, cand, n, held_from_outside, act_survive, 0);
+    gs->phase = RGC_GC_SUBTRACT; /* gathering counts as it goes */
+    if (gen == 0) {
+        /* What is held from outside, and all it reaches, moves to
+         * generation 1 as it is found; cand[0..w) is set aside. */
+        gs->phase = RGC_GC_REACH;
+        if (n) {
+            uint32_t *counts = (uint32_t *)(cand + 2 * n);
+            memset(counts, 0, slots * sizeof *counts);
+            w = young_sweep(h, counts, cand + n, cand);
+        } else {
+            w = 0; /* nothing but holes */
+            h->gens[0].len = h->gens[0].holes = 0;
+            _rgc_gen0_relimit(h);
+        }
+        gs->cand = cand;
+        gs->ncand = w;
+    } else {
+        gather_ctx_t g = {cand, 0, n, 0};
+        gather(h, gen, &g);
+        n = ncand = g.n;
+        gs->cand = cand;
+        gs->ncand = n;
+        gs->nreach = 0;
+        /* What is held from outside, and all it reaches, survives and
+         * moves up a generation; cand[0..w) is set aside. */
+        gs->phase = RGC_GC_REACH;
+        w = sweep_reachable_ex(&sw, cand, n, held_from_outside, act_survive, 0);
+    }
 
     /* What was set aside and never reached is the garbage: held from here
      * on.  Note what its types need. */
