@@ -73,6 +73,24 @@ void _rgc_gc_init(rgc_heap_t *h)
         });                                                                                    \
     } while (0)
 
+/* EACH_REF with a fast path for the usual type, whose references are all
+ * in fields: no hook check, no array loop. */
+#define EACH_REF_FAST(o, t, ref, visit_fn, visit_arg, body)                                     \
+    do {                                                                                       \
+        if (RGC_LIKELY((t)->fields_only)) {                                                    \
+            char *fbase_ = (char *)(o);                                                        \
+            for (const uint32_t *foff_ = (t)->ref_offsets, *fend_ = foff_ + (t)->n_ref_fields; \
+                 foff_ < fend_; foff_++) {                                                     \
+                rgc_object_t *ref = *(rgc_object_t **)(fbase_ + *foff_);                       \
+                if (ref) {                                                                     \
+                    body;                                                                      \
+                }                                                                              \
+            }                                                                                  \
+        } else {                                                                               \
+            EACH_REF(o, t, ref, visit_fn, visit_arg, body);                                    \
+        }                                                                                      \
+    } while (0)
+
 /* ---- reachability: a scan with an explicit stack (as deep as the
  * candidates at most; allocated with them) */
 
@@ -154,15 +172,11 @@ static inline __attribute__((always_inline)) size_t sweep_reachable_ex(sweep_t *
             rgc_object_t *x = stack[--top];
             rgc_type_t *t = _rgc_type(x);
             if (RGC_LIKELY(t->fields_only)) {
-                char *base = (char *)x;
-                for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
-                    rgc_object_t *r = *(rgc_object_t **)(base + *off);
-                    if (r)
-                        REACH_ONE(r);
-                }
+                EACH_REF_FAST(x, t, r, reach_visit, s, REACH_ONE(r));
                 continue;
             }
-            /* The general layout, or a traverse hook through reach_visit. */
+            /* The general layout, or a traverse hook through reach_visit,
+             * which works on the counters in s. */
             s->top = top;
             s->reached = reached;
             s->aside_reached = aside_reached;
@@ -235,16 +249,7 @@ static void count_visit(rgc_object_t *r, void *arg)
 static inline void count_refs(gather_ctx_t *g, rgc_object_t *o)
 {
     rgc_type_t *t = _rgc_type(o);
-    if (RGC_LIKELY(t->fields_only)) {
-        char *base = (char *)o;
-        for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
-            rgc_object_t *r = *(rgc_object_t **)(base + *off);
-            if (r)
-                count_one(g, r);
-        }
-        return;
-    }
-    EACH_REF(o, t, r, count_visit, g, count_one(g, r));
+    EACH_REF_FAST(o, t, r, count_visit, g, count_one(g, r));
 }
 
 static inline void gather_old(gather_ctx_t *g, rgc_object_t *o)
@@ -434,16 +439,7 @@ static size_t young_sweep(rgc_heap_t *h, uint32_t *counts, rgc_object_t **stack,
         if (!o)
             continue;
         rgc_type_t *t = _rgc_type(o);
-        if (RGC_LIKELY(t->fields_only)) {
-            char *base = (char *)o;
-            for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
-                rgc_object_t *r = *(rgc_object_t **)(base + *off);
-                if (r)
-                    young_count_one(&c, r);
-            }
-            continue;
-        }
-        EACH_REF(o, t, r, young_count_visit, &c, young_count_one(&c, r));
+        EACH_REF_FAST(o, t, r, young_count_visit, &c, young_count_one(&c, r));
     }
     size_t w = 0;
     for (size_t i = 0; i < len; i++) {
@@ -459,16 +455,7 @@ static size_t young_sweep(rgc_heap_t *h, uint32_t *counts, rgc_object_t **stack,
         while (c.top) {
             rgc_object_t *x = c.stack[--c.top];
             rgc_type_t *t = _rgc_type(x);
-            if (RGC_LIKELY(t->fields_only)) {
-                char *base = (char *)x;
-                for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
-                    rgc_object_t *r = *(rgc_object_t **)(base + *off);
-                    if (r)
-                        young_reach_one(&c, r);
-                }
-                continue;
-            }
-            EACH_REF(x, t, r, young_reach_visit, &c, young_reach_one(&c, r));
+            EACH_REF_FAST(x, t, r, young_reach_visit, &c, young_reach_one(&c, r));
         }
     }
     g0->len = 0;
