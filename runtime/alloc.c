@@ -169,6 +169,8 @@ static rgc_pool_t *pool_take(rgc_heap_t *h)
         bucket_insert(h, a);
     if (!pool->decommitted)
         h->dirty_pools--;
+    else if (h->sysmem.populate)
+        h->sysmem.populate(h->sysmem.ctx, pool->base, RGC_POOL_SIZE);
     pool->decommitted = 0;
     pool->next = pool->prev = NULL;
     h->active_pools++;

@@ -9,6 +9,7 @@
  */
 #include "internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -71,6 +72,20 @@ static void sys_decommit(void *ctx, void *p, size_t size)
     madvise(p, size, MADV_DONTNEED);
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+static void sys_populate(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    /* Older kernels answer EINVAL: then the pages fault in on first touch,
+     * as they would have anyway, and later calls are skipped. */
+    static int unsupported;
+    if (!unsupported && madvise(p, size, MADV_POPULATE_WRITE) != 0 && errno == EINVAL)
+        unsupported = 1;
+}
+
 static void *sys_alloc(void *ctx, size_t size)
 {
     (void)ctx;
@@ -85,7 +100,7 @@ static void sys_free(void *ctx, void *p, size_t size)
 }
 
 static const rgc_sysmem_t default_sysmem = {
-    sys_map, sys_unmap, sys_decommit, sys_alloc, sys_free, NULL,
+    sys_map, sys_unmap, sys_decommit, sys_alloc, sys_free, NULL, sys_populate,
 };
 
 const rgc_sysmem_t *rgc_sysmem_default(void)

@@ -401,6 +401,60 @@ static void test_empty_pools_beyond_their_budget_are_decommitted(void **state)
     rgc_heap_destroy(h);
 }
 
+static void test_pools_are_backed_once_when_taken_and_again_after_a_decommit(void **state)
+{
+    (void)state;
+    counting_sysmem_t c = {0};
+    rgc_sysmem_t sm = counting_sysmem(&c);
+    rgc_heap_config_t cfg = {.name = "populated", .sysmem = &sm};
+    rgc_heap_t *h = rgc_heap_new(&cfg);
+    /* One pool's worth of 64-byte blocks, then one more block: two pools. */
+    enum { PER_POOL = RGC_POOL_SIZE / 64 };
+    void *p[PER_POOL + 1];
+    for (int i = 0; i < PER_POOL + 1; i++)
+        p[i] = rgc_mem_alloc(h, 64);
+    assert_int_equal(c.populates, 2);
+    assert_int_equal(c.populated, 2 * RGC_POOL_SIZE);
+    /* The second pool empties and is taken again while still committed:
+     * its pages are resident, so nothing is asked of the system. */
+    rgc_mem_free(h, p[PER_POOL]);
+    p[PER_POOL] = rgc_mem_alloc(h, 64);
+    assert_int_equal(c.populates, 2);
+    assert_heap_ok(h);
+    for (int i = 0; i < PER_POOL + 1; i++)
+        rgc_mem_free(h, p[i]);
+    rgc_heap_destroy(h);
+    assert_int_equal(c.maps, c.unmaps);
+
+    /* Pools purged past the budget are backed again when next taken. */
+    c = (counting_sysmem_t){0};
+    h = rgc_heap_new(&cfg);
+    enum { N = 1 << 18 };
+    void **q = malloc(N * sizeof *q);
+    for (int i = 0; i < N; i++)
+        q[i] = rgc_mem_alloc(h, 64);
+    long first = c.populates;
+    assert_int_equal(first, (N + PER_POOL - 1) / PER_POOL);
+    for (int i = 0; i < N; i++)
+        if ((i / 4096) % 10 != 0) {
+            rgc_mem_free(h, q[i]);
+            q[i] = NULL;
+        }
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    size_t purged = s.pools_free - s.pools_dirty;
+    assert_true(purged > 0);
+    for (int i = 0; i < N; i++)
+        if (!q[i])
+            q[i] = rgc_mem_alloc(h, 64);
+    assert_true(c.populates > first);
+    assert_heap_ok(h);
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, q[i]);
+    free(q);
+    rgc_heap_destroy(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -416,6 +470,7 @@ int main(void)
         cmocka_unit_test(test_empty_arenas_return_to_the_os_keeping_one_spare),
         cmocka_unit_test(test_new_pools_come_from_the_fullest_arena),
         cmocka_unit_test(test_empty_pools_beyond_their_budget_are_decommitted),
+        cmocka_unit_test(test_pools_are_backed_once_when_taken_and_again_after_a_decommit),
         cmocka_unit_test(test_random_allocation_and_free_keep_every_invariant),
         cmocka_unit_test(test_fill_bytes_mark_fresh_freed_and_guard_memory),
         cmocka_unit_test(test_statistics_count_blocks_per_class),

@@ -536,7 +536,7 @@ static void test_a_failed_rebuild_leaves_the_dict_unchanged(void **state)
 {
     (void)state;
     failing_sysmem_t f = {0};
-    rgc_sysmem_t sm = {fs_map, fs_unmap, NULL, fs_alloc, fs_free, &f};
+    rgc_sysmem_t sm = {fs_map, fs_unmap, NULL, fs_alloc, fs_free, &f, NULL};
     rgc_heap_config_t cfg = {.name = "failing", .sysmem = &sm};
     rgc_heap_t *h = rgc_heap_new(&cfg);
     assert_non_null(h);

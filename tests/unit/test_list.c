@@ -435,7 +435,7 @@ static void test_failed_growth_leaves_the_list_unchanged(void **state)
 {
     (void)state;
     failing_sysmem_t f = {0};
-    rgc_sysmem_t sm = {fs_map, fs_unmap, fs_decommit, fs_alloc, fs_free, &f};
+    rgc_sysmem_t sm = {fs_map, fs_unmap, fs_decommit, fs_alloc, fs_free, &f, NULL};
     rgc_heap_config_t cfg = {.name = "failing", .sysmem = &sm};
     rgc_heap_t *h = rgc_heap_new(&cfg);
     assert_non_null(h);

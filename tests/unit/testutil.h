@@ -79,7 +79,8 @@ typedef struct counting_sysmem {
     long calls;      /* map + alloc calls so far */
     long fail_at;    /* call number that fails, 0 = none */
     long failures;   /* calls refused */
-    long maps, unmaps, allocs, frees;
+    long maps, unmaps, allocs, frees, populates;
+    size_t populated;         /* bytes asked to be prefaulted */
     size_t mapped, allocated; /* bytes outstanding */
 } counting_sysmem_t;
 
@@ -112,6 +113,14 @@ static inline void counting_decommit(void *ctx, void *p, size_t size)
     rgc_sysmem_default()->decommit(NULL, p, size);
 }
 
+static inline void counting_populate(void *ctx, void *p, size_t size)
+{
+    counting_sysmem_t *c = ctx;
+    c->populates++;
+    c->populated += size;
+    rgc_sysmem_default()->populate(NULL, p, size);
+}
+
 static inline void *counting_alloc(void *ctx, size_t size)
 {
     counting_sysmem_t *c = ctx;
@@ -138,7 +147,8 @@ static inline void counting_free(void *ctx, void *p, size_t size)
 /* A seam over counter c. */
 static inline rgc_sysmem_t counting_sysmem(counting_sysmem_t *c)
 {
-    rgc_sysmem_t s = {counting_map, counting_unmap, counting_decommit, counting_alloc, counting_free, c};
+    rgc_sysmem_t s = {counting_map, counting_unmap, counting_decommit, counting_alloc, counting_free, c,
+                      counting_populate};
     return s;
 }
 
