@@ -178,8 +178,8 @@ RGC_API size_t rgc_mem_usable_size(rgc_heap_t *heap, const void *p);
  *   bit 4     lives in a large block, not a pool           RGC_OF_LARGE
  *   bit 5     immortal by construction (static/cached)     RGC_OF_IMMORTAL
  *   bit 6     interned string                              RGC_OF_INTERNED
- *   bit 7     plain: its type has no references, hooks or   RGC_OF_PLAIN
- *             finalizer (destruction just frees the block)
+ *   bit 7     its type has references, hooks or a           RGC_OF_TEARDOWN
+ *             finalizer (clear: destruction just frees the block)
  *   bit 8     weak references point at it                  RGC_OF_WEAKREFED
  *   bits 12-15 collector scratch, meaningful during a collection only:
  *             candidate (12), reachable (13), set aside by a sweep (14)
@@ -203,7 +203,7 @@ enum {
     RGC_OF_LARGE = 1u << 4,
     RGC_OF_IMMORTAL = 1u << 5,
     RGC_OF_INTERNED = 1u << 6,
-    RGC_OF_PLAIN = 1u << 7,
+    RGC_OF_TEARDOWN = 1u << 7,
     RGC_OF_WEAKREFED = 1u << 8,
     RGC_OF_GC_CANDIDATE = 1u << 12,
     RGC_OF_GC_REACHABLE = 1u << 13,

@@ -147,7 +147,7 @@ static void pool_retag(rgc_pool_t *p)
         p->tag = 0;
         return;
     }
-    p->tag = (uintptr_t)p->heap | (p->kind == RGC_KIND_RAW ? RGC_TAG_RAW : 0) |
+    p->tag = (uintptr_t)p->heap | (p->kind == RGC_KIND_RAW ? 0 : RGC_TAG_OBJECT) |
              (p->flags ? RGC_TAG_SLOW : 0);
 }
 
@@ -545,7 +545,7 @@ void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
         uint64_t *b = pool->free;
         if (RGC_LIKELY(b != NULL)) {
             pool->free = (void *)b[1];
-            pool->nused++;
+            pool->nused_flags++;
             /* Clear the freed marker so a free of a block never written
              * to is not taken for a double free. */
             b[0] = 0;
@@ -625,7 +625,7 @@ __attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
          * not filled, not freed before — no need for the full checks. */
         rgc_pool_t *pool = _rgc_pool_of(p);
         uint64_t *w = p;
-        if ((pool->tag & ~(uintptr_t)RGC_TAG_SLOW) == ((uintptr_t)h | RGC_TAG_RAW) &&
+        if ((pool->tag & ~(uintptr_t)RGC_TAG_SLOW) == (uintptr_t)h &&
             !(pool->flags & RGC_PF_FILL) && *w != RGC_FREED_WORD &&
             (size_t)((char *)p - pool->base) % pool->block_size == 0) {
             *w = RGC_FREED_WORD;
@@ -648,7 +648,10 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
     uintptr_t i = (uintptr_t)p >> RGC_ARENA_SHIFT;
     /* NULL and pointers above the 47-bit space are not in any arena. */
     if (RGC_LIKELY(i < ((uintptr_t)1 << (47 - RGC_ARENA_SHIFT)) && _rgc_runtime.arena_map[i])) {
-        rgc_pool_t *pool = _rgc_pool_of(p);
+        /* _rgc_pool_of, reusing the arena index already computed. */
+        rgc_pool_t *pool = (rgc_pool_t *)((i << RGC_ARENA_SHIFT) +
+                                          (((uintptr_t)p >> (RGC_POOL_SHIFT - 6)) &
+                                           ((uintptr_t)(RGC_POOLS_PER_ARENA - 1) << 6)));
         uint64_t *w = p;
 #ifdef RGC_DEBUG
         if (pool->state != RGC_POOL_ACTIVE || (size_t)((char *)p - pool->base) % pool->block_size != 0) {
@@ -656,15 +659,15 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
             return;
         }
 #endif
-        uint32_t left = pool->nused - 1;
-        /* One compare for owner, kind and state; the last block of a pool
-         * and a second free of a block take the slow path. */
-        if (RGC_LIKELY(pool->tag == ((uintptr_t)h | RGC_TAG_RAW) && left != 0 &&
-                       *w != RGC_FREED_WORD)) {
+        /* One compare for owner, kind, state and flags; the last block of
+         * a pool and a second free of a block take the slow path.  When the
+         * tag matches, flags are clear: the word is nused. */
+        if (RGC_LIKELY(pool->tag == (uintptr_t)h &&
+                       pool->nused_flags != 1 && *w != RGC_FREED_WORD)) {
             *w = RGC_FREED_WORD;
             w[1] = (uint64_t)(uintptr_t)pool->free;
             pool->free = w;
-            pool->nused = left;
+            pool->nused_flags--;
             return;
         }
     }

@@ -56,12 +56,21 @@ typedef struct rgc_large rgc_large_t;
 
 struct rgc_pool {
     void *free;             /* first free block; link at block + 8 */
-    uint32_t nused;         /* blocks handed out */
-    uint8_t flags;          /* RGC_PF_* */
+    union {
+        struct {
+            uint32_t nused : 24; /* blocks handed out */
+            uint32_t flags : 8;  /* RGC_PF_* */
+        };
+        /* Both as one word, for the fast paths: nused never carries into
+         * flags, so ++/-- on the word move nused alone, and "flags clear
+         * and at least 2 used" is one compare (see _rgc_block_free). */
+        uint32_t nused_flags;
+    };
     uint8_t state;          /* RGC_POOL_* */
     uint8_t kind;           /* RGC_KIND_*, 0xFF when not active */
     uint8_t szidx;          /* size class index (block = 16 * (szidx+1)) */
-    uintptr_t tag;          /* heap | RGC_TAG_RAW | RGC_TAG_SLOW while active,
+    uint8_t pad;
+    uintptr_t tag;          /* heap | RGC_TAG_OBJECT | RGC_TAG_SLOW while active,
                              * else 0: the raw free fast path's one compare */
     rgc_heap_t *heap;       /* owner */
     uint16_t block_size;    /* bytes per block */
@@ -75,7 +84,10 @@ struct rgc_pool {
     char *base;             /* first byte of the pool's blocks */
 };
 
-enum { RGC_TAG_RAW = 1, RGC_TAG_SLOW = 2 };
+/* rgc_type's new_class beyond the size classes. */
+enum { RGC_NEW_TRACKED = 64, RGC_NEW_SLOW = 0xFFFFFFFFu };
+
+enum { RGC_TAG_OBJECT = 1, RGC_TAG_SLOW = 2 }; /* a raw pool's tag is its heap */
 
 /*
  * The arena header: one 4 KiB page at the start of the arena, which is
@@ -89,11 +101,10 @@ struct rgc_arena {
     union {
         struct {
             uint64_t magic;          /* RGC_ARENA_MAGIC              (pool.free) */
-            uint32_t nfree;          /* unused pools                 (pool.nused) */
-            uint8_t hdr_flags;       /* 0                            (pool.flags) */
+            uint32_t nfree;          /* unused pools   (pool.nused; pool.flags: 0) */
             uint8_t hdr_state;       /* RGC_POOL_HEADER              (pool.state) */
             uint8_t hdr_kind;        /* 0xFF                         (pool.kind) */
-            uint8_t reserved;
+            uint8_t reserved[2];
             rgc_pool_t *free_pools;  /* unused pools, singly linked  (pool.tag: even) */
             rgc_heap_t *heap;        /* owner                        (pool.heap) */
             rgc_arena_t *next;       /* all arenas of the heap, newest first */
@@ -231,9 +242,13 @@ struct rgc_type {
     uint32_t is_gc;                    /* holds references: tracked */
     /* Precomputed for the object fast paths. */
     uint64_t hdr0;                     /* first header word of a new object */
-    uint64_t hdr1;                     /* second word, when not tracked */
+    uint64_t hdr1;                     /* second word, when not tracked
+                                        * (must follow hdr0: copied as one) */
     uint32_t szidx;                    /* size class of basic_size, or
                                         * RGC_NCLASSES when not a fixed small object */
+    uint32_t new_class;                /* rgc_new's one dispatch: szidx when
+                                        * untracked, szidx + RGC_NEW_TRACKED
+                                        * when tracked, RGC_NEW_SLOW otherwise */
     uint32_t nwords;                   /* 8-byte words in basic_size */
     uint32_t plain;                    /* no references, hooks or finalizer */
     uint32_t fields_only;              /* references in fields only, no hooks */
@@ -323,7 +338,7 @@ static inline void *_rgc_block_alloc(rgc_heap_t *h, int kind, size_t n)
         void **b = (void **)pool->free;
         if (RGC_LIKELY(b != NULL)) {
             pool->free = b[1];
-            pool->nused++;
+            pool->nused_flags++;
             return b;
         }
     }
@@ -334,14 +349,15 @@ static inline void *_rgc_block_alloc(rgc_heap_t *h, int kind, size_t n)
 static inline void _rgc_block_free(rgc_pool_t *pool, void *p)
 {
     void **b = (void **)p;
-    uint32_t left = pool->nused - 1;
-    if (RGC_UNLIKELY(pool->flags != 0 || left == 0)) {
+    uint32_t v = pool->nused_flags;
+    /* Slow when flags are set (v >= 2^24) or this empties the pool. */
+    if (RGC_UNLIKELY(v - 2u >= (1u << 24) - 2u)) {
         _rgc_block_free_slow(pool, p);
         return;
     }
     b[1] = pool->free;
     pool->free = b;
-    pool->nused = left;
+    pool->nused_flags = v - 1;
 }
 
 /* ---- object.c */

@@ -182,7 +182,7 @@ void *_rgc_object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size)
         zero_body(w, (uint32_t)_rgc_size_class(size));
     w[0] = t->hdr0;
     w[1] = 0;
-    o->flags = size > RGC_SMALL_MAX ? RGC_OF_LARGE : t->plain ? RGC_OF_PLAIN : 0;
+    o->flags = (uint32_t)t->hdr1 | (size > RGC_SMALL_MAX ? RGC_OF_LARGE : 0);
     if (t->is_gc && RGC_UNLIKELY(_rgc_gen_add(h, o, 0) < 0)) {
         _rgc_object_free_block(o);
         return NULL;
@@ -204,33 +204,42 @@ static void *new_slow(rgc_heap_t *h, rgc_type_t *t)
  * joining generation 0 when its type holds references. */
 void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
 {
-    if (RGC_UNLIKELY(!h || !t || t->szidx >= RGC_NCLASSES))
+    if (RGC_UNLIKELY(!h || !t))
         return new_slow(h, t);
-    rgc_pool_t *pool = h->usable[RGC_KIND_OBJECT][t->szidx];
-    uint64_t *w = pool->free;
-    if (RGC_UNLIKELY(!w))
-        return new_slow(h, t);
-    if (t->is_gc) {
+    uint32_t c = t->new_class;
+    if (RGC_LIKELY(c < RGC_NCLASSES)) {
+        rgc_pool_t *pool = h->usable[RGC_KIND_OBJECT][c];
+        uint64_t *w = pool->free;
+        if (RGC_UNLIKELY(!w))
+            return new_slow(h, t);
+        pool->free = (void *)w[1];
+        pool->nused_flags++;
+        zero_body(w, c);
+        memcpy(w, &t->hdr0, 16); /* hdr0 and hdr1: one 16-byte move */
+        return w;
+    }
+    c -= RGC_NEW_TRACKED;
+    if (RGC_LIKELY(c < RGC_NCLASSES)) {
+        rgc_pool_t *pool = h->usable[RGC_KIND_OBJECT][c];
+        uint64_t *w = pool->free;
         rgc_genlist_t *g = &h->gens[0];
         size_t len = g->len;
         if (RGC_UNLIKELY(len >= g->limit))
             return new_slow(h, t);
+        if (RGC_UNLIKELY(!w))
+            return new_slow(h, t);
         pool->free = (void *)w[1];
-        pool->nused++;
-        zero_body(w, t->szidx);
+        pool->nused_flags++;
+        zero_body(w, c);
         w[0] = t->hdr0;
-        /* flags = generation 0 | tracked; gc_index = slot */
-        w[1] = RGC_OF_TRACKED | ((uint64_t)len << 32);
+        /* flags = generation 0 | tracked (a tracked type has references,
+         * so needs teardown); gc_index = slot */
+        w[1] = RGC_OF_TRACKED | RGC_OF_TEARDOWN | ((uint64_t)len << 32);
         g->items[len] = (rgc_object_t *)w;
         g->len = len + 1;
         return w;
     }
-    pool->free = (void *)w[1];
-    pool->nused++;
-    zero_body(w, t->szidx);
-    w[0] = t->hdr0;
-    w[1] = t->hdr1;
-    return w;
+    return new_slow(h, t);
 }
 
 void *rgc_new_var(rgc_heap_t *h, rgc_type_t *t, size_t nitems)
@@ -400,7 +409,7 @@ __attribute__((noinline)) static void destroy_any(rgc_object_t *o, rgc_type_t *t
 }
 
 /* Count 1 going to 0.  The common case, a plain small object (no
- * references, hooks or finalizer: RGC_OF_PLAIN), is handled here without
+ * references, hooks or finalizer: no RGC_OF_TEARDOWN), is handled here without
  * a call and without looking at its type. */
 void _rgc_decref_slow(rgc_object_t *o)
 {
@@ -410,7 +419,7 @@ void _rgc_decref_slow(rgc_object_t *o)
     }
     o->refcnt = 0;
     uint32_t f = o->flags;
-    if (RGC_LIKELY((f & (RGC_OF_PLAIN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED)) == RGC_OF_PLAIN)) {
+    if (RGC_LIKELY(!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED)))) {
         _rgc_block_free(_rgc_pool_of(o), o);
         return;
     }

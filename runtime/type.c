@@ -203,7 +203,10 @@ rgc_type_t *_rgc_type_register(const rgc_type_spec_t *spec)
     t->nwords = (uint32_t)((t->basic_size + 7) / 8);
     t->plain = !t->n_ref_fields && !t->n_ref_arrays && !t->spec.traverse && !t->spec.finalize &&
                !t->spec.dealloc;
-    t->hdr1 = t->plain ? RGC_OF_PLAIN : 0;
+    t->hdr1 = t->plain ? 0 : RGC_OF_TEARDOWN;
+    t->new_class = t->szidx >= RGC_NCLASSES ? RGC_NEW_SLOW
+                   : t->is_gc               ? t->szidx + RGC_NEW_TRACKED
+                                            : t->szidx;
     t->fields_only = !t->n_ref_arrays && !t->spec.traverse && !t->spec.finalize && !t->spec.dealloc;
     _rgc_runtime.types[id] = t;
     __atomic_store_n(&_rgc_runtime.ntypes, id + 1, __ATOMIC_RELEASE);
