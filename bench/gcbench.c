@@ -321,7 +321,7 @@ static int bench_overhead(int argc, char **argv)
     }
     size_t n = arg_size(argv[0]);
     const size_t payload = 16; /* the two reference fields */
-    gc_node_t **slots = xcalloc(n, sizeof *slots);
+    gc_node_t **slots = xcalloc(2 * n, sizeof *slots);
     for (size_t i = 0; i < n; i++)
         slots[i] = new_node();
     rgc_heap_stats_t st0;
@@ -334,6 +334,15 @@ static int bench_overhead(int argc, char **argv)
         fprintf(stderr, "gcbench: %zu objects in generation 2, expected %zu\n", st.tracked[2], n);
         return 3;
     }
+    /* The marginal cost: n more objects, also moved to generation 2.  What
+     * the heap keeps whatever its size (the generation-0 array) cancels. */
+    for (size_t i = n; i < 2 * n; i++)
+        slots[i] = new_node();
+    timed_collect(1, 0);
+    timed_collect(1, 0);
+    rgc_heap_stats_t st2;
+    rgc_heap_stats(heap, &st2);
+    double marginal = (double)(st2.bytes_in_use - st.bytes_in_use) / (double)n;
     double young = st0.objects ? (double)st0.bytes_in_use / (double)st0.objects : 0;
     double per = st.objects ? (double)st.bytes_in_use / (double)st.objects : 0;
     int c = (int)((sizeof(gc_node_t) - 1) / RGC_ALIGN);
@@ -341,13 +350,15 @@ static int bench_overhead(int argc, char **argv)
                                              : 0;
     print_header("overhead");
     printf(", \"n\": %zu, \"payload\": %zu, \"metrics\": {\"bytes_per_object\": %.3f, \"overhead\": %.3f, "
-           "\"block_bytes\": %.3f, \"young_bytes_per_object\": %.3f, \"young_overhead\": %.3f}",
-           n, payload, per, per - (double)payload, block, young, young - (double)payload);
+           "\"block_bytes\": %.3f, \"young_bytes_per_object\": %.3f, \"young_overhead\": %.3f, "
+           "\"marginal_bytes_per_object\": %.3f, \"marginal_overhead\": %.3f}",
+           n, payload, per, per - (double)payload, block, young, young - (double)payload, marginal,
+           marginal - (double)payload);
     printf(", \"stats_young\": {\"objects\": %zu, \"bytes_in_use\": %zu, \"tracked\": [%zu, %zu, %zu, %zu]}",
            st0.objects, st0.bytes_in_use, st0.tracked[0], st0.tracked[1], st0.tracked[2], st0.tracked[3]);
     print_stats();
     printf("}\n");
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < 2 * n; i++)
         rgc_decref(slots[i]);
     return 0;
 }
