@@ -46,7 +46,10 @@ static rgc_heap_t *bench_heap; /* the one heap every allocation comes from */
 static inline void bench_alloc_init(void)
 {
 #if defined(BENCH_ALLOC_RGC)
-    bench_heap = rgc_heap_new(NULL);
+    /* RGC_BENCH_SMALL_PAGES=1 measures the heap without huge pages. */
+    const char *sp = getenv("RGC_BENCH_SMALL_PAGES");
+    rgc_heap_config_t cfg = {.flags = sp && *sp == '1' ? RGC_HEAP_SMALL_PAGES : 0};
+    bench_heap = rgc_heap_new(&cfg);
     if (!bench_heap) {
         fprintf(stderr, "bench: rgc_heap_new failed\n");
         exit(2);

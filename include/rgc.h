@@ -118,8 +118,14 @@ typedef struct rgc_sysmem {
     void (*populate)(void *ctx, void *p, size_t size);
 } rgc_sysmem_t;
 
-/* The default seam: mmap/munmap/madvise and malloc/free. */
+/* The default seam: mmap/munmap/madvise and malloc/free.  Arenas are
+ * mapped two to a 2 MiB region advised for transparent huge pages (see
+ * runtime/os.c); a region where pools were decommitted is advised back to
+ * small pages, so purged memory stays out of RSS. */
 RGC_API const rgc_sysmem_t *rgc_sysmem_default(void);
+/* The same seam with every arena on its own, on 4 KiB pages: for processes
+ * that must not use huge pages (RGC_HEAP_SMALL_PAGES selects it). */
+RGC_API const rgc_sysmem_t *rgc_sysmem_small_pages(void);
 
 /* ------------------------------------------------------------------------ */
 /* Heaps */
@@ -129,6 +135,7 @@ typedef struct rgc_heap rgc_heap_t;
 enum {
     RGC_HEAP_SHARED = 1u << 0, /* create a lock: see rgc_heap_lock */
     RGC_HEAP_FILL = 1u << 1,   /* write the named fill bytes */
+    RGC_HEAP_SMALL_PAGES = 1u << 2, /* no huge pages: rgc_sysmem_small_pages() */
 };
 
 typedef struct rgc_heap_config {

@@ -18,7 +18,9 @@ rgc_heap_t *rgc_heap_new(const rgc_heap_config_t *config)
         return NULL;
     }
     _rgc_builtins_init();
-    const rgc_sysmem_t *sm = config && config->sysmem ? config->sysmem : rgc_sysmem_default();
+    const rgc_sysmem_t *sm = config && config->sysmem                        ? config->sysmem
+                             : config && (config->flags & RGC_HEAP_SMALL_PAGES) ? rgc_sysmem_small_pages()
+                                                                                : rgc_sysmem_default();
     if (!sm->map || !sm->unmap || !sm->alloc || !sm->free) {
         _rgc_report(RGC_EINVAL, sm, NULL, "rgc_heap_new: sysmem needs map, unmap, alloc and free");
         return NULL;

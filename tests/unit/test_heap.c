@@ -4,8 +4,12 @@
  */
 #include "testutil.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 typedef struct cell {
     RGC_OBJECT_HEAD;
@@ -20,6 +24,103 @@ static rgc_type_t *cell_type(void)
     static const rgc_type_spec_t spec = {
         .name = "heap.Cell", .basic_size = sizeof(cell_t), .ref_fields = cell_fields, .n_ref_fields = 1};
     return rgc_type_register(&spec);
+}
+
+/* True if [p, p + 4096) is mapped. */
+static int is_mapped(const void *p)
+{
+    return msync((void *)((uintptr_t)p & ~(uintptr_t)4095), 4096, MS_ASYNC) == 0 || errno != ENOMEM;
+}
+
+/* The VmFlags line of the mapping holding p, from /proc/self/smaps. */
+static int vm_flag(const void *p, const char *flag)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    assert_non_null(f);
+    char line[512];
+    int in = 0, found = -1;
+    uintptr_t a = (uintptr_t)p;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+            in = a >= lo && a < hi;
+            continue;
+        }
+        if (in && strncmp(line, "VmFlags:", 8) == 0) {
+            char pat[8];
+            snprintf(pat, sizeof pat, " %s", flag);
+            found = strstr(line, pat) != NULL;
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+static void test_arenas_are_mapped_in_pairs_on_huge_page_regions(void **state)
+{
+    (void)state;
+    const rgc_sysmem_t *sm = rgc_sysmem_default();
+    /* A waiting half from earlier heaps may come first: take arenas until
+     * one starts a fresh 2 MiB region; the next one is its other half. */
+    void *first = NULL, *extra[2] = {NULL, NULL};
+    for (int i = 0; i < 3 && !first; i++) {
+        void *p = sm->map(sm->ctx, RGC_ARENA_SIZE, RGC_ARENA_SIZE);
+        assert_non_null(p);
+        if (((uintptr_t)p & (2u * RGC_ARENA_SIZE - 1)) == 0)
+            first = p;
+        else
+            extra[i] = p;
+    }
+    assert_non_null(first);
+    char *second = sm->map(sm->ctx, RGC_ARENA_SIZE, RGC_ARENA_SIZE);
+    assert_ptr_equal(second, (char *)first + RGC_ARENA_SIZE);
+    assert_int_equal(vm_flag(first, "hg"), 1); /* advised for huge pages */
+    /* A decommitted pool turns the region back to small pages. */
+    memset(second, 1, 3 * RGC_POOL_SIZE);
+    sm->decommit(sm->ctx, second + RGC_POOL_SIZE, RGC_POOL_SIZE);
+    assert_int_equal(vm_flag(first, "nh"), 1);
+    assert_int_equal(second[RGC_POOL_SIZE], 0);
+    assert_int_equal(second[0], 1);
+    sm->unmap(sm->ctx, first, RGC_ARENA_SIZE);
+    assert_false(is_mapped(first));
+    assert_true(is_mapped(second));
+    sm->unmap(sm->ctx, second, RGC_ARENA_SIZE);
+    assert_false(is_mapped(second));
+
+    /* Unmapping the only half handed out takes the waiting half with it. */
+    void *lone = NULL;
+    for (int i = 0; i < 3 && !lone; i++) {
+        void *p = sm->map(sm->ctx, RGC_ARENA_SIZE, RGC_ARENA_SIZE);
+        if (((uintptr_t)p & (2u * RGC_ARENA_SIZE - 1)) == 0)
+            lone = p;
+        else
+            sm->unmap(sm->ctx, p, RGC_ARENA_SIZE);
+    }
+    assert_non_null(lone);
+    assert_true(is_mapped((char *)lone + RGC_ARENA_SIZE));
+    sm->unmap(sm->ctx, lone, RGC_ARENA_SIZE);
+    assert_false(is_mapped(lone));
+    assert_false(is_mapped((char *)lone + RGC_ARENA_SIZE));
+    for (int i = 0; i < 2; i++)
+        if (extra[i])
+            sm->unmap(sm->ctx, extra[i], RGC_ARENA_SIZE);
+}
+
+static void test_a_small_pages_heap_maps_arenas_one_at_a_time(void **state)
+{
+    (void)state;
+    rgc_heap_config_t cfg = {.flags = RGC_HEAP_SMALL_PAGES, .name = "small pages"};
+    rgc_heap_t *h = rgc_heap_new(&cfg);
+    assert_non_null(h);
+    void *p = rgc_mem_alloc(h, 64);
+    assert_non_null(p);
+    void *arena = (void *)((uintptr_t)p & ~(uintptr_t)(RGC_ARENA_SIZE - 1));
+    assert_int_equal(vm_flag(arena, "hg"), 0);
+    rgc_mem_free(h, p);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+    assert_false(is_mapped(arena));
 }
 
 static void test_destroying_a_heap_gives_back_all_its_memory(void **state)
@@ -218,6 +319,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_destroying_a_heap_gives_back_all_its_memory),
+        cmocka_unit_test(test_arenas_are_mapped_in_pairs_on_huge_page_regions),
+        cmocka_unit_test(test_a_small_pages_heap_maps_arenas_one_at_a_time),
         cmocka_unit_test(test_heaps_are_independent),
         cmocka_unit_test(test_a_shared_heap_is_safe_under_its_lock),
         cmocka_unit_test(test_the_checker_finds_a_free_list_leaving_its_pool),
