@@ -387,6 +387,8 @@ typedef struct young_ctx {
     uint32_t *counts;         /* by generation-0 slot */
     rgc_object_t **stack;
     size_t top;
+    size_t pending;           /* members whose count does not exceed their
+                               * internal references, not reached yet */
 } young_ctx_t;
 
 static inline int young_member(const rgc_object_t *r)
@@ -410,7 +412,12 @@ static void young_count_visit(rgc_object_t *r, void *arg)
  * it so that what it holds is reached too. */
 static inline void young_reach_one(young_ctx_t *c, rgc_object_t *r)
 {
-    if (young_member(r) || (r->flags & CAND)) {
+    if (young_member(r)) {
+        c->pending -= r->refcnt <= c->counts[r->gc_index];
+        retrack(c->h, r, 1);
+        c->stack[c->top++] = r;
+    } else if (r->flags & CAND) {
+        c->pending--;
         retrack(c->h, r, 1);
         c->stack[c->top++] = r;
     }
@@ -433,7 +440,7 @@ static size_t young_sweep(rgc_heap_t *h, uint32_t *counts, rgc_object_t **stack,
     rgc_genlist_t *g0 = &h->gens[0];
     rgc_object_t **items = g0->items;
     size_t len = g0->len;
-    young_ctx_t c = {h, counts, stack, 0};
+    young_ctx_t c = {h, counts, stack, 0, 0};
     for (size_t i = 0; i < len; i++) {
         rgc_object_t *o = items[i];
         if (!o)
@@ -441,11 +448,24 @@ static size_t young_sweep(rgc_heap_t *h, uint32_t *counts, rgc_object_t **stack,
         rgc_type_t *t = _rgc_type(o);
         EACH_REF_FAST(o, t, r, young_count_visit, &c, young_count_one(&c, r));
     }
+    /* Only members whose count does not exceed their internal references
+     * need reaching; once every one of them is reached, the members left
+     * are all held from outside and survive without a traversal (in the
+     * usual generation 0, where young objects are held by old ones, that
+     * is from the start). */
+    for (size_t i = 0; i < len; i++) {
+        rgc_object_t *o = items[i];
+        c.pending += o && o->refcnt <= counts[i];
+    }
     size_t w = 0;
     for (size_t i = 0; i < len; i++) {
         rgc_object_t *o = items[i];
         if (!o || !young_member(o) || o->gc_index != i)
             continue; /* a hole, or moved already */
+        if (c.pending == 0) {
+            retrack(h, o, 1);
+            continue;
+        }
         if (o->refcnt <= counts[i]) {
             o->flags = (o->flags & ~(uint32_t)RGC_OF_TRACKED) | CAND | ASIDE;
             cand[w++] = o; /* for now */

@@ -1954,6 +1954,45 @@ static void test_candidates_after_one_reached_late_are_still_examined(void **sta
     rgc_heap_destroy(h);
 }
 
+/* Once every member that looked unreachable has been reached, the members
+ * left are moved without a traversal: what they hold must still be right.
+ * Here a (set aside, then reached from b) is the only such member; c, e
+ * and the young f that e holds come after it. */
+static void test_members_after_the_last_one_reached_survive_with_their_referents(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    rgc_gc_disable(h);
+    size_t base = live_objects(h);
+    gnode_t *a = new_node(h, node_type(), 0);
+    gnode_t *b = new_node(h, node_type(), 1);
+    b->other = (rgc_object_t *)a; /* steals a */
+    gnode_t *c = new_node(h, node_type(), 2);
+    gnode_t *e = new_node(h, node_type(), 3);
+    gnode_t *f = new_node(h, node_type(), 4);
+    e->other = (rgc_object_t *)f;
+    rgc_incref(f); /* f held by e and from outside: not "unreachable" */
+    assert_int_equal(collect(h, 0), 0);
+    gnode_t *live[] = {a, b, c, e, f};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(rgc_generation(live[i]), 1);
+        assert_int_equal(live[i]->ob_base.flags & RGC_OF_SCRATCH_MASK, 0);
+    }
+    assert_int_equal(rgc_generation_size(h, 1), 5);
+    assert_int_equal(rgc_generation_size(h, 0), 0);
+    assert_heap_ok(h);
+    /* And a second collection of generation 1 agrees. */
+    rgc_decref(f);
+    assert_int_equal(collect(h, 1), 0);
+    assert_int_equal(rgc_generation_size(h, 2), 5);
+    rgc_decref(b);
+    rgc_decref(c);
+    rgc_decref(e);
+    assert_int_equal(live_objects(h), base);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
 /* A finalizer may allocate (here a list to hide in, and 1000 tracked
  * nodes past threshold 0): no collection starts inside the running one,
  * the next allocation afterwards starts one. */
@@ -2191,6 +2230,7 @@ int main(void)
         cmocka_unit_test(test_a_cycle_through_opaque_objects_is_broken_with_their_clear_hook),
         cmocka_unit_test(test_a_cycle_through_an_object_without_a_clear_hook_is_uncollectable),
         cmocka_unit_test(test_candidates_after_one_reached_late_are_still_examined),
+        cmocka_unit_test(test_members_after_the_last_one_reached_survive_with_their_referents),
         cmocka_unit_test(test_a_finalizer_may_allocate_and_resurrect_into_a_new_container),
         cmocka_unit_test(test_a_finalizer_that_breaks_its_own_cycle_leaves_nothing_behind),
         cmocka_unit_test(test_a_finalizer_may_hand_its_object_to_a_live_one),
