@@ -522,7 +522,8 @@ typedef struct rgc_heap_stats {
     size_t arenas_highwater;  /* most arenas mapped at once */
     size_t pools_used;        /* pools holding a size class */
     size_t pools_free;        /* empty pools inside mapped arenas */
-    size_t pools_dirty;       /* ... of which still committed (in RSS) */
+    size_t pools_dirty;       /* ... of which rgc has not decommitted (in RSS;
+                               * on a huge page the others may be too) */
     size_t large_blocks;      /* live blocks > RGC_SMALL_MAX */
     size_t large_bytes;       /* their requested bytes */
     size_t objects;           /* live objects (small and large) */
