@@ -96,9 +96,10 @@ static void sys_populate(void *ctx, void *p, size_t size)
     (void)ctx;
     /* Older kernels answer EINVAL: then the pages fault in on first touch,
      * as they would have anyway, and later calls are skipped. */
-    static int unsupported;
-    if (!unsupported && madvise(p, size, MADV_POPULATE_WRITE) != 0 && errno == EINVAL)
-        unsupported = 1;
+    static int unsupported; /* heaps on other threads read it too */
+    if (!__atomic_load_n(&unsupported, __ATOMIC_RELAXED) &&
+        madvise(p, size, MADV_POPULATE_WRITE) != 0 && errno == EINVAL)
+        __atomic_store_n(&unsupported, 1, __ATOMIC_RELAXED);
 }
 
 /* ---- arenas in pairs on huge pages */
