@@ -168,7 +168,9 @@ RGC_API void *rgc_mem_calloc(rgc_heap_t *heap, size_t n);
 /* Resizes p (NULL = alloc).  On failure returns NULL and p is untouched. */
 RGC_API void *rgc_mem_realloc(rgc_heap_t *heap, void *p, size_t n);
 /* Frees p (NULL is a no-op).  A pointer the heap does not own, or one
- * already freed, is reported (RGC_EFOREIGN / RGC_EFREED) and left alone. */
+ * already freed, is reported (RGC_EFOREIGN / RGC_EFREED) and left alone.
+ * A pointer into the middle of a live block is reported in debug builds and
+ * on RGC_HEAP_FILL heaps; elsewhere rgc_heap_check finds it afterwards. */
 RGC_API void rgc_mem_free(rgc_heap_t *heap, void *p);
 /* The usable size of the block holding p (its size class or large size). */
 RGC_API size_t rgc_mem_usable_size(rgc_heap_t *heap, const void *p);

@@ -356,14 +356,20 @@ void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
         pool_retag(pool);
         usable_push(h, pool);
     }
-    if (pool->nused == 0) {
-        /* Keep a class's only pool: alloc/free of one block must not map
-         * and unmap a pool each time. */
-        if (pool->prev == NULL && pool->next == NULL)
-            return;
-        usable_unlink(h, pool);
-        pool_release(h, pool);
-    }
+    if (pool->nused == 0)
+        _rgc_pool_emptied(pool);
+}
+
+/* A pool on its usable list whose last block was just freed (and is on its
+ * free list already): back to its arena, unless it is its class's only
+ * pool — alloc/free of one block must not map and unmap a pool each time. */
+void _rgc_pool_emptied(rgc_pool_t *pool)
+{
+    if (pool->prev == NULL && pool->next == NULL)
+        return;
+    rgc_heap_t *h = pool->heap;
+    usable_unlink(h, pool);
+    pool_release(h, pool);
 }
 
 /* True if p is on the pool's free list or beyond its carved blocks. */
@@ -659,15 +665,15 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
             return;
         }
 #endif
-        /* One compare for owner, kind, state and flags; the last block of
-         * a pool and a second free of a block take the slow path.  When the
-         * tag matches, flags are clear: the word is nused. */
-        if (RGC_LIKELY(pool->tag == (uintptr_t)h &&
-                       pool->nused_flags != 1 && *w != RGC_FREED_WORD)) {
+        /* One compare for owner, kind, state and flags; a second free of
+         * a block takes the slow path.  When the tag matches, flags are
+         * clear: the word is nused, and the pool is on its usable list. */
+        if (RGC_LIKELY(pool->tag == (uintptr_t)h && *w != RGC_FREED_WORD)) {
             *w = RGC_FREED_WORD;
             w[1] = (uint64_t)(uintptr_t)pool->free;
             pool->free = w;
-            pool->nused_flags--;
+            if (RGC_UNLIKELY(--pool->nused_flags == 0))
+                _rgc_pool_emptied(pool);
             return;
         }
     }

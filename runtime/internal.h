@@ -62,8 +62,8 @@ struct rgc_pool {
             uint32_t flags : 8;  /* RGC_PF_* */
         };
         /* Both as one word, for the fast paths: nused never carries into
-         * flags, so ++/-- on the word move nused alone, and "flags clear
-         * and at least 2 used" is one compare (see _rgc_block_free). */
+         * flags, so ++/-- on the word move nused alone, and "flags clear"
+         * is one compare (see _rgc_block_free). */
         uint32_t nused_flags;
     };
     uint8_t state;          /* RGC_POOL_* */
@@ -289,6 +289,7 @@ RGC_HIDDEN void _rgc_report(rgc_error_t code, const void *addr, const char *type
 RGC_HIDDEN int _rgc_runtime_init(void);
 RGC_HIDDEN void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n);
 RGC_HIDDEN void _rgc_block_free_slow(rgc_pool_t *pool, void *p);
+RGC_HIDDEN void _rgc_pool_emptied(rgc_pool_t *pool);
 RGC_HIDDEN void _rgc_large_free(rgc_heap_t *h, rgc_large_t *l);
 RGC_HIDDEN rgc_large_t *_rgc_large_of(const void *p);
 RGC_HIDDEN int _rgc_large_owned(const rgc_heap_t *h, const void *p);
@@ -349,15 +350,15 @@ static inline void *_rgc_block_alloc(rgc_heap_t *h, int kind, size_t n)
 static inline void _rgc_block_free(rgc_pool_t *pool, void *p)
 {
     void **b = (void **)p;
-    uint32_t v = pool->nused_flags;
-    /* Slow when flags are set (v >= 2^24) or this empties the pool. */
-    if (RGC_UNLIKELY(v - 2u >= (1u << 24) - 2u)) {
+    /* Slow when flags are set (full pool, fill bytes). */
+    if (RGC_UNLIKELY(pool->nused_flags >= (1u << 24))) {
         _rgc_block_free_slow(pool, p);
         return;
     }
     b[1] = pool->free;
     pool->free = b;
-    pool->nused_flags = v - 1;
+    if (RGC_UNLIKELY(--pool->nused_flags == 0))
+        _rgc_pool_emptied(pool);
 }
 
 /* ---- object.c */
