@@ -252,6 +252,8 @@ struct rgc_type {
     uint32_t nwords;                   /* 8-byte words in basic_size */
     uint32_t plain;                    /* no references, hooks or finalizer */
     uint32_t fields_only;              /* references in fields only, no hooks */
+    uint32_t fields_destroy;           /* fields_only, at most 64 of them: the
+                                        * destruction fast path applies */
     rgc_ref_field_t *ref_fields;       /* names copied */
     uint32_t *ref_offsets;             /* the field offsets alone, for fast walks */
     rgc_ref_array_t *ref_arrays;

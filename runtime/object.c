@@ -374,9 +374,33 @@ __attribute__((noinline)) static void decref_odd(rgc_object_t *o)
     /* else immortal: nothing to do */
 }
 
-/* Destroys a small object whose type holds only reference fields (no
- * arrays, hooks or finalizer) — the usual container node — without the
- * general path's indirections.  Depth and queue work as in destroy(). */
+/* destroy_fields' second half, when some referents must die too: drops
+ * the references still in their slots (the `dying` bits, by field index)
+ * one level deeper, then frees o's block.  Depth and queue work as in
+ * destroy(). */
+__attribute__((noinline)) static void destroy_children(rgc_object_t *o, rgc_type_t *t, rgc_heap_t *h,
+                                                        uint64_t dying)
+{
+    h->dealloc_depth++;
+    char *base = (char *)o;
+    do {
+        unsigned i = (unsigned)__builtin_ctzll(dying);
+        dying &= dying - 1;
+        rgc_object_t **slot = (rgc_object_t **)(base + t->ref_offsets[i]);
+        rgc_object_t *ref = *slot;
+        *slot = NULL;
+        rgc_decref(ref);
+    } while (dying);
+    _rgc_block_free(_rgc_pool_of(o), o);
+    if (--h->dealloc_depth == 0 && RGC_UNLIKELY(h->dealloc_pending != NULL))
+        drain(h);
+}
+
+/* Destroys a small object whose type holds at most 64 reference fields and
+ * nothing else (no arrays, hooks or finalizer): the usual container node.
+ * The common case, where no referent dies with it, calls nothing: each
+ * referent loses a reference in place, and the slots are left as they are
+ * (the block is freed next, and no code runs in between). */
 __attribute__((noinline)) static void destroy_fields(rgc_object_t *o, rgc_type_t *t)
 {
     rgc_pool_t *pool = _rgc_pool_of(o);
@@ -388,19 +412,24 @@ __attribute__((noinline)) static void destroy_fields(rgc_object_t *o, rgc_type_t
         h->dealloc_pending = o;
         return;
     }
-    h->dealloc_depth++;
     char *base = (char *)o;
-    for (const uint32_t *off = t->ref_offsets, *end = off + t->n_ref_fields; off < end; off++) {
-        rgc_object_t **slot = (rgc_object_t **)(base + *off);
-        rgc_object_t *ref = *slot;
+    const uint32_t *off = t->ref_offsets;
+    uint64_t dying = 0;
+    for (uint32_t i = 0, n = t->n_ref_fields; i < n; i++) {
+        rgc_object_t *ref = *(rgc_object_t **)(base + off[i]);
         if (ref) {
-            *slot = NULL;
-            rgc_decref(ref);
+            uint32_t r = ref->refcnt;
+            if (RGC_LIKELY(r - 2u < RGC_REFCNT_IMMORTAL - 2u))
+                ref->refcnt = r - 1u;
+            else if (r != RGC_REFCNT_IMMORTAL)
+                dying |= (uint64_t)1 << i; /* 1 (dies) or 0 (misuse) */
         }
     }
+    if (RGC_UNLIKELY(dying)) {
+        destroy_children(o, t, h, dying);
+        return;
+    }
     _rgc_block_free(pool, o);
-    if (--h->dealloc_depth == 0 && RGC_UNLIKELY(h->dealloc_pending != NULL))
-        drain(h);
 }
 
 __attribute__((noinline)) static void destroy_any(rgc_object_t *o, rgc_type_t *t)
@@ -424,7 +453,7 @@ void _rgc_decref_slow(rgc_object_t *o)
         return;
     }
     rgc_type_t *t = _rgc_type(o);
-    if (RGC_LIKELY(t->fields_only && !(f & (RGC_OF_LARGE | RGC_OF_WEAKREFED))))
+    if (RGC_LIKELY(t->fields_destroy && !(f & (RGC_OF_LARGE | RGC_OF_WEAKREFED))))
         destroy_fields(o, t);
     else
         destroy_any(o, t);
