@@ -5,7 +5,8 @@
  * bytes of zeroed, readable and writable memory aligned to `align` (a power
  * of two, at least the page size), or NULL; _rgc_os_unmap gives back exactly
  * a range _rgc_os_map returned.  The default rgc_sysmem_t seam is built from
- * these plus malloc/free for large blocks; heaps may replace it.
+ * these plus malloc/free for large blocks (their own huge-page mapping from
+ * 4 MiB up); heaps may replace it.
  *
  * Arenas on huge pages.  Arenas are 1 MiB and a huge page is 2 MiB, so the
  * default seam maps arenas two at a time: one 2 MiB-aligned region advised
@@ -167,8 +168,37 @@ static void sys_free(void *ctx, void *p, size_t size)
     free(p);
 }
 
+/* Blocks of 4 MiB and more (a big heap's generation arrays, large dict
+ * tables) get a mapping of their own on huge pages, 2 MiB aligned: a
+ * random access into them then costs no TLB miss.  Only the 2 MiB pages
+ * actually touched become resident. */
+#define HUGE_BLOCK_MIN (2 * HUGE_SIZE)
+
+static size_t page_round(size_t size)
+{
+    return (size + 4095) & ~(size_t)4095;
+}
+
+static void *huge_alloc(void *ctx, size_t size)
+{
+    if (size < HUGE_BLOCK_MIN)
+        return sys_alloc(ctx, size);
+    void *p = _rgc_os_map(page_round(size), HUGE_SIZE);
+    if (p)
+        madvise(p, page_round(size), MADV_HUGEPAGE);
+    return p;
+}
+
+static void huge_free(void *ctx, void *p, size_t size)
+{
+    if (size < HUGE_BLOCK_MIN)
+        sys_free(ctx, p, size);
+    else if (p)
+        _rgc_os_unmap(p, page_round(size));
+}
+
 static const rgc_sysmem_t default_sysmem = {
-    huge_map, huge_unmap, huge_decommit, sys_alloc, sys_free, NULL, sys_populate,
+    huge_map, huge_unmap, huge_decommit, huge_alloc, huge_free, NULL, sys_populate,
 };
 
 static const rgc_sysmem_t small_pages_sysmem = {

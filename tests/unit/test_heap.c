@@ -107,6 +107,40 @@ static void test_arenas_are_mapped_in_pairs_on_huge_page_regions(void **state)
             sm->unmap(sm->ctx, extra[i], RGC_ARENA_SIZE);
 }
 
+/* A large block of 4 MiB or more gets a 2 MiB-aligned mapping of its own,
+ * advised for huge pages, unmapped when it is freed; smaller ones and a
+ * small-pages heap's do not. */
+static void test_big_large_blocks_sit_on_huge_pages_of_their_own(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    size_t n = (size_t)5 << 20;
+    char *big = rgc_mem_alloc(h, n);
+    assert_non_null(big);
+    /* The block's small header starts the 2 MiB-aligned mapping. */
+    char *start = (char *)((uintptr_t)big & ~(uintptr_t)((2u << 20) - 1));
+    assert_true(big - start > 0 && big - start <= 64);
+    assert_int_equal(vm_flag(big, "hg"), 1);
+    memset(big, 7, n);
+    assert_int_equal(rgc_mem_usable_size(h, big), n);
+    char *mid = rgc_mem_alloc(h, (size_t)1 << 20);
+    assert_non_null(mid);
+    assert_int_equal(vm_flag(mid, "hg"), 0);
+    rgc_mem_free(h, big);
+    assert_false(is_mapped(start));
+    rgc_mem_free(h, mid);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+
+    rgc_heap_config_t cfg = {.flags = RGC_HEAP_SMALL_PAGES, .name = "small pages"};
+    h = rgc_heap_new(&cfg);
+    big = rgc_mem_alloc(h, n);
+    assert_non_null(big);
+    assert_int_equal(vm_flag(big, "hg"), 0);
+    rgc_mem_free(h, big);
+    rgc_heap_destroy(h);
+}
+
 static void test_a_small_pages_heap_maps_arenas_one_at_a_time(void **state)
 {
     (void)state;
@@ -321,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_destroying_a_heap_gives_back_all_its_memory),
         cmocka_unit_test(test_arenas_are_mapped_in_pairs_on_huge_page_regions),
         cmocka_unit_test(test_a_small_pages_heap_maps_arenas_one_at_a_time),
+        cmocka_unit_test(test_big_large_blocks_sit_on_huge_pages_of_their_own),
         cmocka_unit_test(test_heaps_are_independent),
         cmocka_unit_test(test_a_shared_heap_is_safe_under_its_lock),
         cmocka_unit_test(test_the_checker_finds_a_free_list_leaving_its_pool),
