@@ -167,16 +167,47 @@ static inline __attribute__((always_inline)) size_t sweep_reachable_ex(sweep_t *
             cand[w++] = o; /* for now */
             continue;
         }
+    /* Reaches r and, when its references are all in fields, scans them at
+     * once, while r is in the cache (pushing what they reach): a popped
+     * object's own children are not pushed and popped again later. */
+#define REACH_SCAN(r)                                                                          \
+    do {                                                                                       \
+        rgc_object_t *q_ = (r);                                                                \
+        if (q_->flags & CAND) {                                                                \
+            aside_reached += (q_->flags & ASIDE) != 0;                                         \
+            act(s, q_);                                                                        \
+            reached++;                                                                         \
+            rgc_type_t *qt_ = _rgc_type(q_);                                                   \
+            if (RGC_LIKELY(qt_->fields_only)) {                                                \
+                char *qb_ = (char *)q_;                                                        \
+                for (uint32_t qi_ = 0; qi_ < qt_->n_ref_fields; qi_++) {                       \
+                    rgc_object_t *g_ = *(rgc_object_t **)(qb_ + qt_->ref_offsets[qi_]);        \
+                    if (g_)                                                                    \
+                        REACH_ONE(g_);                                                         \
+                }                                                                              \
+            } else {                                                                           \
+                stack[top++] = q_;                                                             \
+            }                                                                                  \
+        }                                                                                      \
+    } while (0)
         REACH_ONE(o);
         while (top) {
             rgc_object_t *x = stack[--top];
             rgc_type_t *t = _rgc_type(x);
             if (RGC_LIKELY(t->fields_only)) {
-                EACH_REF_FAST(x, t, r, reach_visit, s, REACH_ONE(r));
+                EACH_REF_FAST(x, t, r, reach_visit, s, REACH_SCAN(r));
                 continue;
             }
-            /* The general layout, or a traverse hook through reach_visit,
-             * which works on the counters in s. */
+            if (!t->spec.traverse) {
+                /* The general layout: fields and reference arrays. */
+                RGC_FOR_EACH_REF_SLOT(x, t, slot_, {
+                    if (*slot_)
+                        REACH_SCAN(*slot_);
+                });
+                continue;
+            }
+            /* A traverse hook, through reach_visit, which works on the
+             * counters in s. */
             s->top = top;
             s->reached = reached;
             s->aside_reached = aside_reached;
@@ -186,7 +217,12 @@ static inline __attribute__((always_inline)) size_t sweep_reachable_ex(sweep_t *
             aside_reached = s->aside_reached;
         }
     }
+#undef REACH_SCAN
 #undef REACH_ONE
+    s->reached = reached;
+    s->aside_reached = aside_reached;
+    if (aside_reached == w)
+        return 0; /* everything set aside was reached later: no pass */
     if (!compact)
         return w; /* the caller filters cand[0..w) itself */
     size_t u = 0;
