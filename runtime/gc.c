@@ -91,6 +91,43 @@ void _rgc_gc_init(rgc_heap_t *h)
         }                                                                                      \
     } while (0)
 
+/* EACH_REF_FAST for small bodies, with the usual one to four fields
+ * unrolled (visited last first): no loop control per field. */
+#define EACH_REF_UNROLLED(o, t, ref, visit_fn, visit_arg, body)                                 \
+    do {                                                                                       \
+        if (RGC_LIKELY((t)->fields_only && (t)->n_ref_fields <= 4)) {                          \
+            char *ubase_ = (char *)(o);                                                        \
+            const uint32_t *uoff_ = (t)->ref_offsets;                                          \
+            rgc_object_t *ref;                                                                 \
+            switch ((t)->n_ref_fields) {                                                       \
+            case 4:                                                                            \
+                if ((ref = *(rgc_object_t **)(ubase_ + uoff_[3])) != NULL) {                   \
+                    body;                                                                      \
+                }                                                                              \
+                /* fall through */                                                             \
+            case 3:                                                                            \
+                if ((ref = *(rgc_object_t **)(ubase_ + uoff_[2])) != NULL) {                   \
+                    body;                                                                      \
+                }                                                                              \
+                /* fall through */                                                             \
+            case 2:                                                                            \
+                if ((ref = *(rgc_object_t **)(ubase_ + uoff_[1])) != NULL) {                   \
+                    body;                                                                      \
+                }                                                                              \
+                /* fall through */                                                             \
+            case 1:                                                                            \
+                if ((ref = *(rgc_object_t **)(ubase_ + uoff_[0])) != NULL) {                   \
+                    body;                                                                      \
+                }                                                                              \
+                /* fall through */                                                             \
+            default:                                                                           \
+                break;                                                                         \
+            }                                                                                  \
+        } else {                                                                               \
+            EACH_REF_FAST(o, t, ref, visit_fn, visit_arg, body);                               \
+        }                                                                                      \
+    } while (0)
+
 /* ---- reachability: a scan with an explicit stack (as deep as the
  * candidates at most; allocated with them) */
 
@@ -285,7 +322,7 @@ static void count_visit(rgc_object_t *r, void *arg)
 static inline void count_refs(gather_ctx_t *g, rgc_object_t *o)
 {
     rgc_type_t *t = _rgc_type(o);
-    EACH_REF_FAST(o, t, r, count_visit, g, count_one(g, r));
+    EACH_REF_UNROLLED(o, t, r, count_visit, g, count_one(g, r));
 }
 
 static inline void gather_old(gather_ctx_t *g, rgc_object_t *o)
@@ -432,10 +469,12 @@ static inline int young_member(const rgc_object_t *r)
     return (r->flags & (RGC_OF_TRACKED | RGC_OF_GEN_MASK)) == RGC_OF_TRACKED;
 }
 
+/* Counts a reference to r; r becomes pending when its count reaches its
+ * reference count (a live tracked object's is at least 1). */
 static inline void young_count_one(young_ctx_t *c, rgc_object_t *r)
 {
     if (young_member(r))
-        c->counts[r->gc_index]++;
+        c->pending += ++c->counts[r->gc_index] == r->refcnt;
 }
 
 static void young_count_visit(rgc_object_t *r, void *arg)
@@ -482,16 +521,32 @@ static size_t young_sweep(rgc_heap_t *h, uint32_t *counts, rgc_object_t **stack,
         if (!o)
             continue;
         rgc_type_t *t = _rgc_type(o);
-        EACH_REF_FAST(o, t, r, young_count_visit, &c, young_count_one(&c, r));
+        EACH_REF_UNROLLED(o, t, r, young_count_visit, &c, young_count_one(&c, r));
     }
     /* Only members whose count does not exceed their internal references
      * need reaching; once every one of them is reached, the members left
-     * are all held from outside and survive without a traversal (in the
+     * are all held from outside and survive without a traversal.  In the
      * usual generation 0, where young objects are held by old ones, that
-     * is from the start). */
-    for (size_t i = 0; i < len; i++) {
-        rgc_object_t *o = items[i];
-        c.pending += o && o->refcnt <= counts[i];
+     * is from the start: then all move up in one tight loop (collect
+     * reserved the room). */
+    rgc_genlist_t *g1 = &h->gens[1];
+    if (c.pending == 0 && g1->cap - g1->len >= len - g0->holes) {
+        rgc_object_t **to = g1->items;
+        size_t k = g1->len;
+        const uint32_t keep = ~(uint32_t)(RGC_OF_SCRATCH_MASK | RGC_OF_GEN_MASK);
+        for (size_t i = 0; i < len; i++) {
+            rgc_object_t *o = items[i];
+            if (!o)
+                continue;
+            o->flags = (o->flags & keep) | 1u | RGC_OF_TRACKED;
+            o->gc_index = (uint32_t)k;
+            to[k++] = o;
+        }
+        g1->len = k;
+        g0->len = 0;
+        g0->holes = 0;
+        _rgc_gen0_relimit(h);
+        return 0;
     }
     size_t w = 0;
     for (size_t i = 0; i < len; i++) {
