@@ -20,6 +20,15 @@
 #define RGC_DIRTY_SHARE 16u      /* ... or 1/16 of its pools in use, if more */
 #define ARENA_MAP_BYTES ((size_t)1 << (47 - RGC_ARENA_SHIFT)) /* one byte per MiB */
 
+#define R(k) (uint32_t)((((uint64_t)1 << 32) + 16u * (k) + 15u) / (16u * ((k) + 1u)))
+const uint32_t _rgc_class_recip[RGC_NCLASSES] = {
+    R(0),  R(1),  R(2),  R(3),  R(4),  R(5),  R(6),  R(7),  R(8),  R(9),  R(10),
+    R(11), R(12), R(13), R(14), R(15), R(16), R(17), R(18), R(19), R(20), R(21),
+    R(22), R(23), R(24), R(25), R(26), R(27), R(28), R(29), R(30), R(31),
+};
+#undef R
+_Static_assert(RGC_NCLASSES == 32 && RGC_POOL_SIZE <= (1u << 14), "see _rgc_class_recip");
+
 rgc_pool_t _rgc_empty_pool = {.kind = 0xFF, .state = RGC_POOL_UNUSED};
 
 /* ---- the arena map: one byte per 1 MiB of the 47-bit address space,
@@ -318,8 +327,32 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
     if (n > RGC_SMALL_MAX)
         return large_alloc(h, kind, n);
     int c = _rgc_size_class(n);
+    rgc_pool_t **head = &h->usable[kind][c];
+    /* The steady state of a full heap: the head pool gave its last block,
+     * the free that made it usable having been its only one.  Take full
+     * pools off the list until one has a free block. */
+    for (rgc_pool_t *pool = *head; !pool->free && pool->bump == pool->nblocks;) {
+        if (pool == &_rgc_empty_pool)
+            break;
+        rgc_pool_t *next = pool->next;
+        pool->nused_flags |= (uint32_t)RGC_PF_FULL << 24;
+        pool->tag |= RGC_TAG_SLOW;
+        pool->next = NULL;
+        if (!next) {
+            *head = &_rgc_empty_pool;
+            break;
+        }
+        next->prev = NULL;
+        *head = pool = next;
+        void **b = pool->free;
+        if (b) {
+            pool->free = b[1];
+            pool->nused_flags++;
+            return b;
+        }
+    }
     for (;;) {
-        rgc_pool_t *pool = h->usable[kind][c];
+        rgc_pool_t *pool = *head;
         if (pool == &_rgc_empty_pool) {
             pool = pool_take(h);
             if (!pool)
@@ -342,7 +375,27 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
     }
 }
 
-void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
+/* A block back into a full pool (the steady state of a full heap): the
+ * pool goes to the head of its class's usable list, where the next
+ * allocation of the class takes the block again.  A full pool holds at
+ * least 32 blocks, so this free does not empty it. */
+static inline void pool_unfull(rgc_pool_t *pool, void **b)
+{
+    rgc_pool_t **head = &pool->heap->usable[pool->kind][pool->szidx];
+    rgc_pool_t *next = *head;
+    b[1] = pool->free;
+    pool->free = b;
+    pool->nused_flags = pool->nused - 1u; /* flags cleared */
+    pool->tag &= ~(uintptr_t)RGC_TAG_SLOW;
+    pool->prev = NULL;
+    pool->next = next == &_rgc_empty_pool ? NULL : next;
+    if (pool->next)
+        next->prev = pool;
+    *head = pool;
+}
+
+/* The rest of the slow frees: fill bytes, a full pool on a filled heap. */
+__attribute__((noinline)) static void block_free_general(rgc_pool_t *pool, void *p)
 {
     rgc_heap_t *h = pool->heap;
     void **b = p;
@@ -358,6 +411,14 @@ void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
     }
     if (pool->nused == 0)
         _rgc_pool_emptied(pool);
+}
+
+void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
+{
+    if (RGC_LIKELY(pool->flags == RGC_PF_FULL))
+        pool_unfull(pool, p);
+    else
+        block_free_general(pool, p);
 }
 
 /* A pool on its usable list whose last block was just freed (and is on its
@@ -594,8 +655,7 @@ static rgc_pool_t *mem_owner(rgc_heap_t *h, const void *p, rgc_large_t **large, 
             _rgc_report(RGC_EMISUSE, p, NULL, "%s: an object, not raw memory (use rgc_decref)", what);
             return NULL;
         }
-        size_t off = (size_t)((const char *)p - pool->base);
-        if (off % pool->block_size != 0) {
+        if (!_rgc_block_start(pool, p)) {
             _rgc_report(RGC_EFOREIGN, p, NULL, "%s: not the start of a %u-byte block", what,
                         pool->block_size);
             return NULL;
@@ -626,19 +686,6 @@ __attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
 {
     if (!p)
         return;
-    if (_rgc_in_arena(p)) {
-        /* A free into a full pool, or one that empties its pool: ours, raw,
-         * not filled, not freed before — no need for the full checks. */
-        rgc_pool_t *pool = _rgc_pool_of(p);
-        uint64_t *w = p;
-        if ((pool->tag & ~(uintptr_t)RGC_TAG_SLOW) == (uintptr_t)h &&
-            !(pool->flags & RGC_PF_FILL) && *w != RGC_FREED_WORD &&
-            (size_t)((char *)p - pool->base) % pool->block_size == 0) {
-            *w = RGC_FREED_WORD;
-            _rgc_block_free_slow(pool, p);
-            return;
-        }
-    }
     rgc_large_t *l;
     rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_free");
     if (pool) {
@@ -647,6 +694,21 @@ __attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
     } else if (l) {
         _rgc_large_free(h, l);
     }
+}
+
+/* rgc_mem_free's next case, p being in an arena: a free into a full pool
+ * of ours, raw, not filled, not freed before — no need for the full
+ * checks. */
+__attribute__((noinline)) static void mem_free_pool(rgc_heap_t *h, void *p, rgc_pool_t *pool)
+{
+    uint64_t *w = p;
+    if (pool->tag == ((uintptr_t)h | RGC_TAG_SLOW) && pool->flags == RGC_PF_FULL &&
+        *w != RGC_FREED_WORD && _rgc_block_start(pool, p)) {
+        *w = RGC_FREED_WORD;
+        pool_unfull(pool, p);
+        return;
+    }
+    mem_free_slow(h, p);
 }
 
 void rgc_mem_free(rgc_heap_t *h, void *p)
@@ -660,7 +722,7 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
                                            ((uintptr_t)(RGC_POOLS_PER_ARENA - 1) << 6)));
         uint64_t *w = p;
 #ifdef RGC_DEBUG
-        if (pool->state != RGC_POOL_ACTIVE || (size_t)((char *)p - pool->base) % pool->block_size != 0) {
+        if (pool->state != RGC_POOL_ACTIVE || !_rgc_block_start(pool, p)) {
             mem_free_slow(h, p);
             return;
         }
@@ -676,6 +738,8 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
                 _rgc_pool_emptied(pool);
             return;
         }
+        mem_free_pool(h, p, pool);
+        return;
     }
     mem_free_slow(h, p);
 }

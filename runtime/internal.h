@@ -307,6 +307,10 @@ static inline int _rgc_size_class(size_t n)
     return (int)((n - 1) >> 4); /* n in 1..512 -> 0..31 */
 }
 
+/* ceil(2^32 / block size) per size class: for an offset below 2^14,
+ * (off * recip) >> 32 is exactly off / block size, without a division. */
+RGC_HIDDEN extern const uint32_t _rgc_class_recip[RGC_NCLASSES];
+
 static inline int _rgc_in_arena(const void *p)
 {
     uintptr_t i = (uintptr_t)p >> RGC_ARENA_SHIFT;
@@ -329,6 +333,14 @@ static inline rgc_pool_t *_rgc_pool_of(const void *p)
     uintptr_t u = (uintptr_t)p;
     uintptr_t scaled = (u >> (RGC_POOL_SHIFT - 6)) & ((uintptr_t)(RGC_POOLS_PER_ARENA - 1) << 6);
     return (rgc_pool_t *)((char *)_rgc_arena_of(p) + scaled);
+}
+
+/* True if p (inside an active pool) is the start of one of its blocks. */
+static inline int _rgc_block_start(const rgc_pool_t *pool, const void *p)
+{
+    uint32_t off = (uint32_t)((const char *)p - pool->base);
+    uint32_t i = (uint32_t)(((uint64_t)off * _rgc_class_recip[pool->szidx]) >> 32);
+    return i * pool->block_size == off && i < pool->nblocks;
 }
 
 /* The allocation fast path: pop the first free block of the class's

@@ -338,6 +338,92 @@ static void test_random_allocation_and_free_keep_every_invariant(void **state)
     rgc_heap_destroy(h);
 }
 
+/* The bytes after a pool's last block (16 of them for 48-byte blocks) are
+ * not a block, although their offset is a multiple of the block size. */
+static void test_the_tail_of_a_pool_past_its_last_block_is_not_a_block(void **state)
+{
+    (void)state;
+    rgc_heap_config_t cfg = {.flags = RGC_HEAP_FILL, .name = "filled"};
+    rgc_heap_t *h = rgc_heap_new(&cfg);
+    record_errors();
+    char *p = rgc_mem_alloc(h, 48);
+    char *pool_start = (char *)((uintptr_t)p & ~(uintptr_t)(RGC_POOL_SIZE - 1));
+    char *tail = pool_start + (RGC_POOL_SIZE / 48) * 48;
+    assert_true(tail + 48 > pool_start + RGC_POOL_SIZE);
+    rgc_mem_free(h, tail);
+    assert_int_equal(recorded.count, 1);
+    assert_int_equal(recorded.last_code, RGC_EFOREIGN);
+    assert_ptr_equal(recorded.last_address, tail);
+    rgc_mem_free(h, p);
+    assert_int_equal(recorded.count, 1);
+    assert_heap_ok(h);
+    rgc_set_error_handler(NULL, NULL);
+    rgc_heap_destroy(h);
+}
+
+/* A heap whose pools are all full: each free puts its pool back on the
+ * usable list, and the next allocation of the class takes that very block
+ * and puts the pool off the list again; a free into a pool still on the
+ * list stays there.  Raw blocks and objects alike. */
+static void test_blocks_freed_into_full_pools_are_allocated_next(void **state)
+{
+    (void)state;
+    static const rgc_type_spec_t box_spec = {.name = "alloc.Box", .basic_size = 24};
+    rgc_type_t *box = rgc_type_register(&box_spec);
+    assert_non_null(box);
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    enum { N = 20000, OPS = 60000 };
+    void **raw = calloc(N, sizeof *raw);
+    rgc_object_t **obj = calloc(N, sizeof *obj);
+    for (int i = 0; i < N; i++) {
+        raw[i] = rgc_mem_alloc(h, 64);
+        obj[i] = rgc_new(h, box);
+        assert_non_null(raw[i]);
+        assert_non_null(obj[i]);
+    }
+    rgc_heap_stats_t s0, s1;
+    rgc_heap_stats(h, &s0);
+    srand(777);
+    for (int op = 0; op < OPS; op++) {
+        int i = rand() % N, j = rand() % N;
+        void *old = raw[i];
+        rgc_mem_free(h, old);
+        raw[i] = rgc_mem_alloc(h, 64);
+        assert_ptr_equal(raw[i], old);
+        if (op % 3 == 0) { /* two frees, then two allocations */
+            void *a = raw[j];
+            rgc_object_t *b = obj[j];
+            rgc_mem_free(h, a);
+            rgc_decref(b);
+            raw[j] = rgc_mem_alloc(h, 64);
+            obj[j] = rgc_new(h, box);
+            assert_ptr_equal(raw[j], a);
+            assert_ptr_equal(obj[j], b);
+        } else {
+            rgc_object_t *o = obj[j];
+            rgc_decref(o);
+            obj[j] = rgc_new(h, box);
+            assert_ptr_equal(obj[j], o);
+        }
+        if (op % 20000 == 0)
+            assert_heap_ok(h);
+    }
+    assert_heap_ok(h);
+    rgc_heap_stats(h, &s1);
+    assert_int_equal(s1.bytes_in_use, s0.bytes_in_use);
+    assert_int_equal(s1.arenas, s0.arenas);
+    for (int i = 0; i < N; i++) {
+        rgc_mem_free(h, raw[i]);
+        rgc_decref(obj[i]);
+    }
+    assert_heap_ok(h);
+    rgc_heap_stats(h, &s1);
+    assert_int_equal(s1.bytes_in_use, 0);
+    free(raw);
+    free(obj);
+    rgc_heap_destroy(h);
+}
+
 static void test_fill_bytes_mark_fresh_freed_and_guard_memory(void **state)
 {
     (void)state;
@@ -512,6 +598,8 @@ int main(void)
         cmocka_unit_test(test_empty_pools_beyond_their_budget_are_decommitted),
         cmocka_unit_test(test_pools_are_backed_once_when_taken_and_again_after_a_decommit),
         cmocka_unit_test(test_random_allocation_and_free_keep_every_invariant),
+        cmocka_unit_test(test_the_tail_of_a_pool_past_its_last_block_is_not_a_block),
+        cmocka_unit_test(test_blocks_freed_into_full_pools_are_allocated_next),
         cmocka_unit_test(test_fill_bytes_mark_fresh_freed_and_guard_memory),
         cmocka_unit_test(test_statistics_count_blocks_per_class),
     };
