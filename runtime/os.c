@@ -16,15 +16,19 @@
  * 1.5 us and a TLB miss a two-level page walk; a 2 MiB page cuts both.
  * Giving an arena back unmaps its half (the kernel splits the huge page);
  * the last half of a region takes the waiting half with it.  A pool
- * decommitted inside a region also marks the region "no huge pages", so
- * the kernel's background collapsing cannot make purged pools resident
- * again.  rgc_sysmem_small_pages() is the same seam without any of this.
+ * decommitted inside a region also marks the region "no huge pages" (once),
+ * so the kernel's background collapsing cannot make purged pools resident
+ * again.  A pool about to be used is populated in one call only where its
+ * region is on small pages.  rgc_sysmem_small_pages() is the same seam
+ * without any of this.
  */
 #include "internal.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #define HUGE_SIZE ((size_t)2 << 20)
@@ -108,6 +112,49 @@ static void sys_populate(void *ctx, void *p, size_t size)
 static pthread_mutex_t half_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *half_waiting; /* the unused second half of the newest region */
 
+/* One bit per 2 MiB region of the 47-bit address space (8 MiB reserved,
+ * committed as used): set once the region is on small pages — advised
+ * "no huge pages" after a decommit, or refused huge pages — so that the
+ * advice is given once, and so that only such regions are populated pool
+ * by pool (a huge page is backed whole by its first touch). */
+#define REGION_BITS ((uintptr_t)1 << (47 - 21))
+static uint64_t *small_regions;
+static int thp_usable; /* the system gives huge pages to regions that ask */
+static pthread_once_t regions_once = PTHREAD_ONCE_INIT;
+
+static void regions_init(void)
+{
+    small_regions = _rgc_os_reserve(REGION_BITS / 8);
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (f) {
+        char line[128] = "";
+        if (fgets(line, sizeof line, f))
+            thp_usable = strstr(line, "[always]") != NULL || strstr(line, "[madvise]") != NULL;
+        fclose(f);
+    }
+}
+
+static void region_mark(const void *p, int small)
+{
+    uintptr_t r = (uintptr_t)p >> 21;
+    if (!small_regions || r >= REGION_BITS)
+        return;
+    uint64_t bit = (uint64_t)1 << (r & 63);
+    if (small)
+        __atomic_fetch_or(&small_regions[r >> 6], bit, __ATOMIC_RELAXED);
+    else
+        __atomic_fetch_and(&small_regions[r >> 6], ~bit, __ATOMIC_RELAXED);
+}
+
+/* 1 if p's region is marked small, 0 if not, -1 if there is no map. */
+static int region_bit(const void *p)
+{
+    uintptr_t r = (uintptr_t)p >> 21;
+    if (!small_regions || r >= REGION_BITS)
+        return -1;
+    return (int)((__atomic_load_n(&small_regions[r >> 6], __ATOMIC_RELAXED) >> (r & 63)) & 1);
+}
+
 static void *huge_map(void *ctx, size_t size, size_t align)
 {
     (void)ctx;
@@ -118,7 +165,9 @@ static void *huge_map(void *ctx, size_t size, size_t align)
     if (p) {
         half_waiting = NULL;
     } else if ((p = _rgc_os_map(HUGE_SIZE, HUGE_SIZE)) != NULL) {
-        madvise(p, HUGE_SIZE, MADV_HUGEPAGE); /* a hint: fails quietly without THP */
+        pthread_once(&regions_once, regions_init);
+        /* A hint: refused without THP, and then the region is small. */
+        region_mark(p, madvise(p, HUGE_SIZE, MADV_HUGEPAGE) != 0);
         half_waiting = p + RGC_ARENA_SIZE;
     }
     pthread_mutex_unlock(&half_lock);
@@ -152,7 +201,18 @@ static void huge_decommit(void *ctx, void *p, size_t size)
     madvise(p, size, MADV_DONTNEED);
     /* Keep the kernel from collapsing the region back into a huge page,
      * which would make the purged pools resident again. */
-    madvise((void *)((uintptr_t)p & ~(uintptr_t)(HUGE_SIZE - 1)), HUGE_SIZE, MADV_NOHUGEPAGE);
+    if (thp_usable && region_bit(p) != 1) {
+        madvise((void *)((uintptr_t)p & ~(uintptr_t)(HUGE_SIZE - 1)), HUGE_SIZE, MADV_NOHUGEPAGE);
+        region_mark(p, 1);
+    }
+}
+
+/* Backs a pool about to be used, unless its region is on a huge page,
+ * which its first touch backs whole. */
+static void huge_populate(void *ctx, void *p, size_t size)
+{
+    if (!thp_usable || region_bit(p) != 0)
+        sys_populate(ctx, p, size);
 }
 
 static void *sys_alloc(void *ctx, size_t size)
@@ -198,7 +258,7 @@ static void huge_free(void *ctx, void *p, size_t size)
 }
 
 static const rgc_sysmem_t default_sysmem = {
-    huge_map, huge_unmap, huge_decommit, huge_alloc, huge_free, NULL, sys_populate,
+    huge_map, huge_unmap, huge_decommit, huge_alloc, huge_free, NULL, huge_populate,
 };
 
 static const rgc_sysmem_t small_pages_sysmem = {

@@ -57,6 +57,74 @@ static int vm_flag(const void *p, const char *flag)
     return found;
 }
 
+/* True if the 4 KiB page at p is resident. */
+static int is_resident(const void *p)
+{
+    unsigned char v = 0;
+    assert_int_equal(mincore((void *)((uintptr_t)p & ~(uintptr_t)4095), 4096, &v), 0);
+    return v & 1;
+}
+
+/* True if the system gives huge pages to regions that ask for them. */
+static int thp_usable(void)
+{
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    char line[128] = "";
+    if (!f)
+        return 0;
+    if (!fgets(line, sizeof line, f))
+        line[0] = 0;
+    fclose(f);
+    return strstr(line, "[always]") || strstr(line, "[madvise]");
+}
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* True if this kernel backs pages on request (Linux 5.14 and later). */
+static int populate_supported(void)
+{
+    void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(m != MAP_FAILED);
+    int ok = madvise(m, 4096, MADV_POPULATE_WRITE) == 0;
+    munmap(m, 4096);
+    return ok;
+}
+
+/* The default seam backs a pool about to be used only where its region is
+ * on small pages: a huge page is backed whole by its first touch, so asking
+ * pool by pool would be a system call for nothing. */
+static void test_pools_are_populated_only_in_regions_on_small_pages(void **state)
+{
+    (void)state;
+    const rgc_sysmem_t *sm = rgc_sysmem_default();
+    void *got[3] = {NULL, NULL, NULL};
+    char *first = NULL;
+    for (int i = 0; i < 3 && !first; i++) {
+        got[i] = sm->map(sm->ctx, RGC_ARENA_SIZE, RGC_ARENA_SIZE);
+        assert_non_null(got[i]);
+        if (((uintptr_t)got[i] & (2u * RGC_ARENA_SIZE - 1)) == 0)
+            first = got[i];
+    }
+    assert_non_null(first);
+    char *pool = first + 2 * RGC_POOL_SIZE;
+    int huge = thp_usable(), populate = populate_supported();
+    assert_false(is_resident(pool));
+    sm->populate(sm->ctx, pool, RGC_POOL_SIZE);
+    /* Populated unless the region is on huge pages. */
+    assert_int_equal(is_resident(pool), !huge && populate);
+    /* After a decommit the region is on small pages: populated. */
+    sm->decommit(sm->ctx, first + RGC_POOL_SIZE, RGC_POOL_SIZE);
+    char *later = first + 8 * RGC_POOL_SIZE;
+    sm->populate(sm->ctx, later, RGC_POOL_SIZE);
+    assert_int_equal(is_resident(later), populate);
+    assert_int_equal(is_resident(later + RGC_POOL_SIZE - 1), populate);
+    for (int i = 0; i < 3; i++)
+        if (got[i])
+            sm->unmap(sm->ctx, got[i], RGC_ARENA_SIZE);
+}
+
 static void test_arenas_are_mapped_in_pairs_on_huge_page_regions(void **state)
 {
     (void)state;
@@ -354,6 +422,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_destroying_a_heap_gives_back_all_its_memory),
         cmocka_unit_test(test_arenas_are_mapped_in_pairs_on_huge_page_regions),
+        cmocka_unit_test(test_pools_are_populated_only_in_regions_on_small_pages),
         cmocka_unit_test(test_a_small_pages_heap_maps_arenas_one_at_a_time),
         cmocka_unit_test(test_big_large_blocks_sit_on_huge_pages_of_their_own),
         cmocka_unit_test(test_heaps_are_independent),
