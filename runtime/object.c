@@ -415,16 +415,40 @@ __attribute__((noinline)) static void destroy_fields(rgc_object_t *o, rgc_type_t
     char *base = (char *)o;
     const uint32_t *off = t->ref_offsets;
     uint64_t dying = 0;
-    for (uint32_t i = 0, n = t->n_ref_fields; i < n; i++) {
-        rgc_object_t *ref = *(rgc_object_t **)(base + off[i]);
-        if (ref) {
-            uint32_t r = ref->refcnt;
-            if (RGC_LIKELY(r - 2u < RGC_REFCNT_IMMORTAL - 2u))
-                ref->refcnt = r - 1u;
-            else if (r != RGC_REFCNT_IMMORTAL)
-                dying |= (uint64_t)1 << i; /* 1 (dies) or 0 (misuse) */
-        }
+    /* Field i's referent loses a reference, or is noted when it dies with
+     * o: count 1 (dies) or 0 (misuse). */
+#define DROP_FIELD(i)                                                                           \
+    do {                                                                                        \
+        rgc_object_t *ref_ = *(rgc_object_t **)(base + off[i]);                                 \
+        if (ref_) {                                                                             \
+            uint32_t r_ = ref_->refcnt;                                                         \
+            if (RGC_LIKELY(r_ - 2u < RGC_REFCNT_IMMORTAL - 2u))                                 \
+                ref_->refcnt = r_ - 1u;                                                         \
+            else if (r_ != RGC_REFCNT_IMMORTAL)                                                 \
+                dying |= (uint64_t)1 << (i);                                                    \
+        }                                                                                       \
+    } while (0)
+    /* Up to four fields unrolled: the usual node. */
+    switch (t->n_ref_fields) {
+    case 4:
+        DROP_FIELD(3);
+        /* fall through */
+    case 3:
+        DROP_FIELD(2);
+        /* fall through */
+    case 2:
+        DROP_FIELD(1);
+        /* fall through */
+    case 1:
+        DROP_FIELD(0);
+        /* fall through */
+    case 0:
+        break;
+    default:
+        for (uint32_t i = 0, n = t->n_ref_fields; i < n; i++)
+            DROP_FIELD(i);
     }
+#undef DROP_FIELD
     if (RGC_UNLIKELY(dying)) {
         destroy_children(o, t, h, dying);
         return;
