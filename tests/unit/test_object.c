@@ -187,6 +187,73 @@ static void test_destruction_drops_references_held_in_fields(void **state)
     rgc_heap_destroy(h);
 }
 
+/* Objects of 1 to 6 reference fields (the destruction unrolls up to four):
+ * on destruction each referent loses exactly the references held, those
+ * whose count reaches zero die with the object, NULL fields and an
+ * immortal referent are left alone. */
+typedef struct wide {
+    RGC_OBJECT_HEAD;
+    rgc_object_t *f[6];
+} wide_t;
+
+static rgc_type_t *wide_type(int n)
+{
+    static const char *names[] = {"", "test.Wide1", "test.Wide2", "test.Wide3",
+                                  "test.Wide4", "test.Wide5", "test.Wide6"};
+    static const rgc_ref_field_t fields[] = {
+        {"f0", offsetof(wide_t, f[0])}, {"f1", offsetof(wide_t, f[1])}, {"f2", offsetof(wide_t, f[2])},
+        {"f3", offsetof(wide_t, f[3])}, {"f4", offsetof(wide_t, f[4])}, {"f5", offsetof(wide_t, f[5])}};
+    rgc_type_spec_t spec = {.name = names[n], .basic_size = sizeof(rgc_object_t) + (size_t)n * sizeof(void *),
+                            .ref_fields = fields, .n_ref_fields = (uint32_t)n};
+    return rgc_type_register(&spec);
+}
+
+static void test_destruction_of_one_to_six_fields_drops_each_referent_once(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    point_t *immortal = rgc_new(h, point_type());
+    rgc_immortalize(immortal);
+    for (int n = 1; n <= 6; n++) {
+        rgc_type_t *t = wide_type(n);
+        assert_non_null(t);
+        wide_t *o = rgc_new(h, t);
+        point_t *kept[6] = {NULL};
+        size_t before = live_objects(h);
+        int dies = 0, survives = 0;
+        for (int i = 0; i < n; i++) {
+            switch ((i + n) % 4) {
+            case 0: /* dies with o */
+                o->f[i] = rgc_new(h, point_type());
+                dies++;
+                break;
+            case 1: /* survives, one reference fewer */
+                kept[i] = rgc_new(h, point_type());
+                o->f[i] = rgc_newref(kept[i]);
+                survives++;
+                break;
+            case 2:
+                o->f[i] = rgc_newref(immortal);
+                break;
+            default:
+                break; /* NULL */
+            }
+        }
+        assert_int_equal(live_objects(h), before + (size_t)(dies + survives));
+        rgc_decref(o);
+        assert_int_equal(live_objects(h), before - 1 + (size_t)survives);
+        for (int i = 0; i < n; i++)
+            if (kept[i]) {
+                assert_int_equal(rgc_refcount(kept[i]), 1);
+                rgc_decref(kept[i]);
+            }
+        assert_int_equal(live_objects(h), before - 1);
+        assert_true(rgc_is_immortal(immortal));
+        assert_heap_ok(h);
+    }
+    rgc_heap_destroy(h);
+}
+
 static void test_destruction_drops_references_in_arrays_before_dealloc(void **state)
 {
     (void)state;
@@ -436,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_refcount_follows_every_reference),
         cmocka_unit_test(test_decref_to_zero_frees_the_block_at_once),
         cmocka_unit_test(test_destruction_drops_references_held_in_fields),
+        cmocka_unit_test(test_destruction_of_one_to_six_fields_drops_each_referent_once),
         cmocka_unit_test(test_destruction_drops_references_in_arrays_before_dealloc),
         cmocka_unit_test(test_inline_items_are_dropped_and_large_objects_work),
         cmocka_unit_test(test_finalizer_runs_once_and_may_resurrect),
