@@ -60,7 +60,7 @@ build/tests/%: tests/unit/%.c tests/unit/testutil.h build/librgc.a | deps
 
 build/tests-asan/%: tests/unit/%.c tests/unit/testutil.h build/librgc-asan.a | deps
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $(ASAN_FLAGS) $< -o $@ build/librgc-asan.a -lcmocka -lpthread -lm
+	$(CC) $(TEST_CFLAGS) -DRGC_DEBUG $(ASAN_FLAGS) $< -o $@ build/librgc-asan.a -lcmocka -lpthread -lm
 
 build/examples/%: examples/%.c build/librgc.a | deps-demo
 	@mkdir -p $(@D)

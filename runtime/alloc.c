@@ -28,6 +28,9 @@ const uint32_t _rgc_class_recip[RGC_NCLASSES] = {
 };
 #undef R
 _Static_assert(RGC_NCLASSES == 32 && RGC_POOL_SIZE <= (1u << 14), "see _rgc_class_recip");
+_Static_assert(RGC_POOL_SIZE / (RGC_ALIGN * (RGC_MAP_CLASS + 1u)) <= 64 &&
+                   RGC_POOL_SIZE / (RGC_ALIGN * RGC_MAP_CLASS) > 64,
+               "RGC_MAP_CLASS is the first class whose pools hold at most 64 blocks");
 
 rgc_pool_t _rgc_empty_pool = {.kind = 0xFF, .state = RGC_POOL_UNUSED};
 
@@ -111,7 +114,6 @@ static rgc_arena_t *arena_new(rgc_heap_t *h)
         rgc_pool_t *p = &a->pools[i];
         p->state = RGC_POOL_UNUSED;
         p->kind = 0xFF;
-        p->heap = h;
         p->decommitted = 1; /* fresh pages: not backed yet */
         p->last_kind = 0xFF;
         p->base = (char *)a + (size_t)i * RGC_POOL_SIZE;
@@ -150,13 +152,13 @@ static void arena_unmap(rgc_heap_t *h, rgc_arena_t *a)
 }
 
 /* Recomputes the tag the raw free fast path compares against. */
-static void pool_retag(rgc_pool_t *p)
+static void pool_retag(rgc_heap_t *h, rgc_pool_t *p)
 {
     if (p->state != RGC_POOL_ACTIVE) {
         p->tag = 0;
         return;
     }
-    p->tag = (uintptr_t)p->heap | (p->kind == RGC_KIND_RAW ? 0 : RGC_TAG_OBJECT) |
+    p->tag = (uintptr_t)h | (p->kind == RGC_KIND_RAW ? 0 : RGC_TAG_OBJECT) |
              (p->flags ? RGC_TAG_SLOW : 0);
 }
 
@@ -255,6 +257,7 @@ static void pool_init(rgc_heap_t *h, rgc_pool_t *pool, int kind, int c)
     /* A pool that emptied keeps its free list while unused: taken again
      * for the same kind and class, it needs no carving. */
     int reuse = pool->last_kind == kind && pool->szidx == c;
+    int map = (uint32_t)c >= RGC_MAP_CLASS;
     pool->state = RGC_POOL_ACTIVE;
     pool->kind = (uint8_t)kind;
     pool->szidx = (uint8_t)c;
@@ -264,10 +267,19 @@ static void pool_init(rgc_heap_t *h, rgc_pool_t *pool, int kind, int c)
         pool->nblocks = (uint16_t)(RGC_POOL_SIZE / pool->block_size);
         pool->bump = 0;
         pool->free = NULL;
+        pool->freemap = 0;
+        if (map) {
+            /* Every block is free at once: nothing to carve, no block
+             * touched before it is handed out. */
+            pool->bump = pool->nblocks;
+            pool->freemap = pool->nblocks == 64 ? ~0ull : (1ull << pool->nblocks) - 1u;
+            if (h->flags & RGC_HEAP_FILL)
+                memset(pool->base, RGC_FILL_FRESH, (size_t)pool->nblocks * pool->block_size);
+        }
     }
     pool->last_kind = 0xFF;
-    pool->flags = (h->flags & RGC_HEAP_FILL) ? RGC_PF_FILL : 0;
-    pool_retag(pool);
+    pool->flags = (uint8_t)(((h->flags & RGC_HEAP_FILL) ? RGC_PF_FILL : 0) | (map ? RGC_PF_MAP : 0));
+    pool_retag(h, pool);
 }
 
 static void usable_push(rgc_heap_t *h, rgc_pool_t *pool)
@@ -320,6 +332,33 @@ static void pool_carve(rgc_pool_t *pool)
 
 static void *large_alloc(rgc_heap_t *h, int kind, size_t n);
 
+/* Allocation from a class of bitmap pools: the lowest free block of the
+ * first usable pool; a pool whose last block goes leaves the list at once
+ * (a full pool has freemap 0). */
+static inline void *map_alloc(rgc_heap_t *h, int kind, int c)
+{
+    rgc_pool_t *pool = h->usable[kind][c];
+    uint64_t m = pool->freemap; /* 0 in the empty sentinel */
+    if (RGC_UNLIKELY(!m)) {
+        pool = pool_take(h);
+        if (!pool)
+            return NULL;
+        pool_init(h, pool, kind, c);
+        usable_push(h, pool);
+        m = pool->freemap;
+    }
+    uint32_t i = (uint32_t)__builtin_ctzll(m);
+    m &= m - 1u;
+    pool->freemap = m;
+    pool->nused++;
+    if (!m) {
+        pool->flags |= RGC_PF_FULL;
+        pool->tag |= RGC_TAG_SLOW;
+        usable_unlink(h, pool);
+    }
+    return pool->base + (size_t)i * pool->block_size;
+}
+
 void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
 {
     if (n == 0)
@@ -327,6 +366,8 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
     if (n > RGC_SMALL_MAX)
         return large_alloc(h, kind, n);
     int c = _rgc_size_class(n);
+    if ((uint32_t)c >= RGC_MAP_CLASS)
+        return map_alloc(h, kind, c);
     rgc_pool_t **head = &h->usable[kind][c];
     /* The steady state of a full heap: the head pool gave its last block,
      * the free that made it usable having been its only one.  Take full
@@ -370,7 +411,7 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
         }
         /* Full: off the usable list until a block comes back. */
         pool->flags |= RGC_PF_FULL;
-        pool_retag(pool);
+        pool_retag(h, pool);
         usable_unlink(h, pool);
     }
 }
@@ -381,7 +422,7 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
  * least 32 blocks, so this free does not empty it. */
 static inline void pool_unfull(rgc_pool_t *pool, void **b)
 {
-    rgc_pool_t **head = &pool->heap->usable[pool->kind][pool->szidx];
+    rgc_pool_t **head = &_rgc_pool_heap(pool)->usable[pool->kind][pool->szidx];
     rgc_pool_t *next = *head;
     b[1] = pool->free;
     pool->free = b;
@@ -397,7 +438,7 @@ static inline void pool_unfull(rgc_pool_t *pool, void **b)
 /* The rest of the slow frees: fill bytes, a full pool on a filled heap. */
 __attribute__((noinline)) static void block_free_general(rgc_pool_t *pool, void *p)
 {
-    rgc_heap_t *h = pool->heap;
+    rgc_heap_t *h = _rgc_pool_heap(pool);
     void **b = p;
     if (pool->flags & RGC_PF_FILL)
         memset((char *)p + 16, RGC_FILL_FREED, pool->block_size - 16);
@@ -406,7 +447,34 @@ __attribute__((noinline)) static void block_free_general(rgc_pool_t *pool, void 
     pool->nused--;
     if (pool->flags & RGC_PF_FULL) {
         pool->flags &= (uint8_t)~RGC_PF_FULL;
-        pool_retag(pool);
+        pool_retag(h, pool);
+        usable_push(h, pool);
+    }
+    if (pool->nused == 0)
+        _rgc_pool_emptied(pool);
+}
+
+/* A block back into a bitmap pool (p is one of its blocks, in use): one
+ * bit set in the descriptor; the block itself is not touched unless the
+ * heap writes fill bytes (then a raw block gets the freed word too, and an
+ * object keeps its first word: count 0 and type).  A pool that was full
+ * goes to the head of the usable list. */
+static void map_free(rgc_pool_t *pool, void *p)
+{
+    uint32_t off = (uint32_t)((uintptr_t)p & (RGC_POOL_SIZE - 1u)); /* p - pool->base */
+    uint32_t i = (uint32_t)(((uint64_t)off * _rgc_class_recip[pool->szidx]) >> 32);
+    if (RGC_UNLIKELY(pool->flags & RGC_PF_FILL)) {
+        memset((char *)p + 8, RGC_FILL_FREED, pool->block_size - 8u);
+        if (pool->kind == RGC_KIND_RAW)
+            *(uint64_t *)p = RGC_FREED_WORD;
+    }
+    uint64_t m = pool->freemap;
+    pool->freemap = m | (1ull << i);
+    pool->nused--;
+    if (!m) {
+        rgc_heap_t *h = _rgc_pool_heap(pool);
+        pool->flags &= (uint8_t)~RGC_PF_FULL;
+        pool_retag(h, pool);
         usable_push(h, pool);
     }
     if (pool->nused == 0)
@@ -417,6 +485,8 @@ void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
 {
     if (RGC_LIKELY(pool->flags == RGC_PF_FULL))
         pool_unfull(pool, p);
+    else if (pool->flags & RGC_PF_MAP)
+        map_free(pool, p);
     else
         block_free_general(pool, p);
 }
@@ -428,15 +498,18 @@ void _rgc_pool_emptied(rgc_pool_t *pool)
 {
     if (pool->prev == NULL && pool->next == NULL)
         return;
-    rgc_heap_t *h = pool->heap;
+    rgc_heap_t *h = _rgc_pool_heap(pool);
     usable_unlink(h, pool);
     pool_release(h, pool);
 }
 
-/* True if p is on the pool's free list or beyond its carved blocks. */
+/* True if p is on the pool's free list or beyond its carved blocks (for a
+ * bitmap pool: its bit is set). */
 int _rgc_block_is_free(const rgc_pool_t *pool, const void *p)
 {
     size_t off = (size_t)((const char *)p - pool->base);
+    if (pool->flags & RGC_PF_MAP)
+        return (int)((pool->freemap >> (off / pool->block_size)) & 1u);
     if (off / pool->block_size >= pool->bump)
         return 1;
     uint32_t steps = 0;
@@ -595,6 +668,10 @@ static void mem_fill_fresh(rgc_heap_t *h, void *p, size_t n)
  * a large block, fill bytes. */
 __attribute__((noinline)) static void *mem_alloc_slow(rgc_heap_t *h, size_t n)
 {
+    size_t c = (n - 1) >> 4;
+    /* A bitmap class: no freed marker to clear. */
+    if (c - RGC_MAP_CLASS < RGC_NCLASSES - RGC_MAP_CLASS && !(h->flags & RGC_HEAP_FILL))
+        return map_alloc(h, RGC_KIND_RAW, (int)c);
     uint64_t *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
     if (RGC_UNLIKELY(!p))
         return NULL;
@@ -638,9 +715,10 @@ static rgc_pool_t *mem_owner(rgc_heap_t *h, const void *p, rgc_large_t **large, 
     *large = NULL;
     if (_rgc_in_arena(p)) {
         rgc_pool_t *pool = _rgc_pool_of(p);
-        if (pool->heap != h) {
+        rgc_heap_t *owner = _rgc_arena_of(p)->heap;
+        if (owner != h) {
             _rgc_report(RGC_EFOREIGN, p, NULL, "%s: block belongs to heap '%s', not '%s'", what,
-                        pool->heap ? pool->heap->name : "?", h->name);
+                        owner ? owner->name : "?", h->name);
             return NULL;
         }
         if (pool->state == RGC_POOL_HEADER) {
@@ -660,7 +738,8 @@ static rgc_pool_t *mem_owner(rgc_heap_t *h, const void *p, rgc_large_t **large, 
                         pool->block_size);
             return NULL;
         }
-        if (*(const uint64_t *)p == RGC_FREED_WORD && _rgc_block_is_free(pool, p)) {
+        if (((pool->flags & RGC_PF_MAP) || *(const uint64_t *)p == RGC_FREED_WORD) &&
+            _rgc_block_is_free(pool, p)) {
             _rgc_report(RGC_EFREED, p, NULL, "%s: block already freed", what);
             return NULL;
         }
@@ -689,24 +768,45 @@ __attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
     rgc_large_t *l;
     rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_free");
     if (pool) {
-        *(uint64_t *)p = RGC_FREED_WORD;
+        if (!(pool->flags & RGC_PF_MAP))
+            *(uint64_t *)p = RGC_FREED_WORD;
         _rgc_block_free(pool, p);
     } else if (l) {
         _rgc_large_free(h, l);
     }
 }
 
-/* rgc_mem_free's next case, p being in an arena: a free into a full pool
- * of ours, raw, not filled, not freed before — no need for the full
- * checks. */
+/* rgc_mem_free's next cases, p being in an arena: a free into a full pool
+ * of ours, raw, not filled, not freed before; a block of a bitmap pool of
+ * ours, raw, in use — no need for the full checks. */
 __attribute__((noinline)) static void mem_free_pool(rgc_heap_t *h, void *p, rgc_pool_t *pool)
 {
     uint64_t *w = p;
-    if (pool->tag == ((uintptr_t)h | RGC_TAG_SLOW) && pool->flags == RGC_PF_FULL &&
-        *w != RGC_FREED_WORD && _rgc_block_start(pool, p)) {
-        *w = RGC_FREED_WORD;
-        pool_unfull(pool, p);
-        return;
+    if (pool->tag == ((uintptr_t)h | RGC_TAG_SLOW)) {
+        uint32_t flags = pool->flags;
+        /* The block's index and bit, multiplying by the class's
+         * reciprocal; off is p - pool->base, pools being aligned. */
+        uint32_t off = (uint32_t)((uintptr_t)p & (RGC_POOL_SIZE - 1u));
+        uint32_t i = (uint32_t)(((uint64_t)off * _rgc_class_recip[pool->szidx]) >> 32);
+        int start = i * pool->block_size == off && i < pool->nblocks;
+        if (flags == RGC_PF_MAP && start) {
+            /* A bitmap pool neither full nor filled: the block is not
+             * touched.  A set bit is a second free (the slow path says so). */
+            uint64_t bit = 1ull << i, m = pool->freemap;
+            if (RGC_LIKELY(!(m & bit))) {
+                pool->freemap = m | bit;
+                if (RGC_UNLIKELY((--pool->nused_flags & 0xFFFFFFu) == 0))
+                    _rgc_pool_emptied(pool);
+                return;
+            }
+        } else if (flags == RGC_PF_FULL && start && *w != RGC_FREED_WORD) {
+            *w = RGC_FREED_WORD;
+            pool_unfull(pool, p);
+            return;
+        } else if (flags == (RGC_PF_MAP | RGC_PF_FULL) && start) {
+            map_free(pool, p); /* back on the usable list */
+            return;
+        }
     }
     mem_free_slow(h, p);
 }
@@ -809,6 +909,13 @@ void _rgc_heap_release_all(rgc_heap_t *h)
 int _rgc_pool_free_bits(const rgc_pool_t *pool, uint64_t *bits)
 {
     memset(bits, 0, (RGC_POOL_SIZE / RGC_ALIGN / 64) * sizeof *bits);
+    if (pool->flags & RGC_PF_MAP) {
+        uint64_t all = pool->nblocks == 64 ? ~0ull : (1ull << pool->nblocks) - 1u;
+        if (pool->free || (pool->freemap & ~all))
+            return -1;
+        bits[0] = pool->freemap;
+        return __builtin_popcountll(pool->freemap);
+    }
     int n = 0;
     for (const char *f = pool->free; f; f = ((void *const *)f)[1]) {
         size_t off = (size_t)(f - pool->base);

@@ -72,12 +72,11 @@ static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_p
 {
     rgc_pool_t *p = &a->pools[i];
     rgc_heap_t *h = c->h;
-    if (p->heap != h)
-        return fail(c, p, "pool %u of arena %p names another heap", i, (void *)a);
     if (p->base != (char *)a + (size_t)i * RGC_POOL_SIZE)
         return fail(c, p, "pool %u of arena %p has base %p", i, (void *)a, (void *)p->base);
     if (p->state == RGC_POOL_UNUSED)
-        return 0;
+        return p->tag == 0 ? 0 : fail(c, p, "unused pool %u of arena %p has tag %#lx", i, (void *)a,
+                                      (unsigned long)p->tag);
     if (p->state != RGC_POOL_ACTIVE)
         return fail(c, p, "pool %u of arena %p has state %u", i, (void *)a, p->state);
     if (p->kind >= RGC_NKINDS || p->szidx >= RGC_NCLASSES)
@@ -87,6 +86,15 @@ static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_p
                     p->nblocks, p->szidx);
     if (p->bump > p->nblocks)
         return fail(c, p->base, "pool carved %u of %u blocks", p->bump, p->nblocks);
+    uintptr_t tag = (uintptr_t)h | (p->kind == RGC_KIND_OBJECT ? RGC_TAG_OBJECT : 0) |
+                    (p->flags ? RGC_TAG_SLOW : 0);
+    if (p->tag != tag)
+        return fail(c, p->base, "pool tag %#lx, expected %#lx (heap, kind and flags)", (unsigned long)p->tag,
+                    (unsigned long)tag);
+    int map = (p->flags & RGC_PF_MAP) != 0;
+    if (map != (p->szidx >= RGC_MAP_CLASS) || (map && p->bump != p->nblocks) || (!map && p->freemap))
+        return fail(c, p->base, "pool of class %u %s a free bitmap (flags %#x, map %#llx)", p->szidx,
+                    map ? "wrongly has" : "lacks", p->flags, (unsigned long long)p->freemap);
     uint64_t bits[RGC_POOL_SIZE / RGC_ALIGN / 64];
     int nfree = _rgc_pool_free_bits(p, bits);
     if (nfree < 0)
@@ -96,15 +104,24 @@ static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_p
                     p->bump);
     /* A pool can be exhausted before an allocation notices and takes it
      * off the usable list; a pool flagged full must really be full. */
-    int full = p->free == NULL && p->bump == p->nblocks;
+    int full = p->free == NULL && p->bump == p->nblocks && (!map || p->freemap == 0);
     if ((p->flags & RGC_PF_FULL) && !full)
         return fail(c, p->base, "pool flagged full still has free blocks");
+    /* A bitmap pool leaves its list as its last block goes. */
+    if (map && full && !(p->flags & RGC_PF_FULL))
+        return fail(c, p->base, "bitmap pool without a free block is not flagged full");
     if (!(p->flags & RGC_PF_FULL))
         active_per_class[p->kind * RGC_NCLASSES + p->szidx]++;
     for (uint32_t b = 0; b < p->bump; b++) {
         const char *blk = p->base + (size_t)b * p->block_size;
         int is_free = (bits[b / 64] >> (b % 64)) & 1;
-        if (is_free) {
+        if (is_free && map) {
+            /* Untouched by the free unless the heap writes fill bytes. */
+            uint64_t w1 = ((const uint64_t *)blk)[1];
+            if ((p->flags & RGC_PF_FILL) && w1 != 0x0101010101010101ull * RGC_FILL_FREED &&
+                w1 != 0x0101010101010101ull * RGC_FILL_FRESH)
+                return fail(c, blk, "free block was written after it was freed");
+        } else if (is_free) {
             const rgc_object_t *o = (const rgc_object_t *)blk;
             if (p->kind == RGC_KIND_RAW ? *(const uint64_t *)blk != RGC_FREED_WORD : o->refcnt != 0)
                 return fail(c, blk, "free block was written after it was freed");

@@ -24,9 +24,10 @@ size_t _rgc_gc_walk_ex(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg, int 
             if (p->state != RGC_POOL_ACTIVE || p->kind != RGC_KIND_OBJECT)
                 continue;
             char *b = p->base, *end = p->base + (size_t)p->bump * p->block_size;
-            for (; b < end; b += p->block_size) {
+            uint64_t freem = p->freemap; /* bitmap pools: free blocks hold anything */
+            for (uint32_t k = 0; b < end; b += p->block_size, k++) {
                 rgc_object_t *o = (rgc_object_t *)b;
-                if (o->refcnt == 0 || !(o->flags & RGC_OF_TRACKED))
+                if (o->refcnt == 0 || !(o->flags & RGC_OF_TRACKED) || ((freem >> (k & 63)) & 1))
                     continue;
                 if (gen >= 0 && (int)(o->flags & RGC_OF_GEN_MASK) != gen)
                     continue;

@@ -41,7 +41,16 @@ enum { RGC_KIND_OBJECT = 0, RGC_KIND_RAW = 1, RGC_NKINDS = 2 };
 enum {
     RGC_PF_FULL = 1u << 0,    /* no free or fresh block: off the usable list */
     RGC_PF_FILL = 1u << 1,    /* heap writes fill bytes */
+    RGC_PF_MAP = 1u << 2,     /* free blocks are the bits of freemap, not a
+                               * list: the pool's class is RGC_MAP_CLASS or
+                               * larger */
 };
+
+/* Size classes from this one up (256 bytes and more: at most 64 blocks a
+ * pool) keep their free blocks as a bitmap in the pool descriptor, so a
+ * free does not touch the block: at these sizes a block is its own cache
+ * lines, and writing a link into it is what a free would cost. */
+#define RGC_MAP_CLASS 15u
 
 /* Pool state for tools and the checker. */
 enum {
@@ -72,7 +81,8 @@ struct rgc_pool {
     uint8_t pad;
     uintptr_t tag;          /* heap | RGC_TAG_OBJECT | RGC_TAG_SLOW while active,
                              * else 0: the raw free fast path's one compare */
-    rgc_heap_t *heap;       /* owner */
+    uint64_t freemap;       /* RGC_PF_MAP pools: bit i set = block i free;
+                             * else 0.  The owner is the arena's heap. */
     uint16_t block_size;    /* bytes per block */
     uint16_t nblocks;       /* blocks that fit in the pool */
     uint16_t bump;          /* blocks ever carved (the rest is untouched) */
@@ -106,7 +116,7 @@ struct rgc_arena {
             uint8_t hdr_kind;        /* 0xFF                         (pool.kind) */
             uint8_t reserved[2];
             rgc_pool_t *free_pools;  /* unused pools, singly linked  (pool.tag: even) */
-            rgc_heap_t *heap;        /* owner                        (pool.heap) */
+            rgc_heap_t *heap;        /* owner                        (pool.freemap) */
             rgc_arena_t *next;       /* all arenas of the heap, newest first */
             rgc_arena_t *prev;
             rgc_arena_t *bnext;      /* bucket list by number of free pools */
@@ -326,6 +336,13 @@ _Static_assert(sizeof(rgc_pool_t) == 64, "pool descriptors are 64 bytes: see _rg
 
 _Static_assert(sizeof(rgc_arena_t) == 4096, "the arena header is one page");
 _Static_assert(offsetof(rgc_arena_t, pools) == 0, "descriptor i sits at byte i * 64");
+
+/* The owner of an active pool, from the tag the free fast path compares
+ * (the same cache line as the pool's counts).  Any pool: its arena's heap. */
+static inline rgc_heap_t *_rgc_pool_heap(const rgc_pool_t *pool)
+{
+    return (rgc_heap_t *)(pool->tag & ~(uintptr_t)(RGC_TAG_OBJECT | RGC_TAG_SLOW));
+}
 
 static inline rgc_pool_t *_rgc_pool_of(const void *p)
 {

@@ -20,7 +20,7 @@ static inline rgc_heap_t *heap_of(const rgc_object_t *o)
 {
     if (RGC_UNLIKELY(o->flags & RGC_OF_LARGE))
         return _rgc_large_of(o)->heap;
-    return _rgc_pool_of(o)->heap;
+    return _rgc_pool_heap(_rgc_pool_of(o));
 }
 
 rgc_heap_t *rgc_heap_of(const void *obj)
@@ -404,7 +404,7 @@ __attribute__((noinline)) static void destroy_children(rgc_object_t *o, rgc_type
 __attribute__((noinline)) static void destroy_fields(rgc_object_t *o, rgc_type_t *t)
 {
     rgc_pool_t *pool = _rgc_pool_of(o);
-    rgc_heap_t *h = pool->heap;
+    rgc_heap_t *h = _rgc_pool_heap(pool);
     if (o->flags & RGC_OF_TRACKED)
         gen_remove(h, o);
     if (RGC_UNLIKELY(h->dealloc_depth >= RGC_DEALLOC_DEPTH_MAX)) {

@@ -365,18 +365,17 @@ static void test_the_tail_of_a_pool_past_its_last_block_is_not_a_block(void **st
  * usable list, and the next allocation of the class takes that very block
  * and puts the pool off the list again; a free into a pool still on the
  * list stays there.  Raw blocks and objects alike. */
-static void test_blocks_freed_into_full_pools_are_allocated_next(void **state)
+/* Steady replacement in a heap whose pools are all full, for raw blocks of
+ * raw_size bytes and objects of type box. */
+static void full_pools_cycle(size_t raw_size, rgc_type_t *box)
 {
-    (void)state;
-    static const rgc_type_spec_t box_spec = {.name = "alloc.Box", .basic_size = 24};
-    rgc_type_t *box = rgc_type_register(&box_spec);
     assert_non_null(box);
     rgc_heap_t *h = rgc_heap_new(NULL);
     enum { N = 20000, OPS = 60000 };
     void **raw = calloc(N, sizeof *raw);
     rgc_object_t **obj = calloc(N, sizeof *obj);
     for (int i = 0; i < N; i++) {
-        raw[i] = rgc_mem_alloc(h, 64);
+        raw[i] = rgc_mem_alloc(h, raw_size);
         obj[i] = rgc_new(h, box);
         assert_non_null(raw[i]);
         assert_non_null(obj[i]);
@@ -388,14 +387,14 @@ static void test_blocks_freed_into_full_pools_are_allocated_next(void **state)
         int i = rand() % N, j = rand() % N;
         void *old = raw[i];
         rgc_mem_free(h, old);
-        raw[i] = rgc_mem_alloc(h, 64);
+        raw[i] = rgc_mem_alloc(h, raw_size);
         assert_ptr_equal(raw[i], old);
         if (op % 3 == 0) { /* two frees, then two allocations */
             void *a = raw[j];
             rgc_object_t *b = obj[j];
             rgc_mem_free(h, a);
             rgc_decref(b);
-            raw[j] = rgc_mem_alloc(h, 64);
+            raw[j] = rgc_mem_alloc(h, raw_size);
             obj[j] = rgc_new(h, box);
             assert_ptr_equal(raw[j], a);
             assert_ptr_equal(obj[j], b);
@@ -421,6 +420,140 @@ static void test_blocks_freed_into_full_pools_are_allocated_next(void **state)
     assert_int_equal(s1.bytes_in_use, 0);
     free(raw);
     free(obj);
+    rgc_heap_destroy(h);
+}
+
+static void test_blocks_freed_into_full_pools_are_allocated_next(void **state)
+{
+    (void)state;
+    static const rgc_type_spec_t box_spec = {.name = "alloc.Box", .basic_size = 24};
+    static const rgc_type_spec_t big_spec = {.name = "alloc.BigBox", .basic_size = 288};
+    /* Free lists (64 and 32 bytes) and free bitmaps (320 and 288). */
+    full_pools_cycle(64, rgc_type_register(&box_spec));
+    full_pools_cycle(320, rgc_type_register(&big_spec));
+}
+
+static void test_blocks_of_256_bytes_and_more_are_freed_without_being_touched(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    record_errors();
+    static const size_t sizes[] = {256, 300, 512};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k];
+        void *keep = rgc_mem_alloc(h, n);
+        unsigned char *p = rgc_mem_alloc(h, n);
+        assert_non_null(keep);
+        assert_non_null(p);
+        memset(p, 0x5A, n);
+        rgc_mem_free(h, p);
+#ifdef RGC_DEBUG
+        /* Debug builds fill: the freed marker, then freed fill bytes. */
+        assert_int_equal(*(uint64_t *)p, 0xDBDBDBDB00000000ull);
+        for (size_t i = 8; i < n; i++)
+            assert_int_equal(p[i], RGC_FILL_FREED);
+#else
+        /* The pool's bitmap took the free: the block reads as it was. */
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(p[i], 0x5A);
+#endif
+        assert_heap_ok(h);
+        /* A second free is still caught, and names the block. */
+        rgc_mem_free(h, p);
+        assert_int_equal(recorded.count, (int)k + 1);
+        assert_int_equal(recorded.last_code, RGC_EFREED);
+        assert_ptr_equal(recorded.last_address, p);
+        assert_heap_ok(h);
+        /* ... and did no harm: the block comes back once. */
+        void *a = rgc_mem_alloc(h, n), *b = rgc_mem_alloc(h, n);
+        assert_ptr_equal(a, p);
+        assert_ptr_not_equal(b, p);
+        rgc_mem_free(h, a);
+        rgc_mem_free(h, b);
+        rgc_mem_free(h, keep);
+        assert_heap_ok(h);
+    }
+    /* Below 256 bytes a free writes the freed marker into the block. */
+    uint64_t *keep = rgc_mem_alloc(h, 240), *q = rgc_mem_alloc(h, 240);
+    q[0] = 0x5A5A5A5A5A5A5A5Aull;
+    rgc_mem_free(h, q);
+    assert_int_equal(q[0], 0xDBDBDBDB00000000ull);
+    rgc_mem_free(h, keep);
+    assert_heap_ok(h);
+    rgc_set_error_handler(NULL, NULL);
+    rgc_heap_destroy(h);
+}
+
+static int count_object(rgc_object_t *o, void *arg)
+{
+    (void)o;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+/* A pool that held small raw blocks, taken again for 320-byte objects:
+ * whatever the old blocks left where the new ones lie must not be taken
+ * for tracked objects by the collector or by the object walk. */
+static void test_stale_bytes_in_a_reused_pool_are_not_taken_for_objects(void **state)
+{
+    (void)state;
+    static const rgc_ref_field_t ref = {.name = "ref", .offset = 16};
+    static const rgc_type_spec_t s256 = {.name = "alloc.Big256", .basic_size = 256,
+                                         .ref_fields = &ref, .n_ref_fields = 1};
+    static const rgc_type_spec_t s320 = {.name = "alloc.Big320", .basic_size = 320,
+                                         .ref_fields = &ref, .n_ref_fields = 1};
+    rgc_type_t *t256 = rgc_type_register(&s256), *t320 = rgc_type_register(&s320);
+    assert_non_null(t256);
+    assert_non_null(t320);
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    rgc_object_t *probe = rgc_new(h, t256);
+    assert_non_null(probe);
+    /* Two pools and a bit of 48-byte raw blocks; the first pool's blocks
+     * get, wherever a 320-byte block will start, a header that reads as a
+     * live, tracked object of generation 2. */
+    enum { PER_POOL = RGC_POOL_SIZE / 48, N = 2 * PER_POOL + 10 };
+    char *raw[N];
+    for (int i = 0; i < N; i++)
+        raw[i] = rgc_mem_alloc(h, 48);
+    uintptr_t pool = (uintptr_t)raw[0] & ~(uintptr_t)(RGC_POOL_SIZE - 1);
+    int faked = 0;
+    for (size_t off = 320; off + 320 <= RGC_POOL_SIZE; off += 320) {
+        if (off % 48 == 0)
+            continue; /* a block start: the free overwrites it */
+        rgc_object_t fake = {.refcnt = 1, .type_id = probe->type_id,
+                             .flags = RGC_OF_TRACKED | 2u, .gc_index = 0};
+        memcpy((char *)pool + off, &fake, sizeof fake);
+        faked++;
+    }
+    assert_true(faked > 30);
+    int in_first = 0;
+    for (int i = 0; i < N; i++)
+        if (((uintptr_t)raw[i] & ~(uintptr_t)(RGC_POOL_SIZE - 1)) == pool) {
+            rgc_mem_free(h, raw[i]);
+            raw[i] = NULL;
+            in_first++;
+        }
+    assert_int_equal(in_first, PER_POOL);
+    rgc_object_t *obj = rgc_new(h, t320);
+    assert_non_null(obj);
+    assert_int_equal((uintptr_t)obj & ~(uintptr_t)(RGC_POOL_SIZE - 1), pool);
+    assert_heap_ok(h);
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(rgc_gc_collect(h, 2), 0);
+        size_t seen = 0;
+        rgc_gc_get_objects(h, -1, count_object, &seen);
+        assert_int_equal(seen, 2);
+        assert_heap_ok(h);
+    }
+    rgc_heap_stats_t st;
+    rgc_heap_stats(h, &st);
+    assert_int_equal(st.classes[319 / 16].blocks_used, 1);
+    assert_int_equal(st.tracked[2], 2);
+    rgc_decref(obj);
+    rgc_decref(probe);
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, raw[i]);
+    assert_heap_ok(h);
     rgc_heap_destroy(h);
 }
 
@@ -600,6 +733,8 @@ int main(void)
         cmocka_unit_test(test_random_allocation_and_free_keep_every_invariant),
         cmocka_unit_test(test_the_tail_of_a_pool_past_its_last_block_is_not_a_block),
         cmocka_unit_test(test_blocks_freed_into_full_pools_are_allocated_next),
+        cmocka_unit_test(test_blocks_of_256_bytes_and_more_are_freed_without_being_touched),
+        cmocka_unit_test(test_stale_bytes_in_a_reused_pool_are_not_taken_for_objects),
         cmocka_unit_test(test_fill_bytes_mark_fresh_freed_and_guard_memory),
         cmocka_unit_test(test_statistics_count_blocks_per_class),
     };
