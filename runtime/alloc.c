@@ -335,26 +335,42 @@ static void *large_alloc(rgc_heap_t *h, int kind, size_t n);
 /* Allocation from a class of bitmap pools: the lowest free block of the
  * first usable pool; a pool whose last block goes leaves the list at once
  * (a full pool has freemap 0). */
-static inline void *map_alloc(rgc_heap_t *h, int kind, int c)
+__attribute__((noinline)) static rgc_pool_t *map_pool_new(rgc_heap_t *h, int kind, int c)
 {
-    rgc_pool_t *pool = h->usable[kind][c];
-    uint64_t m = pool->freemap; /* 0 in the empty sentinel */
-    if (RGC_UNLIKELY(!m)) {
-        pool = pool_take(h);
-        if (!pool)
-            return NULL;
+    rgc_pool_t *pool = pool_take(h);
+    if (pool) {
         pool_init(h, pool, kind, c);
         usable_push(h, pool);
+    }
+    return pool;
+}
+
+static inline void *map_alloc(rgc_heap_t *h, int kind, int c)
+{
+    rgc_pool_t **head = &h->usable[kind][c];
+    rgc_pool_t *pool = *head;
+    uint64_t m = pool->freemap; /* 0 in the empty sentinel */
+    if (RGC_UNLIKELY(!m)) {
+        if (!(pool = map_pool_new(h, kind, c)))
+            return NULL;
         m = pool->freemap;
     }
     uint32_t i = (uint32_t)__builtin_ctzll(m);
     m &= m - 1u;
     pool->freemap = m;
-    pool->nused++;
+    pool->nused_flags++;
     if (!m) {
-        pool->flags |= RGC_PF_FULL;
-        pool->tag |= RGC_TAG_SLOW;
-        usable_unlink(h, pool);
+        /* Its last block: the pool (the head) leaves the list.  Its tag
+         * has the slow bit already, as every bitmap pool's does. */
+        rgc_pool_t *next = pool->next;
+        pool->nused_flags |= (uint32_t)RGC_PF_FULL << 24;
+        pool->next = NULL;
+        if (next) {
+            next->prev = NULL;
+            *head = next;
+        } else {
+            *head = &_rgc_empty_pool;
+        }
     }
     return pool->base + (size_t)i * pool->block_size;
 }
@@ -459,10 +475,8 @@ __attribute__((noinline)) static void block_free_general(rgc_pool_t *pool, void 
  * heap writes fill bytes (then a raw block gets the freed word too, and an
  * object keeps its first word: count 0 and type).  A pool that was full
  * goes to the head of the usable list. */
-static void map_free(rgc_pool_t *pool, void *p)
+static inline void map_free_at(rgc_pool_t *pool, void *p, uint32_t i)
 {
-    uint32_t off = (uint32_t)((uintptr_t)p & (RGC_POOL_SIZE - 1u)); /* p - pool->base */
-    uint32_t i = (uint32_t)(((uint64_t)off * _rgc_class_recip[pool->szidx]) >> 32);
     if (RGC_UNLIKELY(pool->flags & RGC_PF_FILL)) {
         memset((char *)p + 8, RGC_FILL_FREED, pool->block_size - 8u);
         if (pool->kind == RGC_KIND_RAW)
@@ -470,15 +484,32 @@ static void map_free(rgc_pool_t *pool, void *p)
     }
     uint64_t m = pool->freemap;
     pool->freemap = m | (1ull << i);
-    pool->nused--;
+    uint32_t nf = pool->nused_flags - 1u;
     if (!m) {
-        rgc_heap_t *h = _rgc_pool_heap(pool);
-        pool->flags &= (uint8_t)~RGC_PF_FULL;
-        pool_retag(h, pool);
-        usable_push(h, pool);
+        /* It was full: to the head of the list, where the next allocation
+         * of the class takes this block again.  A full pool holds at
+         * least 32 blocks, so this free does not empty it. */
+        pool->nused_flags = nf & ~((uint32_t)RGC_PF_FULL << 24);
+        usable_push(_rgc_pool_heap(pool), pool);
+        return;
     }
-    if (pool->nused == 0)
+    pool->nused_flags = nf;
+    if ((nf & 0xFFFFFFu) == 0)
         _rgc_pool_emptied(pool);
+}
+
+/* The block's index in its pool, multiplying by the class's reciprocal
+ * (pools being aligned, the offset is p - pool->base). */
+static inline uint32_t block_index(const rgc_pool_t *pool, const void *p, uint32_t *off)
+{
+    *off = (uint32_t)((uintptr_t)p & (RGC_POOL_SIZE - 1u));
+    return (uint32_t)(((uint64_t)*off * _rgc_class_recip[pool->szidx]) >> 32);
+}
+
+static void map_free(rgc_pool_t *pool, void *p)
+{
+    uint32_t off;
+    map_free_at(pool, p, block_index(pool, p, &off));
 }
 
 void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
@@ -666,12 +697,13 @@ static void mem_fill_fresh(rgc_heap_t *h, void *p, size_t n)
 
 /* Everything rgc_mem_alloc's fast path does not do: a new pool or arena,
  * a large block, fill bytes. */
+__attribute__((noinline)) static void *mem_alloc_map(rgc_heap_t *h, size_t c)
+{
+    return map_alloc(h, RGC_KIND_RAW, (int)c);
+}
+
 __attribute__((noinline)) static void *mem_alloc_slow(rgc_heap_t *h, size_t n)
 {
-    size_t c = (n - 1) >> 4;
-    /* A bitmap class: no freed marker to clear. */
-    if (c - RGC_MAP_CLASS < RGC_NCLASSES - RGC_MAP_CLASS && !(h->flags & RGC_HEAP_FILL))
-        return map_alloc(h, RGC_KIND_RAW, (int)c);
     uint64_t *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
     if (RGC_UNLIKELY(!p))
         return NULL;
@@ -695,6 +727,9 @@ void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
             b[0] = 0;
             return b;
         }
+        /* Bitmap classes: no freed marker to clear. */
+        if (c >= RGC_MAP_CLASS)
+            return mem_alloc_map(h, c);
     }
     return mem_alloc_slow(h, n);
 }
@@ -783,28 +818,18 @@ __attribute__((noinline)) static void mem_free_pool(rgc_heap_t *h, void *p, rgc_
 {
     uint64_t *w = p;
     if (pool->tag == ((uintptr_t)h | RGC_TAG_SLOW)) {
-        uint32_t flags = pool->flags;
-        /* The block's index and bit, multiplying by the class's
-         * reciprocal; off is p - pool->base, pools being aligned. */
-        uint32_t off = (uint32_t)((uintptr_t)p & (RGC_POOL_SIZE - 1u));
-        uint32_t i = (uint32_t)(((uint64_t)off * _rgc_class_recip[pool->szidx]) >> 32);
-        int start = i * pool->block_size == off && i < pool->nblocks;
-        if (flags == RGC_PF_MAP && start) {
-            /* A bitmap pool neither full nor filled: the block is not
-             * touched.  A set bit is a second free (the slow path says so). */
-            uint64_t bit = 1ull << i, m = pool->freemap;
-            if (RGC_LIKELY(!(m & bit))) {
-                pool->freemap = m | bit;
-                if (RGC_UNLIKELY((--pool->nused_flags & 0xFFFFFFu) == 0))
-                    _rgc_pool_emptied(pool);
+        uint32_t flags = pool->flags, off;
+        if ((flags & ~RGC_PF_FULL) == RGC_PF_MAP) {
+            /* A bitmap pool, not filled: the block is not touched.  A set
+             * bit is a second free (the slow path says so). */
+            uint32_t i = block_index(pool, p, &off);
+            if (i * pool->block_size == off && i < pool->nblocks && !((pool->freemap >> i) & 1u)) {
+                map_free_at(pool, p, i);
                 return;
             }
-        } else if (flags == RGC_PF_FULL && start && *w != RGC_FREED_WORD) {
+        } else if (flags == RGC_PF_FULL && *w != RGC_FREED_WORD && _rgc_block_start(pool, p)) {
             *w = RGC_FREED_WORD;
             pool_unfull(pool, p);
-            return;
-        } else if (flags == (RGC_PF_MAP | RGC_PF_FULL) && start) {
-            map_free(pool, p); /* back on the usable list */
             return;
         }
     }
