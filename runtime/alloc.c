@@ -695,13 +695,15 @@ static void mem_fill_fresh(rgc_heap_t *h, void *p, size_t n)
     (void)h;
 }
 
-/* Everything rgc_mem_alloc's fast path does not do: a new pool or arena,
- * a large block, fill bytes. */
+/* rgc_mem_alloc's miss in a bitmap class (no fill bytes): a call of its
+ * own, so that the common case saves no registers. */
 __attribute__((noinline)) static void *mem_alloc_map(rgc_heap_t *h, size_t c)
 {
     return map_alloc(h, RGC_KIND_RAW, (int)c);
 }
 
+/* Everything rgc_mem_alloc's fast path does not do: a new pool or arena,
+ * a large block, fill bytes. */
 __attribute__((noinline)) static void *mem_alloc_slow(rgc_heap_t *h, size_t n)
 {
     uint64_t *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
