@@ -302,15 +302,18 @@ RGC_HIDDEN int _rgc_runtime_init(void);
 RGC_HIDDEN void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n);
 RGC_HIDDEN void _rgc_block_free_slow(rgc_pool_t *pool, void *p);
 RGC_HIDDEN void _rgc_pool_emptied(rgc_pool_t *pool);
-RGC_HIDDEN void _rgc_large_free(rgc_heap_t *h, rgc_large_t *l);
-RGC_HIDDEN rgc_large_t *_rgc_large_of(const void *p);
-RGC_HIDDEN int _rgc_large_owned(const rgc_heap_t *h, const void *p);
 RGC_HIDDEN void _rgc_heap_release_all(rgc_heap_t *h);
 RGC_HIDDEN int _rgc_block_is_free(const rgc_pool_t *pool, const void *p);
 /* Marks the free blocks of an active pool in bits (1 bit per block, at
  * least 1024 bits).  Returns the number of free blocks, or -1 if the free
  * list leaves the pool, is misaligned or loops. */
 RGC_HIDDEN int _rgc_pool_free_bits(const rgc_pool_t *pool, uint64_t *bits);
+
+/* ---- large.c */
+RGC_HIDDEN void *_rgc_large_alloc(rgc_heap_t *h, int kind, size_t n);
+RGC_HIDDEN void _rgc_large_free(rgc_heap_t *h, rgc_large_t *l);
+RGC_HIDDEN rgc_large_t *_rgc_large_of(const void *p);
+RGC_HIDDEN int _rgc_large_owned(const rgc_heap_t *h, const void *p);
 
 static inline int _rgc_size_class(size_t n)
 {
