@@ -526,6 +526,8 @@ typedef struct rgc_heap_stats {
     size_t pools_free;        /* empty pools inside mapped arenas */
     size_t pools_dirty;       /* ... of which rgc has not decommitted (in RSS;
                                * on a huge page the others may be too) */
+    size_t pages_released;    /* 4 KiB pages inside pools in use given back to
+                               * the system, every block on them being free */
     size_t large_blocks;      /* live blocks > RGC_SMALL_MAX */
     size_t large_bytes;       /* their requested bytes */
     size_t objects;           /* live objects (small and large) */
@@ -539,6 +541,17 @@ typedef struct rgc_heap_stats {
 RGC_API int rgc_heap_stats(rgc_heap_t *heap, rgc_heap_stats_t *out);
 /* Writes a table of the statistics to f. */
 RGC_API void rgc_heap_print_stats(rgc_heap_t *heap, FILE *f);
+/*
+ * Gives back to the system all the memory the heap can do without now, as
+ * malloc_trim does: the spare empty arena, every empty pool still
+ * committed, and every 4 KiB page of a pool in use whose blocks are all
+ * free.  The heap does the same on its own as it frees (its purge keeps a
+ * few empty pools committed, so that allocating again costs no page
+ * faults); this is for a program that knows it has just shed most of its
+ * data.  Returns the bytes unmapped or decommitted.  Pages given back read
+ * as zero and are backed again when blocks on them are next handed out.
+ */
+RGC_API size_t rgc_heap_trim(rgc_heap_t *heap);
 
 /* ------------------------------------------------------------------------ */
 /* The heap checker: every invariant, executable. */

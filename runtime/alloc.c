@@ -11,7 +11,9 @@
  * are all free goes back to the system unless it is the only such arena (one
  * spare is kept); empty pools stay committed up to a budget that grows with
  * the pools in use, and past twice that budget the emptiest arenas' empty
- * pools are decommitted, a run of neighbours per call, down to the budget.
+ * pools are decommitted, a run of neighbours per call, down to the budget;
+ * while the heap sheds memory in allocation order the budget is smaller and
+ * free pages of pools in use are given back too (pages.c).
  */
 #include "internal.h"
 
@@ -19,6 +21,9 @@
 
 #define RGC_DIRTY_POOLS_MIN 64u  /* empty pools a heap may keep committed: 1 MiB */
 #define RGC_DIRTY_SHARE 16u      /* ... or 1/16 of its pools in use, if more */
+/* The same while it sheds memory in allocation order: 512 KiB, 1/64. */
+#define RGC_DIRTY_POOLS_MIN_ORDERED 32u
+#define RGC_DIRTY_SHARE_ORDERED 64u
 #define ARENA_MAP_BYTES ((size_t)1 << (47 - RGC_ARENA_SHIFT)) /* one byte per MiB */
 
 #define R(k) (uint32_t)((((uint64_t)1 << 32) + 16u * (k) + 15u) / (16u * ((k) + 1u)))
@@ -190,12 +195,23 @@ static rgc_pool_t *pool_take(rgc_heap_t *h)
 }
 
 /* Decommits the committed unused pools of an arena, one call per run of
- * neighbours. */
-static void arena_purge(rgc_heap_t *h, rgc_arena_t *a)
+ * neighbours, and gives back the free pages of its pools in use (pages.c:
+ * pages 1 searches every pool, 0 the pools that settled, -1 none).
+ * Returns the bytes given back. */
+static size_t arena_purge(rgc_heap_t *h, rgc_arena_t *a, int pages)
 {
+    size_t bytes = 0;
     uint32_t i = 1;
+    if (!a->tail_released) {
+        /* On a huge page the unused rest of pool 0 was backed with the
+         * rest; once the arena gives memory back it goes too. */
+        a->tail_released = 1;
+        h->sysmem.decommit(h->sysmem.ctx, (char *)a + RGC_PAGE_SIZE, RGC_POOL_SIZE - RGC_PAGE_SIZE);
+    }
     while (i < RGC_POOLS_PER_ARENA) {
         rgc_pool_t *p = &a->pools[i];
+        if (p->state == RGC_POOL_ACTIVE && pages >= 0)
+            bytes += (size_t)_rgc_pool_punch(h, p, pages) * RGC_PAGE_SIZE;
         if (p->state != RGC_POOL_UNUSED || p->decommitted) {
             i++;
             continue;
@@ -208,29 +224,67 @@ static void arena_purge(rgc_heap_t *h, rgc_arena_t *a)
         }
         h->sysmem.decommit(h->sysmem.ctx, p->base, (size_t)(j - i) * RGC_POOL_SIZE);
         h->dirty_pools -= j - i;
+        bytes += (size_t)(j - i) * RGC_POOL_SIZE;
         i = j;
     }
+    return bytes;
 }
 
 /* Keeps the committed empty pools within twice their budget: past it,
- * purges the emptiest arenas first down to the budget. */
+ * purges the emptiest arenas first down to the budget.  While the heap
+ * sheds memory in allocation order — since the last purge, full pools
+ * became partly free at least a quarter as often as pools emptied — what
+ * it frees is not about to be allocated again: the budget is smaller, and
+ * the pages of the pools in use that settled are searched (pages.c).  A
+ * drain in random order keeps the larger budget: its purges come in
+ * bursts as pools empty together, and fewer, larger ones cost less. */
 static void maybe_purge(rgc_heap_t *h)
 {
-    size_t budget = h->active_pools / RGC_DIRTY_SHARE;
-    if (budget < RGC_DIRTY_POOLS_MIN)
-        budget = RGC_DIRTY_POOLS_MIN;
+    int ordered = (h->pools_unfilled - h->purge_unfilled) * 4 >= h->pools_emptied - h->purge_emptied;
+    size_t budget = h->active_pools / (ordered ? RGC_DIRTY_SHARE_ORDERED : RGC_DIRTY_SHARE);
+    size_t least = ordered ? RGC_DIRTY_POOLS_MIN_ORDERED : RGC_DIRTY_POOLS_MIN;
+    if (budget < least)
+        budget = least;
     if (h->dirty_pools <= 2 * budget || !h->sysmem.decommit)
         return;
+    h->purge_unfilled = h->pools_unfilled;
+    h->purge_emptied = h->pools_emptied;
     for (int k = RGC_ARENA_POOLS; k >= 1 && h->dirty_pools > budget; k--)
         for (rgc_arena_t *a = h->buckets[k]; a && h->dirty_pools > budget; a = a->bnext)
-            arena_purge(h, a);
+            arena_purge(h, a, ordered ? 0 : -1);
+}
+
+size_t rgc_heap_trim(rgc_heap_t *h)
+{
+    if (!h) {
+        _rgc_report(RGC_EINVAL, NULL, NULL, "rgc_heap_trim: NULL heap");
+        return 0;
+    }
+    size_t bytes = 0;
+    /* The spare arena first: nothing in it is in use. */
+    rgc_arena_t *spare = h->buckets[RGC_ARENA_POOLS];
+    while (spare) {
+        rgc_arena_t *next = spare->bnext;
+        bucket_remove(h, spare);
+        arena_unmap(h, spare);
+        bytes += RGC_ARENA_SIZE;
+        spare = next;
+    }
+    if (h->sysmem.decommit)
+        for (rgc_arena_t *a = h->arenas; a; a = a->next)
+            bytes += arena_purge(h, a, 1);
+    return bytes;
 }
 
 /* Gives an empty pool back to its arena; may return the arena to the OS. */
 static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
 {
     rgc_arena_t *a = _rgc_arena_of(pool->base);
-    pool->last_kind = pool->kind; /* free list, bump and class stay valid */
+    /* Free list, bump and class stay valid, unless pages were given back:
+     * then the pool is carved anew when it is next used. */
+    pool->decommitted = 0;
+    pool->last_kind = pool->holes ? 0xFF : pool->kind;
+    pool->holes = 0;
     pool->state = RGC_POOL_UNUSED;
     pool->kind = 0xFF;
     pool->flags = 0;
@@ -239,6 +293,7 @@ static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
     pool->tag = 0;
     h->dirty_pools++;
     h->active_pools--;
+    h->pools_emptied++;
     if (a->nfree)
         bucket_remove(h, a);
     pool->next = a->free_pools;
@@ -278,7 +333,8 @@ static void pool_init(rgc_heap_t *h, rgc_pool_t *pool, int kind, int c)
                 memset(pool->base, RGC_FILL_FRESH, (size_t)pool->nblocks * pool->block_size);
         }
     }
-    pool->last_kind = 0xFF;
+    pool->holes = 0;
+    pool->looked = RGC_POOL_NOT_LOOKED; /* also ends last_kind */
     pool->flags = (uint8_t)(((h->flags & RGC_HEAP_FILL) ? RGC_PF_FILL : 0) | (map ? RGC_PF_MAP : 0));
     pool_retag(h, pool);
 }
@@ -355,6 +411,8 @@ static inline void *map_alloc(rgc_heap_t *h, int kind, int c)
         m = pool->freemap;
     }
     uint32_t i = (uint32_t)__builtin_ctzll(m);
+    if (RGC_UNLIKELY(pool->holes))
+        _rgc_map_unhole(pool, i);
     m &= m - 1u;
     pool->freemap = m;
     pool->nused_flags++;
@@ -388,7 +446,7 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
      * the free that made it usable having been its only one.  Take full
      * pools off the list until one has a free block. */
     for (rgc_pool_t *pool = *head; !pool->free && pool->bump == pool->nblocks;) {
-        if (pool == &_rgc_empty_pool)
+        if (pool == &_rgc_empty_pool || (pool->flags & RGC_PF_HOLES))
             break;
         rgc_pool_t *next = pool->next;
         pool->nused_flags |= (uint32_t)RGC_PF_FULL << 24;
@@ -416,6 +474,8 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
             pool_init(h, pool, kind, c);
             usable_push(h, pool);
         }
+        if (!pool->free && (pool->flags & RGC_PF_HOLES))
+            _rgc_pool_unhole(pool);
         if (!pool->free && pool->bump < pool->nblocks)
             pool_carve(pool);
         void **b = pool->free;
@@ -437,8 +497,10 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
  * least 32 blocks, so this free does not empty it. */
 static inline void pool_unfull(rgc_pool_t *pool, void **b)
 {
-    rgc_pool_t **head = &_rgc_pool_heap(pool)->usable[pool->kind][pool->szidx];
+    rgc_heap_t *h = _rgc_pool_heap(pool);
+    rgc_pool_t **head = &h->usable[pool->kind][pool->szidx];
     rgc_pool_t *next = *head;
+    h->pools_unfilled++;
     b[1] = pool->free;
     pool->free = b;
     pool->nused_flags = pool->nused - 1u; /* flags cleared */
@@ -455,6 +517,13 @@ __attribute__((noinline)) static void block_free_general(rgc_pool_t *pool, void 
 {
     rgc_heap_t *h = _rgc_pool_heap(pool);
     void **b = p;
+    if (pool->holes) {
+        uint32_t off = (uint32_t)((char *)p - pool->base);
+        if (_rgc_block_in_hole(pool, (uint32_t)(((uint64_t)off * _rgc_class_recip[pool->szidx]) >> 32))) {
+            _rgc_report(RGC_EFREED, p, NULL, "free of a block in a page given back: freed already");
+            return;
+        }
+    }
     if (pool->flags & RGC_PF_FILL)
         memset((char *)p + 16, RGC_FILL_FREED, pool->block_size - 16);
     b[1] = pool->free;
@@ -464,6 +533,7 @@ __attribute__((noinline)) static void block_free_general(rgc_pool_t *pool, void 
         pool->flags &= (uint8_t)~RGC_PF_FULL;
         pool_retag(h, pool);
         usable_push(h, pool);
+        h->pools_unfilled++;
     }
     if (pool->nused == 0)
         _rgc_pool_emptied(pool);
@@ -488,8 +558,10 @@ static inline void map_free_at(rgc_pool_t *pool, void *p, uint32_t i)
         /* It was full: to the head of the list, where the next allocation
          * of the class takes this block again.  A full pool holds at
          * least 32 blocks, so this free does not empty it. */
+        rgc_heap_t *h = _rgc_pool_heap(pool);
         pool->nused_flags = nf & ~((uint32_t)RGC_PF_FULL << 24);
-        usable_push(_rgc_pool_heap(pool), pool);
+        usable_push(h, pool);
+        h->pools_unfilled++;
         return;
     }
     pool->nused_flags = nf;
@@ -533,11 +605,13 @@ void _rgc_pool_emptied(rgc_pool_t *pool)
     pool_release(h, pool);
 }
 
-/* True if p is on the pool's free list or beyond its carved blocks (for a
- * bitmap pool: its bit is set). */
+/* True if p is on the pool's free list, in a page given back or beyond its
+ * carved blocks (for a bitmap pool: its bit is set). */
 int _rgc_block_is_free(const rgc_pool_t *pool, const void *p)
 {
     size_t off = (size_t)((const char *)p - pool->base);
+    if (pool->holes && _rgc_block_in_hole(pool, (uint32_t)(off / pool->block_size)))
+        return 1;
     if (pool->flags & RGC_PF_MAP)
         return (int)((pool->freemap >> (off / pool->block_size)) & 1u);
     if (off / pool->block_size >= pool->bump)
@@ -641,8 +715,11 @@ static rgc_pool_t *mem_owner(rgc_heap_t *h, const void *p, rgc_large_t **large, 
                         pool->block_size);
             return NULL;
         }
-        if (((pool->flags & RGC_PF_MAP) || *(const uint64_t *)p == RGC_FREED_WORD) &&
-            _rgc_block_is_free(pool, p)) {
+        /* A block in a page given back is free and is not read. */
+        uint32_t off;
+        if ((pool->holes && _rgc_block_in_hole(pool, block_index(pool, p, &off))) ||
+            (((pool->flags & RGC_PF_MAP) || *(const uint64_t *)p == RGC_FREED_WORD) &&
+             _rgc_block_is_free(pool, p))) {
             _rgc_report(RGC_EFREED, p, NULL, "%s: block already freed", what);
             return NULL;
         }
@@ -815,10 +892,16 @@ int _rgc_pool_free_bits(const rgc_pool_t *pool, uint64_t *bits)
         if (f < pool->base || off >= RGC_POOL_SIZE || off % pool->block_size)
             return -1;
         size_t i = off / pool->block_size;
-        if (i >= pool->bump || (bits[i / 64] >> (i % 64)) & 1)
+        if (i >= pool->bump || (bits[i / 64] >> (i % 64)) & 1 || _rgc_block_in_hole(pool, (uint32_t)i))
             return -1;
         bits[i / 64] |= 1ull << (i % 64);
         n++;
+    }
+    for (uint32_t i = 0; pool->holes && i < pool->bump; i++) {
+        if (_rgc_block_in_hole(pool, i)) {
+            bits[i / 64] |= 1ull << (i % 64);
+            n++;
+        }
     }
     return n;
 }

@@ -74,9 +74,13 @@ static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_p
     rgc_heap_t *h = c->h;
     if (p->base != (char *)a + (size_t)i * RGC_POOL_SIZE)
         return fail(c, p, "pool %u of arena %p has base %p", i, (void *)a, (void *)p->base);
-    if (p->state == RGC_POOL_UNUSED)
+    if (p->state == RGC_POOL_UNUSED) {
+        if (p->holes)
+            return fail(c, p, "unused pool %u of arena %p has pages marked given back (%#x)", i,
+                        (void *)a, p->holes);
         return p->tag == 0 ? 0 : fail(c, p, "unused pool %u of arena %p has tag %#lx", i, (void *)a,
                                       (unsigned long)p->tag);
+    }
     if (p->state != RGC_POOL_ACTIVE)
         return fail(c, p, "pool %u of arena %p has state %u", i, (void *)a, p->state);
     if (p->kind >= RGC_NKINDS || p->szidx >= RGC_NCLASSES)
@@ -95,10 +99,17 @@ static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_p
     if (map != (p->szidx >= RGC_MAP_CLASS) || (map && p->bump != p->nblocks) || (!map && p->freemap))
         return fail(c, p->base, "pool of class %u %s a free bitmap (flags %#x, map %#llx)", p->szidx,
                     map ? "wrongly has" : "lacks", p->flags, (unsigned long long)p->freemap);
+    /* Pages given back: a list pool says so in its flags (its frees must
+     * check them); a bitmap pool needs no flag; a full pool has none. */
+    if (p->holes >> RGC_POOL_PAGES || (!map && !p->holes != !(p->flags & RGC_PF_HOLES)) ||
+        (map && (p->flags & RGC_PF_HOLES)) || (p->holes && (p->flags & RGC_PF_FULL)))
+        return fail(c, p->base, "pool's given-back pages %#x do not match its flags %#x", p->holes,
+                    p->flags);
     uint64_t bits[RGC_POOL_SIZE / RGC_ALIGN / 64];
     int nfree = _rgc_pool_free_bits(p, bits);
     if (nfree < 0)
-        return fail(c, p->base, "free list of pool leaves the pool, is misaligned or loops");
+        return fail(c, p->base, "free list of pool leaves the pool, is misaligned, loops or runs "
+                                "into a page given back");
     if (p->nused + (uint32_t)nfree != p->bump)
         return fail(c, p->base, "pool counts %u used + %d free, but %u blocks carved", p->nused, nfree,
                     p->bump);
@@ -115,7 +126,11 @@ static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_p
     for (uint32_t b = 0; b < p->bump; b++) {
         const char *blk = p->base + (size_t)b * p->block_size;
         int is_free = (bits[b / 64] >> (b % 64)) & 1;
-        if (is_free && map) {
+        if (_rgc_block_in_hole(p, b)) {
+            /* Its page reads as zero: nothing to check but that it is free. */
+            if (!is_free)
+                return fail(c, blk, "block in use in a page given back");
+        } else if (is_free && map) {
             /* Untouched by the free unless the heap writes fill bytes. */
             uint64_t w1 = ((const uint64_t *)blk)[1];
             if ((p->flags & RGC_PF_FILL) && w1 != 0x0101010101010101ull * RGC_FILL_FREED &&

@@ -347,10 +347,13 @@ static void gather_gen2(rgc_heap_t *h, gather_ctx_t *g)
             size_t bs = p->block_size;
             char *b = p->base, *end = p->base + (size_t)p->bump * bs;
             /* Free blocks of a bitmap pool may hold anything: skipped by
-             * their bit (every other pool has freemap 0). */
-            uint64_t freem = p->freemap;
+             * their bit.  Blocks in pages given back are not read. */
+            uint64_t freem = p->freemap; /* 0 in list pools */
+            unsigned holes = p->holes;
             for (uint32_t k = 0; b < end; b += bs, k++) {
                 rgc_object_t *o = (rgc_object_t *)b;
+                if (RGC_UNLIKELY(holes) && _rgc_block_in_hole(p, k))
+                    continue;
                 if ((o->flags & (RGC_OF_TRACKED | RGC_OF_GEN_MASK)) == want && o->refcnt != 0 &&
                     !((freem >> (k & 63)) & 1))
                     gather_old(g, o);

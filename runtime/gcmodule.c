@@ -11,7 +11,8 @@
 /* Calls fn(o, arg) on every live object of the heap whose header says it
  * is tracked in generation gen (-1: any tracked object); stops when fn
  * returns non-zero.  Live pool blocks are those below the pool's carve
- * mark whose count is not 0 (free blocks have count 0). */
+ * mark whose count is not 0 (free blocks of list pools have count 0), not
+ * free in a bitmap pool's map and not in a page given back. */
 size_t _rgc_gc_walk_ex(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg, int *stopped)
 {
     size_t n = 0;
@@ -24,10 +25,13 @@ size_t _rgc_gc_walk_ex(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg, int 
             if (p->state != RGC_POOL_ACTIVE || p->kind != RGC_KIND_OBJECT)
                 continue;
             char *b = p->base, *end = p->base + (size_t)p->bump * p->block_size;
-            uint64_t freem = p->freemap; /* bitmap pools: free blocks hold anything */
+            /* Bitmap pools: free blocks hold anything.  Blocks in pages
+             * given back are not read. */
+            uint64_t freem = p->freemap; /* 0 in list pools */
             for (uint32_t k = 0; b < end; b += p->block_size, k++) {
                 rgc_object_t *o = (rgc_object_t *)b;
-                if (o->refcnt == 0 || !(o->flags & RGC_OF_TRACKED) || ((freem >> (k & 63)) & 1))
+                if ((p->holes && _rgc_block_in_hole(p, k)) || o->refcnt == 0 ||
+                    !(o->flags & RGC_OF_TRACKED) || ((freem >> (k & 63)) & 1))
                     continue;
                 if (gen >= 0 && (int)(o->flags & RGC_OF_GEN_MASK) != gen)
                     continue;

@@ -44,7 +44,15 @@ enum {
     RGC_PF_MAP = 1u << 2,     /* free blocks are the bits of freemap, not a
                                * list: the pool's class is RGC_MAP_CLASS or
                                * larger */
+    RGC_PF_HOLES = 1u << 3,   /* a list pool with pages given back (holes):
+                               * its frees check that the block is not in one */
 };
+
+/* Pages of a pool in use whose blocks are all free can be given back to the
+ * system (runtime/pages.c): 4 KiB each, four to a pool. */
+#define RGC_PAGE_SIZE 4096u
+#define RGC_PAGE_SHIFT 12
+#define RGC_POOL_PAGES (RGC_POOL_SIZE / RGC_PAGE_SIZE)
 
 /* Size classes from this one up (256 bytes and more: at most 64 blocks a
  * pool) keep their free blocks as a bitmap in the pool descriptor, so a
@@ -78,7 +86,9 @@ struct rgc_pool {
     uint8_t state;          /* RGC_POOL_* */
     uint8_t kind;           /* RGC_KIND_*, 0xFF when not active */
     uint8_t szidx;          /* size class index (block = 16 * (szidx+1)) */
-    uint8_t pad;
+    uint8_t holes;          /* active pool: bit k set = its page k was given
+                             * back; every block touching it is free (in a
+                             * list pool, off the free list).  Else 0. */
     uintptr_t tag;          /* heap | RGC_TAG_OBJECT | RGC_TAG_SLOW while active,
                              * else 0: the raw free fast path's one compare */
     uint64_t freemap;       /* RGC_PF_MAP pools: bit i set = block i free;
@@ -86,13 +96,24 @@ struct rgc_pool {
     uint16_t block_size;    /* bytes per block */
     uint16_t nblocks;       /* blocks that fit in the pool */
     uint16_t bump;          /* blocks ever carved (the rest is untouched) */
-    uint8_t decommitted;    /* 1 while its pages are not backed */
-    uint8_t last_kind;      /* unused pool: kind it last held, its free list,
-                             * bump and class still valid; else 0xFF */
+    union {
+        struct {            /* unused pools */
+            uint8_t decommitted; /* 1 while its pages are not backed */
+            uint8_t last_kind;   /* kind it last held, its free list, bump
+                                  * and class still valid; else 0xFF */
+        };
+        uint16_t looked;    /* active pools: RGC_LOOKED_* (pages.c) */
+    };
     rgc_pool_t *next;       /* usable list of its class, or arena free list */
     rgc_pool_t *prev;       /* usable list of its class */
     char *base;             /* first byte of the pool's blocks */
 };
+
+/* An active pool's `looked`: its count at the last purge that looked at
+ * it, | RGC_LOOKED_SEARCHED once searched for free pages at that count
+ * (pages.c). */
+#define RGC_LOOKED_SEARCHED 0x8000u
+#define RGC_POOL_NOT_LOOKED 0x7FFFu /* a count no pool has */
 
 /* rgc_type's new_class beyond the size classes. */
 enum { RGC_NEW_TRACKED = 64, RGC_NEW_SLOW = 0xFFFFFFFFu };
@@ -114,7 +135,9 @@ struct rgc_arena {
             uint32_t nfree;          /* unused pools   (pool.nused; pool.flags: 0) */
             uint8_t hdr_state;       /* RGC_POOL_HEADER              (pool.state) */
             uint8_t hdr_kind;        /* 0xFF                         (pool.kind) */
-            uint8_t reserved[2];
+            uint8_t tail_released;   /* pool 0 behind this page given back
+                                      * (it is never used)           (pool.szidx) */
+            uint8_t reserved;        /*                              (pool.holes) */
             rgc_pool_t *free_pools;  /* unused pools, singly linked  (pool.tag: even) */
             rgc_heap_t *heap;        /* owner                        (pool.freemap) */
             rgc_arena_t *next;       /* all arenas of the heap, newest first */
@@ -220,6 +243,8 @@ struct rgc_heap {
         size_t cap, len, used;                 /* used counts tombstones too */
     } large_set;                               /* live large blocks, for ownership */
     size_t dirty_pools;                        /* empty pools still committed */
+    size_t pools_unfilled, pools_emptied;      /* full -> partly free, -> empty */
+    size_t purge_unfilled, purge_emptied;      /* the two at the last purge */
     size_t active_pools;                       /* pools holding a size class */
     /* Statistics. */
     size_t narenas, arenas_allocated, arenas_freed, arenas_highwater;
@@ -305,9 +330,23 @@ RGC_HIDDEN void _rgc_pool_emptied(rgc_pool_t *pool);
 RGC_HIDDEN void _rgc_heap_release_all(rgc_heap_t *h);
 RGC_HIDDEN int _rgc_block_is_free(const rgc_pool_t *pool, const void *p);
 /* Marks the free blocks of an active pool in bits (1 bit per block, at
- * least 1024 bits).  Returns the number of free blocks, or -1 if the free
- * list leaves the pool, is misaligned or loops. */
+ * least 1024 bits), those in given-back pages included.  Returns the number
+ * of free blocks, or -1 if the free list leaves the pool, is misaligned,
+ * loops or runs into a given-back page. */
 RGC_HIDDEN int _rgc_pool_free_bits(const rgc_pool_t *pool, uint64_t *bits);
+
+/* ---- pages.c */
+RGC_HIDDEN extern int _rgc_pages_ok; /* the system's page is RGC_PAGE_SIZE */
+/* Gives back the pages of an active pool whose blocks are all free; unless
+ * force, only once its count of blocks in use is the same as at the
+ * previous call, and not twice at one count.  Returns the pages given back. */
+RGC_HIDDEN unsigned _rgc_pool_punch(rgc_heap_t *h, rgc_pool_t *pool, int force);
+/* A list pool whose free list ran dry: its blocks in given-back pages go
+ * back on the free list (their pages are backed again as they are written). */
+RGC_HIDDEN void _rgc_pool_unhole(rgc_pool_t *pool);
+/* A bitmap pool's block i is being handed out: the pages it touches are no
+ * longer holes (on a filled heap they get fresh fill bytes). */
+RGC_HIDDEN void _rgc_map_unhole(rgc_pool_t *pool, uint32_t i);
 
 /* ---- large.c */
 RGC_HIDDEN void *_rgc_large_alloc(rgc_heap_t *h, int kind, size_t n);
@@ -361,6 +400,20 @@ static inline int _rgc_block_start(const rgc_pool_t *pool, const void *p)
     uint32_t off = (uint32_t)((const char *)p - pool->base);
     uint32_t i = (uint32_t)(((uint64_t)off * _rgc_class_recip[pool->szidx]) >> 32);
     return i * pool->block_size == off && i < pool->nblocks;
+}
+
+/* The pages of its pool (bit k: page k) that block i touches. */
+static inline unsigned _rgc_block_pages(const rgc_pool_t *pool, uint32_t i)
+{
+    uint32_t off = i * pool->block_size;
+    return (1u << (off >> RGC_PAGE_SHIFT)) | (1u << ((off + pool->block_size - 1u) >> RGC_PAGE_SHIFT));
+}
+
+/* True if block i of pool touches a page given back (the block is free and
+ * must not be read: the page reads as zero, or is absent from a core). */
+static inline int _rgc_block_in_hole(const rgc_pool_t *pool, uint32_t i)
+{
+    return (pool->holes & _rgc_block_pages(pool, i)) != 0;
 }
 
 /* The allocation fast path: pop the first free block of the class's

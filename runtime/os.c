@@ -202,8 +202,18 @@ static void huge_decommit(void *ctx, void *p, size_t size)
     /* Keep the kernel from collapsing the region back into a huge page,
      * which would make the purged pools resident again. */
     if (thp_usable && region_bit(p) != 1) {
-        madvise((void *)((uintptr_t)p & ~(uintptr_t)(HUGE_SIZE - 1)), HUGE_SIZE, MADV_NOHUGEPAGE);
+        char *region = (char *)((uintptr_t)p & ~(uintptr_t)(HUGE_SIZE - 1));
+        madvise(region, HUGE_SIZE, MADV_NOHUGEPAGE);
         region_mark(p, 1);
+        /* The huge page is split now, but what it backed stays resident:
+         * the waiting half, if it is this region's, goes back at once
+         * (arena_new writes its header; its pools count as not backed).
+         * The rest of pool 0 behind each arena's header is the arena's
+         * own business (alloc.c, arena_purge). */
+        pthread_mutex_lock(&half_lock);
+        if (half_waiting == region + RGC_ARENA_SIZE)
+            madvise(half_waiting, RGC_ARENA_SIZE, MADV_DONTNEED);
+        pthread_mutex_unlock(&half_lock);
     }
 }
 

@@ -58,6 +58,7 @@ int rgc_heap_stats(rgc_heap_t *h, rgc_heap_stats_t *out)
                 continue;
             }
             out->pools_used++;
+            out->pages_released += (size_t)__builtin_popcount(p->holes);
             if (p->kind == RGC_KIND_OBJECT)
                 out->objects += p->nused;
             pool_stats(p, &out->classes[p->szidx]);
@@ -102,6 +103,8 @@ void rgc_heap_print_stats(rgc_heap_t *h, FILE *f)
     fprintf(f, "%5s %6s %6zu %12zu %12zu %12zu %12zu\n", "total", "", s.pools_used, tu, tf, tb, tw);
     fprintf(f, "arenas: %zu mapped (%zu allocated, %zu freed, high-water %zu), %zu pools free (%zu committed)\n",
             s.arenas, s.arenas_allocated, s.arenas_freed, s.arenas_highwater, s.pools_free, s.pools_dirty);
+    fprintf(f, "pages given back inside pools in use: %zu (%zu KiB)\n", s.pages_released,
+            s.pages_released * (RGC_PAGE_SIZE / 1024));
     fprintf(f, "large blocks: %zu holding %zu bytes\n", s.large_blocks, s.large_bytes);
     fprintf(f, "objects: %zu live; tracked by generation: %zu %zu %zu (permanent %zu)\n", s.objects,
             s.tracked[0], s.tracked[1], s.tracked[2], s.tracked[3]);

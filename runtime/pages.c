@@ -1,0 +1,201 @@
+/*
+ * pages.c — giving back the free pages of pools in use.
+ *
+ * Owns: pool holes (the `holes` bits of a pool descriptor), rgc_heap_trim.
+ * An empty pool is decommitted whole (alloc.c); a pool that still holds a
+ * few live blocks keeps its 16 KiB resident although most of it may be
+ * free: after a program frees most of what it allocated in order, the
+ * pools at the edges of what survives are such pools.  A 4 KiB page of a
+ * pool whose every block (every block that touches it, for blocks that
+ * straddle two pages) is free can go back to the system while the pool
+ * stays in use.  Its bit in `holes` says so.
+ *
+ * In a list pool the blocks touching a hole are taken off the free list
+ * (their links would read as zero); they come back when the free list runs
+ * dry (_rgc_pool_unhole), the pages being backed again as they are written.
+ * A list pool with holes has RGC_PF_HOLES, so its frees take the slow path,
+ * which rejects a block in a hole as a second free without reading it.  In
+ * a bitmap pool nothing changes but the bits: its free blocks are never
+ * read, and an allocation in a hole clears the hole's bit.
+ *
+ * When: the heap's purge (alloc.c, maybe_purge), while the heap sheds
+ * memory in allocation order — since the previous purge, at least a
+ * quarter as many full pools became partly free as pools emptied — looks
+ * at the pools in use of every arena it purges, and searches a pool only
+ * once it has settled: same count of blocks in use as at the previous
+ * look, not searched at that count before.  The search reads the first
+ * word of each block in address order and stops at a page's first live
+ * block; only a page that looks free costs a walk of the free list.  In a
+ * drain in random order, pools are not becoming partly free any more by
+ * the time they empty, and a pool that still holds a few blocks will soon
+ * be empty and decommitted whole: searching them would cost the frees
+ * more than it gives back.  rgc_heap_trim searches every pool.
+ */
+#include "internal.h"
+
+#include <unistd.h>
+
+#define RGC_POOL_PAGES_ALL ((1u << RGC_POOL_PAGES) - 1u)
+
+int _rgc_pages_ok = -1; /* unknown until the first search */
+
+static int pages_ok(void)
+{
+    int ok = __atomic_load_n(&_rgc_pages_ok, __ATOMIC_RELAXED);
+    if (ok < 0) {
+        ok = sysconf(_SC_PAGESIZE) == RGC_PAGE_SIZE;
+        __atomic_store_n(&_rgc_pages_ok, ok, __ATOMIC_RELAXED);
+    }
+    return ok;
+}
+
+/* The blocks of pool touching page k: first..last. */
+static void page_blocks(const rgc_pool_t *pool, unsigned k, uint32_t *first, uint32_t *last)
+{
+    uint64_t recip = _rgc_class_recip[pool->szidx];
+    uint32_t l = (uint32_t)(((uint64_t)((k + 1u) * RGC_PAGE_SIZE - 1u) * recip) >> 32);
+    *first = (uint32_t)(((uint64_t)(k * RGC_PAGE_SIZE) * recip) >> 32);
+    *last = l < pool->nblocks ? l : pool->nblocks - 1u;
+}
+
+/* The pages of pool whose every block is free (in bits) or never carved. */
+static unsigned free_pages(const rgc_pool_t *pool, const uint64_t *bits)
+{
+    unsigned pages = 0;
+    for (unsigned k = 0; k < RGC_POOL_PAGES; k++) {
+        uint32_t j, last;
+        page_blocks(pool, k, &j, &last);
+        while (j <= last && (j >= pool->bump || ((bits[j / 64] >> (j % 64)) & 1)))
+            j++;
+        if (j > last)
+            pages |= 1u << k;
+    }
+    return pages;
+}
+
+/* The pages of a list pool (not yet holes) whose blocks all read as free:
+ * first word the freed word (raw) or a count of 0 (objects), or never
+ * carved.  A scan in address order that stops at the first live block of
+ * each page: cheap where pages are in use, which is most of the time.  A
+ * live raw block may hold the freed word, so the free list confirms. */
+static unsigned pages_look_free(const rgc_pool_t *pool)
+{
+    unsigned pages = 0;
+    int raw = pool->kind == RGC_KIND_RAW;
+    for (unsigned k = 0; k < RGC_POOL_PAGES; k++) {
+        if ((pool->holes >> k) & 1)
+            continue;
+        uint32_t j, last;
+        page_blocks(pool, k, &j, &last);
+        for (; j <= last && j < pool->bump; j++) {
+            if (_rgc_block_in_hole(pool, j))
+                continue; /* free, and not to be read */
+            uint64_t w = *(const uint64_t *)(pool->base + (size_t)j * pool->block_size);
+            if (raw ? w != RGC_FREED_WORD : (uint32_t)w != 0)
+                break;
+        }
+        if (j > last || j >= pool->bump)
+            pages |= 1u << k;
+    }
+    return pages;
+}
+
+/* Takes the blocks touching the pages in `pages` off a list pool's free
+ * list. */
+static void unlink_pages(rgc_pool_t *pool, unsigned pages)
+{
+    void **link = &pool->free;
+    while (*link) {
+        char *b = *link;
+        uint32_t i = (uint32_t)(((uint64_t)(uint32_t)(b - pool->base) * _rgc_class_recip[pool->szidx]) >> 32);
+        if (_rgc_block_pages(pool, i) & pages)
+            *link = ((void **)b)[1];
+        else
+            link = &((void **)b)[1];
+    }
+}
+
+unsigned _rgc_pool_punch(rgc_heap_t *h, rgc_pool_t *pool, int force)
+{
+    if (pool->state != RGC_POOL_ACTIVE || (pool->flags & RGC_PF_FULL) || !h->sysmem.decommit ||
+        !pages_ok())
+        return 0;
+    /* Only a pool that has settled: its count the same as at the previous
+     * purge that looked at it, and not searched at this count yet. */
+    uint16_t used = (uint16_t)pool->nused;
+    if (!force && pool->looked != used) {
+        if (pool->looked != (used | RGC_LOOKED_SEARCHED))
+            pool->looked = used;
+        return 0;
+    }
+    pool->looked = used | RGC_LOOKED_SEARCHED;
+    if ((uint32_t)pool->nblocks - used < RGC_PAGE_SIZE / pool->block_size)
+        return 0;
+    int map = (pool->flags & RGC_PF_MAP) != 0;
+    unsigned fresh = map ? RGC_POOL_PAGES_ALL : pages_look_free(pool);
+    if (!fresh)
+        return 0;
+    uint64_t bits[RGC_POOL_SIZE / RGC_ALIGN / 64];
+    if (_rgc_pool_free_bits(pool, bits) < 0)
+        return 0; /* corrupt: the checker says where */
+    fresh &= free_pages(pool, bits) & ~(unsigned)pool->holes;
+    if (!fresh)
+        return 0;
+    if (!map) {
+        unlink_pages(pool, fresh);
+        pool->flags |= RGC_PF_HOLES;
+        pool->tag |= RGC_TAG_SLOW;
+    }
+    pool->holes |= (uint8_t)fresh;
+    /* One call per run of neighbouring pages. */
+    for (unsigned k = 0; k < RGC_POOL_PAGES;) {
+        if (!((fresh >> k) & 1)) {
+            k++;
+            continue;
+        }
+        unsigned j = k;
+        while (j < RGC_POOL_PAGES && ((fresh >> j) & 1))
+            j++;
+        h->sysmem.decommit(h->sysmem.ctx, pool->base + (size_t)k * RGC_PAGE_SIZE,
+                           (size_t)(j - k) * RGC_PAGE_SIZE);
+        k = j;
+    }
+    return (unsigned)__builtin_popcount(fresh);
+}
+
+void _rgc_pool_unhole(rgc_pool_t *pool)
+{
+    uint32_t bs = pool->block_size;
+    int fill = (pool->flags & RGC_PF_FILL) != 0;
+    uint64_t word0 = pool->kind == RGC_KIND_RAW ? RGC_FREED_WORD : 0; /* objects: count 0 */
+    void *head = pool->free;
+    for (uint32_t j = pool->bump; j-- > 0;) {
+        if (!_rgc_block_in_hole(pool, j))
+            continue;
+        char *b = pool->base + (size_t)j * bs;
+        if (fill)
+            memset(b + 16, RGC_FILL_FREED, bs - 16u);
+        ((uint64_t *)b)[0] = word0;
+        ((void **)b)[1] = head;
+        head = b;
+    }
+    pool->free = head;
+    pool->holes = 0;
+    pool->flags &= (uint8_t)~RGC_PF_HOLES;
+    if (!pool->flags)
+        pool->tag &= ~(uintptr_t)RGC_TAG_SLOW;
+    /* The pages just came back: not searched again at this count. */
+    pool->looked = (uint16_t)(pool->nused | RGC_LOOKED_SEARCHED);
+}
+
+void _rgc_map_unhole(rgc_pool_t *pool, uint32_t i)
+{
+    unsigned pages = _rgc_block_pages(pool, i) & pool->holes;
+    pool->holes &= (uint8_t)~pages;
+    if (!(pool->flags & RGC_PF_FILL))
+        return;
+    /* The page reads as zero: its free blocks get fill bytes again. */
+    for (unsigned k = 0; k < RGC_POOL_PAGES; k++)
+        if ((pages >> k) & 1)
+            memset(pool->base + (size_t)k * RGC_PAGE_SIZE, RGC_FILL_FRESH, RGC_PAGE_SIZE);
+}
