@@ -1,0 +1,503 @@
+/*
+ * test_pages.c — free pages of pools in use given back to the system
+ * (runtime/pages.c): by rgc_heap_trim and, while the heap sheds memory in
+ * allocation order, by the heap's own purge; blocks in such pages, which
+ * read as zero, are never taken for live data, are rejected when freed
+ * again, and come back when the pool needs them.
+ *
+ * Each test makes its own heap and ends with the heap checker.
+ */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#define PAGE 4096u
+
+/* A seam that records every decommit call. */
+static struct {
+    int n;
+    uintptr_t start[4096];
+    size_t size[4096];
+} decommits;
+
+static void recording_decommit(void *ctx, void *p, size_t size)
+{
+    (void)ctx;
+    if (decommits.n < 4096) {
+        decommits.start[decommits.n] = (uintptr_t)p;
+        decommits.size[decommits.n] = size;
+        decommits.n++;
+    }
+    rgc_sysmem_default()->decommit(NULL, p, size);
+}
+
+static rgc_heap_t *recording_heap(unsigned flags)
+{
+    static rgc_sysmem_t sm;
+    sm = *rgc_sysmem_default();
+    sm.decommit = recording_decommit;
+    rgc_heap_config_t cfg = {.flags = flags, .name = "pages", .sysmem = &sm};
+    memset(&decommits, 0, sizeof decommits);
+    rgc_heap_t *h = rgc_heap_new(&cfg);
+    assert_non_null(h);
+    return h;
+}
+
+/* True if [start, start + size) was decommitted by one recorded call. */
+static int was_decommitted(uintptr_t start, size_t size)
+{
+    for (int i = 0; i < decommits.n; i++)
+        if (decommits.start[i] == start && decommits.size[i] == size)
+            return 1;
+    return 0;
+}
+
+/* How many of the pages [start, start + len) are mapped in: a page given
+ * back is not, until something reads or writes it. */
+static int resident_pages(uintptr_t start, size_t len)
+{
+    unsigned char v[RGC_POOL_SIZE / PAGE];
+    assert_true(len <= sizeof v * PAGE);
+    assert_int_equal(mincore((void *)start, len, v), 0);
+    int n = 0;
+    for (size_t i = 0; i < len / PAGE; i++)
+        n += v[i] & 1;
+    return n;
+}
+
+static size_t pages_released(rgc_heap_t *h)
+{
+    rgc_heap_stats_t s;
+    assert_int_equal(rgc_heap_stats(h, &s), 0);
+    return s.pages_released;
+}
+
+static uintptr_t pool_of(const void *p)
+{
+    return (uintptr_t)p & ~(uintptr_t)(RGC_POOL_SIZE - 1);
+}
+
+/*
+ * One pool of raw blocks of `size` bytes, blocks 0..keep-1 kept (and
+ * written), the rest freed; rgc_heap_trim must give back exactly the pages
+ * `pages` (bit k: page k of the pool), in one call per run of pages; the
+ * kept blocks keep their bytes; allocating the pool full again hands out
+ * every freed block exactly once.
+ */
+static void trim_one_pool(unsigned flags, size_t size, unsigned keep, unsigned pages)
+{
+    rgc_heap_t *h = recording_heap(flags);
+    unsigned nblocks = RGC_POOL_SIZE / (unsigned)size;
+    char **b = calloc(nblocks + 1, sizeof *b);
+    for (unsigned i = 0; i < nblocks; i++) {
+        b[i] = rgc_mem_alloc(h, size);
+        assert_non_null(b[i]);
+        assert_int_equal(pool_of(b[i]), pool_of(b[0]));
+        memset(b[i], (int)(i & 0x7F) + 1, size);
+    }
+    for (unsigned i = keep; i < nblocks; i++)
+        rgc_mem_free(h, b[i]);
+    assert_int_equal(pages_released(h), 0);
+
+    size_t bytes = rgc_heap_trim(h);
+    unsigned expected = (unsigned)__builtin_popcount(pages);
+    assert_int_equal(pages_released(h), expected);
+    assert_true(bytes >= expected * PAGE);
+    uintptr_t pool = pool_of(b[0]);
+    for (unsigned k = 0; k < RGC_POOL_SIZE / PAGE;) {
+        if (!((pages >> k) & 1)) {
+            k++;
+            continue;
+        }
+        unsigned j = k;
+        while (j < RGC_POOL_SIZE / PAGE && ((pages >> j) & 1))
+            j++;
+        if (!was_decommitted(pool + k * PAGE, (j - k) * PAGE))
+            fail_msg("pages %u..%u of the pool at %#lx were not given back in one call", k, j - 1,
+                     (unsigned long)pool);
+        k = j;
+    }
+    /* A second trim finds nothing more in this pool. */
+    int before = decommits.n;
+    rgc_heap_trim(h);
+    for (int i = before; i < decommits.n; i++)
+        assert_true(decommits.start[i] + decommits.size[i] <= pool || decommits.start[i] >= pool + RGC_POOL_SIZE);
+    for (unsigned i = 0; i < keep; i++)
+        for (size_t k = 0; k < size; k++)
+            if ((unsigned char)b[i][k] != (i & 0x7F) + 1)
+                fail_msg("kept block %u lost byte %zu to the trim", i, k);
+    assert_heap_ok(h);
+    /* Neither the checker nor the statistics read the pages given back. */
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    for (unsigned k = 0; k < RGC_POOL_SIZE / PAGE; k++)
+        if (((pages >> k) & 1) && resident_pages(pool + k * PAGE, PAGE))
+            fail_msg("page %u of the pool was read after it was given back", k);
+
+    /* The pool fills up again: each freed block exactly once, then a new
+     * pool.  Half way, the blocks still free — some of them in pages that
+     * came back — hold fill bytes on a filled heap. */
+    char *taken = calloc(nblocks, 1);
+    for (unsigned i = 0; i < keep; i++)
+        taken[i] = 1;
+    for (unsigned i = keep; i < nblocks; i++) {
+        char *p = rgc_mem_alloc(h, size);
+        assert_int_equal(pool_of(p), pool);
+        size_t idx = (size_t)((uintptr_t)p - pool) / size;
+        if (taken[idx])
+            fail_msg("block %zu handed out twice", idx);
+        taken[idx] = 1;
+        memset(p, 0x33, size);
+        b[i] = p;
+        if (i != keep + (nblocks - keep) / 2)
+            continue;
+        assert_heap_ok(h);
+        /* A free block touching a page still given back reads as zero
+         * there: only the others are looked at (mincore first: reading
+         * maps a page in). */
+        unsigned char in[RGC_POOL_SIZE / PAGE];
+        assert_int_equal(mincore((void *)pool, RGC_POOL_SIZE, in), 0);
+        for (size_t j = 0; (flags & RGC_HEAP_FILL) && j < nblocks; j++) {
+            const unsigned char *q = (const unsigned char *)(pool + j * size);
+            if (!(in[j * size / PAGE] & in[((j + 1) * size - 1) / PAGE] & 1))
+                continue;
+            for (size_t k = 16; !taken[j] && k < size; k++)
+                if (q[k] != RGC_FILL_FREED && q[k] != RGC_FILL_FRESH)
+                    fail_msg("free block %zu has byte %#x at %zu, not a fill byte", j, q[k], k);
+        }
+    }
+    free(taken);
+    assert_int_equal(pages_released(h), 0);
+    b[nblocks] = rgc_mem_alloc(h, size);
+    assert_true(pool_of(b[nblocks]) != pool);
+    assert_heap_ok(h);
+    for (unsigned i = 0; i <= nblocks; i++)
+        rgc_mem_free(h, b[i]);
+    assert_heap_ok(h);
+    free(b);
+    rgc_heap_destroy(h);
+}
+
+static void test_trim_gives_back_the_free_pages_of_a_pool_in_use(void **state)
+{
+    (void)state;
+    /* 64 bytes: 64 blocks a page; the first 10 keep page 0. */
+    trim_one_pool(0, 64, 10, 0xE);
+    /* 48 bytes: block 85 straddles pages 0 and 1.  Kept, it keeps page 1;
+     * freed, page 1 goes too. */
+    trim_one_pool(0, 48, 86, 0xC);
+    trim_one_pool(0, 48, 85, 0xE);
+    /* A class's only pool stays in use when it empties: all four go. */
+    trim_one_pool(0, 16, 0, 0xF);
+}
+
+static void test_trim_gives_back_the_free_pages_of_bitmap_pools(void **state)
+{
+    (void)state;
+    /* 320 bytes: 51 blocks; block 12 straddles pages 0 and 1, so keeping
+     * blocks 0-5 leaves pages 1-3 free; keeping 0-12, pages 2-3 (block 25
+     * straddles pages 1 and 2: page 2 goes only if it is free too). */
+    trim_one_pool(0, 320, 6, 0xE);
+    trim_one_pool(0, 320, 13, 0xC);
+    /* 512 bytes: 8 blocks a page, none straddling. */
+    trim_one_pool(0, 512, 9, 0xC);
+}
+
+static void test_filled_heaps_give_back_pages_and_refill_them(void **state)
+{
+    (void)state;
+    /* Blocks in pages that come back get their fill bytes again: the
+     * checker verifies the free blocks of a filled heap byte by byte. */
+    trim_one_pool(RGC_HEAP_FILL, 64, 10, 0xE);
+    trim_one_pool(RGC_HEAP_FILL, 48, 85, 0xE);
+    trim_one_pool(RGC_HEAP_FILL, 320, 6, 0xE);
+}
+
+static void test_a_block_in_a_page_given_back_is_reported_when_freed_again(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = recording_heap(0);
+    enum { N = RGC_POOL_SIZE / 64 };
+    void *b[N];
+    for (int i = 0; i < N; i++)
+        b[i] = rgc_mem_alloc(h, 64);
+    for (int i = 10; i < N; i++)
+        rgc_mem_free(h, b[i]);
+    rgc_heap_trim(h);
+    assert_int_equal(pages_released(h), 3);
+    record_errors();
+    rgc_mem_free(h, b[200]);
+    assert_int_equal(recorded.count, 1);
+    assert_int_equal(recorded.last_code, RGC_EFREED);
+    assert_ptr_equal(recorded.last_address, b[200]);
+    assert_int_equal(rgc_mem_usable_size(h, b[100]), 0);
+    assert_int_equal(recorded.count, 2);
+    assert_int_equal(recorded.last_code, RGC_EFREED);
+    rgc_set_error_handler(NULL, NULL);
+    /* Nothing changed: the page is still given back, the counts hold. */
+    assert_int_equal(pages_released(h), 3);
+    assert_heap_ok(h);
+    /* A block still in use in the same pool frees normally. */
+    rgc_mem_free(h, b[3]);
+    assert_heap_ok(h);
+    for (int i = 0; i < 10; i++)
+        if (i != 3)
+            rgc_mem_free(h, b[i]);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+/* Objects: two reference fields, a 32-byte block (128 a page). */
+typedef struct pnode {
+    RGC_OBJECT_HEAD;
+    rgc_object_t *a;
+    rgc_object_t *b;
+} pnode_t;
+
+static rgc_type_t *pnode_type(void)
+{
+    static const rgc_ref_field_t fields[] = {{"a", offsetof(pnode_t, a)}, {"b", offsetof(pnode_t, b)}};
+    static const rgc_type_spec_t spec = {
+        .name = "test_pages.Node", .basic_size = sizeof(pnode_t), .ref_fields = fields, .n_ref_fields = 2};
+    rgc_type_t *t = rgc_type_by_name(spec.name);
+    return t ? t : rgc_type_register(&spec);
+}
+
+static int count_object(rgc_object_t *o, void *arg)
+{
+    (void)o;
+    (*(size_t *)arg)++;
+    return 0;
+}
+
+static size_t tracked_objects(rgc_heap_t *h)
+{
+    size_t n = 0;
+    rgc_gc_get_objects(h, -1, count_object, &n);
+    return n;
+}
+
+static void test_the_collector_never_reads_a_page_given_back(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = recording_heap(0);
+    rgc_gc_disable(h);
+    rgc_type_t *t = pnode_type();
+    enum { N = RGC_POOL_SIZE / 32, KEEP = 100 };
+    pnode_t *o[N];
+    for (int i = 0; i < N; i++) {
+        o[i] = rgc_new(h, t);
+        assert_int_equal(pool_of(o[i]), pool_of(o[0]));
+    }
+    /* Objects 0 and 1: a garbage cycle once dropped; 2..99 stay live. */
+    rgc_incref(o[1]);
+    o[0]->a = (rgc_object_t *)o[1];
+    rgc_incref(o[0]);
+    o[1]->a = (rgc_object_t *)o[0];
+    rgc_decref(o[0]);
+    rgc_decref(o[1]);
+    for (int i = KEEP; i < N; i++)
+        rgc_decref(o[i]);
+    rgc_heap_trim(h);
+    /* (The heap's other pools, such as the one of generation 0's array,
+     * may give back pages too.) */
+    uintptr_t pool = pool_of(o[2]);
+    assert_true(was_decommitted(pool + PAGE, 3 * PAGE));
+    size_t released = pages_released(h);
+    assert_true(released >= 3);
+    assert_int_equal(tracked_objects(h), KEEP);
+    assert_int_equal(rgc_gc_collect(h, 2), 2);
+    assert_int_equal(tracked_objects(h), KEEP - 2);
+    assert_heap_ok(h);
+    /* The walks of the collections, of the object query and of the
+     * checker read none of the three pages. */
+    assert_int_equal(resident_pages(pool + PAGE, 3 * PAGE), 0);
+    /* New objects take the free blocks of page 0, then those of the pages
+     * given back; the pool ends full. */
+    for (int i = 0; i < N - (KEEP - 2); i++) {
+        pnode_t *n = rgc_new(h, t);
+        assert_int_equal(pool_of(n), pool);
+        o[i < 2 ? i : KEEP + i - 2] = n;
+    }
+    assert_int_equal(pages_released(h), released - 3);
+    assert_int_equal(tracked_objects(h), N);
+    assert_int_equal(rgc_gc_collect(h, 2), 0);
+    assert_heap_ok(h);
+    for (int i = 0; i < N; i++)
+        rgc_decref(o[i]);
+    assert_int_equal(tracked_objects(h), 0);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+/* N blocks of 16-128 bytes (seeded), then every run of 4096 freed but
+ * every tenth: whole pools empty, and the pools at the edges of each kept
+ * run are left partly free. */
+enum { DRAIN_N = 1 << 20, DRAIN_RUN = 4096 };
+
+static void **drain_alloc(rgc_heap_t *h)
+{
+    void **p = malloc(DRAIN_N * sizeof *p);
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = 0; i < DRAIN_N; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        p[i] = rgc_mem_alloc(h, 16 + x % 113);
+        assert_non_null(p[i]);
+        *(size_t *)p[i] = i;
+    }
+    return p;
+}
+
+static void test_an_allocation_order_drain_gives_back_pages_on_its_own(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = recording_heap(0);
+    void **p = drain_alloc(h);
+    for (size_t i = 0; i < DRAIN_N; i++)
+        if ((i / DRAIN_RUN) % 10 != 9) {
+            rgc_mem_free(h, p[i]);
+            p[i] = NULL;
+        }
+    size_t own = pages_released(h);
+    assert_heap_ok(h);
+    /* Most of what a trim finds, the heap found by itself (what it leaves
+     * is in the pools that settled after its last purge). */
+    rgc_heap_trim(h);
+    size_t all = pages_released(h);
+    if (own == 0 || own * 2 < all)
+        fail_msg("the drain gave back %zu pages on its own, a trim found %zu", own, all);
+    for (size_t i = 0; i < DRAIN_N; i++)
+        if (p[i] && *(size_t *)p[i] != i)
+            fail_msg("block %zu lost its contents", i);
+    /* Allocating again reuses the pages given back. */
+    for (size_t i = 0; i < DRAIN_N; i++)
+        if (!p[i])
+            p[i] = rgc_mem_alloc(h, 16 + i % 113);
+    assert_true(pages_released(h) < all);
+    assert_heap_ok(h);
+    for (size_t i = 0; i < DRAIN_N; i++)
+        rgc_mem_free(h, p[i]);
+    assert_heap_ok(h);
+    free(p);
+    rgc_heap_destroy(h);
+}
+
+static void test_a_drain_in_random_order_does_not_search_pools_in_use(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = recording_heap(0);
+    void **p = drain_alloc(h);
+    /* A seeded shuffle; free 90%. */
+    size_t *order = malloc(DRAIN_N * sizeof *order);
+    for (size_t i = 0; i < DRAIN_N; i++)
+        order[i] = i;
+    uint64_t x = 2463534242ull;
+    for (size_t i = DRAIN_N - 1; i > 0; i--) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t j = x % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    for (size_t k = 0; k < DRAIN_N - DRAIN_N / 10; k++) {
+        rgc_mem_free(h, p[order[k]]);
+        p[order[k]] = NULL;
+    }
+    /* Whole pools emptied and were purged, but no pool in use was
+     * searched: there, pools that still hold blocks soon empty too. */
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    assert_true(s.pools_free > s.pools_dirty);
+    assert_int_equal(s.pages_released, 0);
+    assert_heap_ok(h);
+    for (size_t i = 0; i < DRAIN_N; i++)
+        rgc_mem_free(h, p[i]);
+    free(order);
+    free(p);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_trim_returns_the_spare_arena_and_every_empty_pool(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = recording_heap(0);
+    enum { N = 1 << 16 }; /* 4 MiB of 64-byte blocks: several arenas */
+    void **p = malloc(N * sizeof *p);
+    for (int i = 0; i < N; i++)
+        p[i] = rgc_mem_alloc(h, 64);
+    /* Free the second half: its arenas empty (one stays as the spare);
+     * free a few pools of the first half too. */
+    for (int i = N / 2; i < N; i++)
+        rgc_mem_free(h, p[i]);
+    for (int i = 0; i < 4 * 256; i++) {
+        rgc_mem_free(h, p[i]);
+        p[i] = NULL;
+    }
+    rgc_heap_stats_t before, after;
+    rgc_heap_stats(h, &before);
+    assert_true(before.pools_dirty > 0);
+    size_t bytes = rgc_heap_trim(h);
+    rgc_heap_stats(h, &after);
+    assert_int_equal(after.pools_dirty, 0);
+    assert_true(after.arenas < before.arenas);
+    assert_true(bytes >= (before.arenas - after.arenas) * RGC_ARENA_SIZE);
+    assert_heap_ok(h);
+    for (int i = 0; i < N / 2; i++)
+        rgc_mem_free(h, p[i]);
+    free(p);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_trim_without_a_decommit_hook_gives_back_no_pages(void **state)
+{
+    (void)state;
+    rgc_sysmem_t sm = *rgc_sysmem_default();
+    sm.decommit = NULL;
+    rgc_heap_config_t cfg = {.name = "no-decommit", .sysmem = &sm};
+    rgc_heap_t *h = rgc_heap_new(&cfg);
+    enum { N = RGC_POOL_SIZE / 64 };
+    void *b[N];
+    for (int i = 0; i < N; i++)
+        b[i] = rgc_mem_alloc(h, 64);
+    for (int i = 10; i < N; i++)
+        rgc_mem_free(h, b[i]);
+    rgc_heap_trim(h);
+    assert_int_equal(pages_released(h), 0);
+    assert_heap_ok(h);
+    for (int i = 0; i < 10; i++)
+        rgc_mem_free(h, b[i]);
+    rgc_heap_destroy(h);
+}
+
+static void test_trim_of_no_heap_is_reported(void **state)
+{
+    (void)state;
+    record_errors();
+    assert_int_equal(rgc_heap_trim(NULL), 0);
+    assert_int_equal(recorded.count, 1);
+    assert_int_equal(recorded.last_code, RGC_EINVAL);
+    rgc_set_error_handler(NULL, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trim_gives_back_the_free_pages_of_a_pool_in_use),
+        cmocka_unit_test(test_trim_gives_back_the_free_pages_of_bitmap_pools),
+        cmocka_unit_test(test_filled_heaps_give_back_pages_and_refill_them),
+        cmocka_unit_test(test_a_block_in_a_page_given_back_is_reported_when_freed_again),
+        cmocka_unit_test(test_the_collector_never_reads_a_page_given_back),
+        cmocka_unit_test(test_an_allocation_order_drain_gives_back_pages_on_its_own),
+        cmocka_unit_test(test_a_drain_in_random_order_does_not_search_pools_in_use),
+        cmocka_unit_test(test_trim_returns_the_spare_arena_and_every_empty_pool),
+        cmocka_unit_test(test_trim_without_a_decommit_hook_gives_back_no_pages),
+        cmocka_unit_test(test_trim_of_no_heap_is_reported),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
