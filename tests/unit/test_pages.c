@@ -78,6 +78,18 @@ static uintptr_t pool_of(const void *p)
     return (uintptr_t)p & ~(uintptr_t)(RGC_POOL_SIZE - 1);
 }
 
+/* Frees the n blocks of p (NULL ones included) and p, checking the heap
+ * before and after, and destroys the heap. */
+static void free_all_and_end(rgc_heap_t *h, void **p, size_t n)
+{
+    assert_heap_ok(h);
+    for (size_t i = 0; i < n; i++)
+        rgc_mem_free(h, p[i]);
+    assert_heap_ok(h);
+    free(p);
+    rgc_heap_destroy(h);
+}
+
 /*
  * One pool of raw blocks of `size` bytes, blocks 0..keep-1 kept (and
  * written), the rest freed; rgc_heap_trim must give back exactly the pages
@@ -171,12 +183,7 @@ static void trim_one_pool(unsigned flags, size_t size, unsigned keep, unsigned p
     assert_int_equal(pages_released(h), 0);
     b[nblocks] = rgc_mem_alloc(h, size);
     assert_true(pool_of(b[nblocks]) != pool);
-    assert_heap_ok(h);
-    for (unsigned i = 0; i <= nblocks; i++)
-        rgc_mem_free(h, b[i]);
-    assert_heap_ok(h);
-    free(b);
-    rgc_heap_destroy(h);
+    free_all_and_end(h, (void **)b, nblocks + 1u);
 }
 
 static void test_trim_gives_back_the_free_pages_of_a_pool_in_use(void **state)
@@ -214,16 +221,25 @@ static void test_filled_heaps_give_back_pages_and_refill_them(void **state)
     trim_one_pool(RGC_HEAP_FILL, 320, 6, 0xE);
 }
 
+enum { ONE_POOL = RGC_POOL_SIZE / 64 };
+
+/* A pool of 64-byte blocks of which the first 10 stay (page 0): the
+ * array holds the freed ones too, for the test to free them again. */
+static void **one_pool_keeping_ten(rgc_heap_t *h)
+{
+    void **b = malloc(ONE_POOL * sizeof *b);
+    for (int i = 0; i < ONE_POOL; i++)
+        b[i] = rgc_mem_alloc(h, 64);
+    for (int i = 10; i < ONE_POOL; i++)
+        rgc_mem_free(h, b[i]);
+    return b;
+}
+
 static void test_a_block_in_a_page_given_back_is_reported_when_freed_again(void **state)
 {
     (void)state;
     rgc_heap_t *h = recording_heap(0);
-    enum { N = RGC_POOL_SIZE / 64 };
-    void *b[N];
-    for (int i = 0; i < N; i++)
-        b[i] = rgc_mem_alloc(h, 64);
-    for (int i = 10; i < N; i++)
-        rgc_mem_free(h, b[i]);
+    void **b = one_pool_keeping_ten(h);
     rgc_heap_trim(h);
     assert_int_equal(pages_released(h), 3);
     record_errors();
@@ -240,12 +256,9 @@ static void test_a_block_in_a_page_given_back_is_reported_when_freed_again(void 
     assert_heap_ok(h);
     /* A block still in use in the same pool frees normally. */
     rgc_mem_free(h, b[3]);
+    b[3] = NULL;
     assert_heap_ok(h);
-    for (int i = 0; i < 10; i++)
-        if (i != 3)
-            rgc_mem_free(h, b[i]);
-    assert_heap_ok(h);
-    rgc_heap_destroy(h);
+    free_all_and_end(h, b, 10);
 }
 
 /* Objects: two reference fields, a 32-byte block (128 a page). */
@@ -336,15 +349,21 @@ static void test_the_collector_never_reads_a_page_given_back(void **state)
  * run are left partly free. */
 enum { DRAIN_N = 1 << 20, DRAIN_RUN = 4096 };
 
+/* xorshift64: the same sequence on every run. */
+static uint64_t next_random(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
 static void **drain_alloc(rgc_heap_t *h)
 {
     void **p = malloc(DRAIN_N * sizeof *p);
     uint64_t x = 88172645463325252ull;
     for (size_t i = 0; i < DRAIN_N; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        p[i] = rgc_mem_alloc(h, 16 + x % 113);
+        p[i] = rgc_mem_alloc(h, 16 + next_random(&x) % 113);
         assert_non_null(p[i]);
         *(size_t *)p[i] = i;
     }
@@ -377,12 +396,7 @@ static void test_an_allocation_order_drain_gives_back_pages_on_its_own(void **st
         if (!p[i])
             p[i] = rgc_mem_alloc(h, 16 + i % 113);
     assert_true(pages_released(h) < all);
-    assert_heap_ok(h);
-    for (size_t i = 0; i < DRAIN_N; i++)
-        rgc_mem_free(h, p[i]);
-    assert_heap_ok(h);
-    free(p);
-    rgc_heap_destroy(h);
+    free_all_and_end(h, p, DRAIN_N);
 }
 
 static void test_a_drain_in_random_order_does_not_search_pools_in_use(void **state)
@@ -396,10 +410,7 @@ static void test_a_drain_in_random_order_does_not_search_pools_in_use(void **sta
         order[i] = i;
     uint64_t x = 2463534242ull;
     for (size_t i = DRAIN_N - 1; i > 0; i--) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        size_t j = x % (i + 1), t = order[i];
+        size_t j = next_random(&x) % (i + 1), t = order[i];
         order[i] = order[j];
         order[j] = t;
     }
@@ -413,13 +424,8 @@ static void test_a_drain_in_random_order_does_not_search_pools_in_use(void **sta
     rgc_heap_stats(h, &s);
     assert_true(s.pools_free > s.pools_dirty);
     assert_int_equal(s.pages_released, 0);
-    assert_heap_ok(h);
-    for (size_t i = 0; i < DRAIN_N; i++)
-        rgc_mem_free(h, p[i]);
     free(order);
-    free(p);
-    assert_heap_ok(h);
-    rgc_heap_destroy(h);
+    free_all_and_end(h, p, DRAIN_N);
 }
 
 static void test_trim_returns_the_spare_arena_and_every_empty_pool(void **state)
@@ -432,8 +438,10 @@ static void test_trim_returns_the_spare_arena_and_every_empty_pool(void **state)
         p[i] = rgc_mem_alloc(h, 64);
     /* Free the second half: its arenas empty (one stays as the spare);
      * free a few pools of the first half too. */
-    for (int i = N / 2; i < N; i++)
+    for (int i = N / 2; i < N; i++) {
         rgc_mem_free(h, p[i]);
+        p[i] = NULL;
+    }
     for (int i = 0; i < 4 * 256; i++) {
         rgc_mem_free(h, p[i]);
         p[i] = NULL;
@@ -446,12 +454,7 @@ static void test_trim_returns_the_spare_arena_and_every_empty_pool(void **state)
     assert_int_equal(after.pools_dirty, 0);
     assert_true(after.arenas < before.arenas);
     assert_true(bytes >= (before.arenas - after.arenas) * RGC_ARENA_SIZE);
-    assert_heap_ok(h);
-    for (int i = 0; i < N / 2; i++)
-        rgc_mem_free(h, p[i]);
-    free(p);
-    assert_heap_ok(h);
-    rgc_heap_destroy(h);
+    free_all_and_end(h, p, N);
 }
 
 static void test_trim_without_a_decommit_hook_gives_back_no_pages(void **state)
@@ -461,18 +464,10 @@ static void test_trim_without_a_decommit_hook_gives_back_no_pages(void **state)
     sm.decommit = NULL;
     rgc_heap_config_t cfg = {.name = "no-decommit", .sysmem = &sm};
     rgc_heap_t *h = rgc_heap_new(&cfg);
-    enum { N = RGC_POOL_SIZE / 64 };
-    void *b[N];
-    for (int i = 0; i < N; i++)
-        b[i] = rgc_mem_alloc(h, 64);
-    for (int i = 10; i < N; i++)
-        rgc_mem_free(h, b[i]);
+    void **b = one_pool_keeping_ten(h);
     rgc_heap_trim(h);
     assert_int_equal(pages_released(h), 0);
-    assert_heap_ok(h);
-    for (int i = 0; i < 10; i++)
-        rgc_mem_free(h, b[i]);
-    rgc_heap_destroy(h);
+    free_all_and_end(h, b, 10);
 }
 
 static void test_trim_of_no_heap_is_reported(void **state)
