@@ -336,10 +336,10 @@ RGC_HIDDEN int _rgc_block_is_free(const rgc_pool_t *pool, const void *p);
 RGC_HIDDEN int _rgc_pool_free_bits(const rgc_pool_t *pool, uint64_t *bits);
 
 /* ---- pages.c */
-RGC_HIDDEN extern int _rgc_pages_ok; /* the system's page is RGC_PAGE_SIZE */
 /* Gives back the pages of an active pool whose blocks are all free; unless
  * force, only once its count of blocks in use is the same as at the
- * previous call, and not twice at one count.  Returns the pages given back. */
+ * previous call, and not twice at one count; never while a collection
+ * runs.  Returns the pages given back. */
 RGC_HIDDEN unsigned _rgc_pool_punch(rgc_heap_t *h, rgc_pool_t *pool, int force);
 /* A list pool whose free list ran dry: its blocks in given-back pages go
  * back on the free list (their pages are backed again as they are written). */

@@ -37,14 +37,16 @@
 
 #define RGC_POOL_PAGES_ALL ((1u << RGC_POOL_PAGES) - 1u)
 
-int _rgc_pages_ok = -1; /* unknown until the first search */
+/* 1 if the system's page is RGC_PAGE_SIZE (else pages are never given
+ * back inside a pool); -1 until the first search asks. */
+static int page_size_ok = -1;
 
 static int pages_ok(void)
 {
-    int ok = __atomic_load_n(&_rgc_pages_ok, __ATOMIC_RELAXED);
+    int ok = __atomic_load_n(&page_size_ok, __ATOMIC_RELAXED);
     if (ok < 0) {
         ok = sysconf(_SC_PAGESIZE) == RGC_PAGE_SIZE;
-        __atomic_store_n(&_rgc_pages_ok, ok, __ATOMIC_RELAXED);
+        __atomic_store_n(&page_size_ok, ok, __ATOMIC_RELAXED);
     }
     return ok;
 }
@@ -117,8 +119,10 @@ static void unlink_pages(rgc_pool_t *pool, unsigned pages)
 
 unsigned _rgc_pool_punch(rgc_heap_t *h, rgc_pool_t *pool, int force)
 {
+    /* Not while a collection runs: it holds pointers to blocks it frees
+     * as it goes, and a page given back reads as zero. */
     if (pool->state != RGC_POOL_ACTIVE || (pool->flags & RGC_PF_FULL) || !h->sysmem.decommit ||
-        !pages_ok())
+        h->gc.phase != RGC_GC_IDLE || !pages_ok())
         return 0;
     /* Only a pool that has settled: its count the same as at the previous
      * purge that looked at it, and not searched at this count yet. */

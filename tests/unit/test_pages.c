@@ -344,6 +344,45 @@ static void test_the_collector_never_reads_a_page_given_back(void **state)
     rgc_heap_destroy(h);
 }
 
+/* A node whose finalizer trims its heap, in the middle of a collection. */
+static rgc_heap_t *trimmed_heap;
+static size_t pages_seen_in_finalizer;
+
+static void trimming_finalizer(rgc_object_t *o)
+{
+    (void)o;
+    rgc_heap_trim(trimmed_heap);
+    pages_seen_in_finalizer = pages_released(trimmed_heap);
+}
+
+static void test_no_page_is_given_back_while_a_collection_runs(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = recording_heap(0);
+    rgc_gc_disable(h);
+    void **b = one_pool_keeping_ten(h);
+    static const rgc_ref_field_t fields[] = {{"a", offsetof(pnode_t, a)}, {"b", offsetof(pnode_t, b)}};
+    static const rgc_type_spec_t spec = {.name = "test_pages.TrimmingNode",
+                                         .basic_size = sizeof(pnode_t),
+                                         .ref_fields = fields,
+                                         .n_ref_fields = 2,
+                                         .finalize = trimming_finalizer};
+    rgc_type_t *t = rgc_type_by_name(spec.name);
+    t = t ? t : rgc_type_register(&spec);
+    pnode_t *x = rgc_new(h, t), *y = rgc_new(h, t);
+    x->a = (rgc_object_t *)y;
+    y->a = (rgc_object_t *)x; /* each holds the other: our references go */
+    trimmed_heap = h;
+    pages_seen_in_finalizer = 99;
+    assert_int_equal(rgc_gc_collect(h, 2), 2);
+    /* The finalizers ran inside the collection: their trims gave back no
+     * page of a pool in use.  Afterwards, the pool's three free pages go. */
+    assert_int_equal(pages_seen_in_finalizer, 0);
+    rgc_heap_trim(h);
+    assert_true(pages_released(h) >= 3);
+    free_all_and_end(h, b, 10);
+}
+
 /* N blocks of 16-128 bytes (seeded), then every run of 4096 freed but
  * every tenth: whole pools empty, and the pools at the edges of each kept
  * run are left partly free. */
@@ -488,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_filled_heaps_give_back_pages_and_refill_them),
         cmocka_unit_test(test_a_block_in_a_page_given_back_is_reported_when_freed_again),
         cmocka_unit_test(test_the_collector_never_reads_a_page_given_back),
+        cmocka_unit_test(test_no_page_is_given_back_while_a_collection_runs),
         cmocka_unit_test(test_an_allocation_order_drain_gives_back_pages_on_its_own),
         cmocka_unit_test(test_a_drain_in_random_order_does_not_search_pools_in_use),
         cmocka_unit_test(test_trim_returns_the_spare_arena_and_every_empty_pool),
