@@ -1,6 +1,6 @@
 /*
- * alloc.c — the small-block allocator (arenas → pools → blocks) and the
- * recorded large-block path, for objects and raw memory alike.
+ * alloc.c — the small-block allocator (arenas → pools → blocks), for
+ * objects and raw memory alike.
  *
  * Owns: the process-wide arena map, arena and pool life cycles, the per-class
  * usable-pool lists, free lists and free bitmaps, rgc_mem_*.  Large blocks
@@ -9,21 +9,13 @@
  * Policy (docs/internals/allocator.md): a new pool comes from the arena with
  * the fewest free pools, so nearly empty arenas drain; an arena whose pools
  * are all free goes back to the system unless it is the only such arena (one
- * spare is kept); empty pools stay committed up to a budget that grows with
- * the pools in use, and past twice that budget the emptiest arenas' empty
- * pools are decommitted, a run of neighbours per call, down to the budget;
- * while the heap sheds memory in allocation order the budget is smaller and
- * free pages of pools in use are given back too (pages.c).
+ * spare is kept); what stays mapped is given back by pages.c (empty pools
+ * past their budget, free pages of pools in use, rgc_heap_trim).
  */
 #include "internal.h"
 
 #include <stdlib.h>
 
-#define RGC_DIRTY_POOLS_MIN 64u  /* empty pools a heap may keep committed: 1 MiB */
-#define RGC_DIRTY_SHARE 16u      /* ... or 1/16 of its pools in use, if more */
-/* The same while it sheds memory in allocation order: 512 KiB, 1/64. */
-#define RGC_DIRTY_POOLS_MIN_ORDERED 32u
-#define RGC_DIRTY_SHARE_ORDERED 64u
 #define ARENA_MAP_BYTES ((size_t)1 << (47 - RGC_ARENA_SHIFT)) /* one byte per MiB */
 
 #define R(k) (uint32_t)((((uint64_t)1 << 32) + 16u * (k) + 15u) / (16u * ((k) + 1u)))
@@ -194,85 +186,17 @@ static rgc_pool_t *pool_take(rgc_heap_t *h)
     return pool;
 }
 
-/* Decommits the committed unused pools of an arena, one call per run of
- * neighbours, and gives back the free pages of its pools in use (pages.c:
- * pages 1 searches every pool, 0 the pools that settled, -1 none).
- * Returns the bytes given back. */
-static size_t arena_purge(rgc_heap_t *h, rgc_arena_t *a, int pages)
+/* Unmaps every arena of h whose pools are all unused (the spare).
+ * Returns the bytes unmapped. */
+size_t _rgc_arenas_unmap_spare(rgc_heap_t *h)
 {
     size_t bytes = 0;
-    uint32_t i = 1;
-    if (!a->tail_released) {
-        /* On a huge page the unused rest of pool 0 was backed with the
-         * rest; once the arena gives memory back it goes too. */
-        a->tail_released = 1;
-        h->sysmem.decommit(h->sysmem.ctx, (char *)a + RGC_PAGE_SIZE, RGC_POOL_SIZE - RGC_PAGE_SIZE);
-    }
-    while (i < RGC_POOLS_PER_ARENA) {
-        rgc_pool_t *p = &a->pools[i];
-        if (p->state == RGC_POOL_ACTIVE && pages >= 0)
-            bytes += (size_t)_rgc_pool_punch(h, p, pages) * RGC_PAGE_SIZE;
-        if (p->state != RGC_POOL_UNUSED || p->decommitted) {
-            i++;
-            continue;
-        }
-        uint32_t j = i;
-        while (j < RGC_POOLS_PER_ARENA && a->pools[j].state == RGC_POOL_UNUSED && !a->pools[j].decommitted) {
-            a->pools[j].decommitted = 1;
-            a->pools[j].last_kind = 0xFF; /* the pages will read as zero */
-            j++;
-        }
-        h->sysmem.decommit(h->sysmem.ctx, p->base, (size_t)(j - i) * RGC_POOL_SIZE);
-        h->dirty_pools -= j - i;
-        bytes += (size_t)(j - i) * RGC_POOL_SIZE;
-        i = j;
-    }
-    return bytes;
-}
-
-/* Keeps the committed empty pools within twice their budget: past it,
- * purges the emptiest arenas first down to the budget.  While the heap
- * sheds memory in allocation order — since the last purge, full pools
- * became partly free at least a quarter as often as pools emptied — what
- * it frees is not about to be allocated again: the budget is smaller, and
- * the pages of the pools in use that settled are searched (pages.c).  A
- * drain in random order keeps the larger budget: its purges come in
- * bursts as pools empty together, and fewer, larger ones cost less. */
-static void maybe_purge(rgc_heap_t *h)
-{
-    int ordered = (h->pools_unfilled - h->purge_unfilled) * 4 >= h->pools_emptied - h->purge_emptied;
-    size_t budget = h->active_pools / (ordered ? RGC_DIRTY_SHARE_ORDERED : RGC_DIRTY_SHARE);
-    size_t least = ordered ? RGC_DIRTY_POOLS_MIN_ORDERED : RGC_DIRTY_POOLS_MIN;
-    if (budget < least)
-        budget = least;
-    if (h->dirty_pools <= 2 * budget || !h->sysmem.decommit)
-        return;
-    h->purge_unfilled = h->pools_unfilled;
-    h->purge_emptied = h->pools_emptied;
-    for (int k = RGC_ARENA_POOLS; k >= 1 && h->dirty_pools > budget; k--)
-        for (rgc_arena_t *a = h->buckets[k]; a && h->dirty_pools > budget; a = a->bnext)
-            arena_purge(h, a, ordered ? 0 : -1);
-}
-
-size_t rgc_heap_trim(rgc_heap_t *h)
-{
-    if (!h) {
-        _rgc_report(RGC_EINVAL, NULL, NULL, "rgc_heap_trim: NULL heap");
-        return 0;
-    }
-    size_t bytes = 0;
-    /* The spare arena first: nothing in it is in use. */
-    rgc_arena_t *spare = h->buckets[RGC_ARENA_POOLS];
-    while (spare) {
-        rgc_arena_t *next = spare->bnext;
-        bucket_remove(h, spare);
-        arena_unmap(h, spare);
+    for (rgc_arena_t *a = h->buckets[RGC_ARENA_POOLS], *next; a; a = next) {
+        next = a->bnext;
+        bucket_remove(h, a);
+        arena_unmap(h, a);
         bytes += RGC_ARENA_SIZE;
-        spare = next;
     }
-    if (h->sysmem.decommit)
-        for (rgc_arena_t *a = h->arenas; a; a = a->next)
-            bytes += arena_purge(h, a, 1);
     return bytes;
 }
 
@@ -305,7 +229,7 @@ static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
         return;
     }
     bucket_insert(h, a);
-    maybe_purge(h);
+    _rgc_heap_purge(h);
 }
 
 static void pool_init(rgc_heap_t *h, rgc_pool_t *pool, int kind, int c)

@@ -334,13 +334,14 @@ RGC_HIDDEN int _rgc_block_is_free(const rgc_pool_t *pool, const void *p);
  * of free blocks, or -1 if the free list leaves the pool, is misaligned,
  * loops or runs into a given-back page. */
 RGC_HIDDEN int _rgc_pool_free_bits(const rgc_pool_t *pool, uint64_t *bits);
+/* Unmaps h's arenas whose pools are all unused; returns the bytes. */
+RGC_HIDDEN size_t _rgc_arenas_unmap_spare(rgc_heap_t *h);
 
 /* ---- pages.c */
-/* Gives back the pages of an active pool whose blocks are all free; unless
- * force, only once its count of blocks in use is the same as at the
- * previous call, and not twice at one count; never while a collection
- * runs.  Returns the pages given back. */
-RGC_HIDDEN unsigned _rgc_pool_punch(rgc_heap_t *h, rgc_pool_t *pool, int force);
+/* The purge, after a pool emptied: keeps the committed empty pools within
+ * twice their budget, and gives back free pages of pools in use while the
+ * heap sheds memory in allocation order. */
+RGC_HIDDEN void _rgc_heap_purge(rgc_heap_t *h);
 /* A list pool whose free list ran dry: its blocks in given-back pages go
  * back on the free list (their pages are backed again as they are written). */
 RGC_HIDDEN void _rgc_pool_unhole(rgc_pool_t *pool);

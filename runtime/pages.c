@@ -1,14 +1,23 @@
 /*
- * pages.c — giving back the free pages of pools in use.
+ * pages.c — giving memory back while arenas stay mapped: empty pools past
+ * their budget (the purge), free pages of pools in use, rgc_heap_trim.
  *
- * Owns: pool holes (the `holes` bits of a pool descriptor), rgc_heap_trim.
- * An empty pool is decommitted whole (alloc.c); a pool that still holds a
- * few live blocks keeps its 16 KiB resident although most of it may be
- * free: after a program frees most of what it allocated in order, the
- * pools at the edges of what survives are such pools.  A 4 KiB page of a
- * pool whose every block (every block that touches it, for blocks that
- * straddle two pages) is free can go back to the system while the pool
- * stays in use.  Its bit in `holes` says so.
+ * Owns: the empty-pool budget, pool holes (the `holes` bits of a pool
+ * descriptor), rgc_heap_trim.  Arenas themselves are mapped and unmapped
+ * by alloc.c.
+ *
+ * Empty pools.  An empty pool stays committed, so that allocating again
+ * costs no page faults, up to a budget that grows with the pools in use;
+ * past twice the budget the purge decommits the empty pools of the
+ * emptiest arenas, a run of neighbours per call, down to the budget.
+ *
+ * Pages of pools in use.  A pool that still holds a few live blocks keeps
+ * its 16 KiB resident although most of it may be free: after a program
+ * frees most of what it allocated in order, the pools at the edges of
+ * what survives are such pools.  A 4 KiB page of a pool whose every block
+ * (every block that touches it, for blocks that straddle two pages) is
+ * free can go back to the system while the pool stays in use.  Its bit in
+ * `holes` says so.
  *
  * In a list pool the blocks touching a hole are taken off the free list
  * (their links would read as zero); they come back when the free list runs
@@ -18,18 +27,18 @@
  * a bitmap pool nothing changes but the bits: its free blocks are never
  * read, and an allocation in a hole clears the hole's bit.
  *
- * When: the heap's purge (alloc.c, maybe_purge), while the heap sheds
- * memory in allocation order — since the previous purge, at least a
- * quarter as many full pools became partly free as pools emptied — looks
- * at the pools in use of every arena it purges, and searches a pool only
- * once it has settled: same count of blocks in use as at the previous
- * look, not searched at that count before.  The search reads the first
- * word of each block in address order and stops at a page's first live
- * block; only a page that looks free costs a walk of the free list.  In a
- * drain in random order, pools are not becoming partly free any more by
- * the time they empty, and a pool that still holds a few blocks will soon
- * be empty and decommitted whole: searching them would cost the frees
- * more than it gives back.  rgc_heap_trim searches every pool.
+ * When: the purge, while the heap sheds memory in allocation order — since
+ * the previous purge, at least a quarter as many full pools became partly
+ * free as pools emptied — keeps a smaller budget and looks at the pools in
+ * use of every arena it purges, searching a pool only once it has
+ * settled: same count of blocks in use as at the previous look, not
+ * searched at that count before.  The search reads the first word of each
+ * block in address order and stops at a page's first live block; only a
+ * page that looks free costs a walk of the free list.  In a drain in
+ * random order, pools are not becoming partly free any more by the time
+ * they empty, and a pool that still holds a few blocks will soon be empty
+ * and decommitted whole: searching them would cost the frees more than it
+ * gives back.  rgc_heap_trim searches every pool.
  */
 #include "internal.h"
 
@@ -117,7 +126,11 @@ static void unlink_pages(rgc_pool_t *pool, unsigned pages)
     }
 }
 
-unsigned _rgc_pool_punch(rgc_heap_t *h, rgc_pool_t *pool, int force)
+/* Gives back the pages of an active pool whose blocks are all free; unless
+ * force, only once its count of blocks in use is the same as at the
+ * previous call, and not twice at one count; never while a collection
+ * runs.  Returns the pages given back. */
+static unsigned pool_punch(rgc_heap_t *h, rgc_pool_t *pool, int force)
 {
     /* Not while a collection runs: it holds pointers to blocks it frees
      * as it goes, and a page given back reads as zero. */
@@ -202,4 +215,86 @@ void _rgc_map_unhole(rgc_pool_t *pool, uint32_t i)
     for (unsigned k = 0; k < RGC_POOL_PAGES; k++)
         if ((pages >> k) & 1)
             memset(pool->base + (size_t)k * RGC_PAGE_SIZE, RGC_FILL_FRESH, RGC_PAGE_SIZE);
+}
+
+/* ---- the purge and the trim */
+
+#define RGC_DIRTY_POOLS_MIN 64u  /* empty pools a heap may keep committed: 1 MiB */
+#define RGC_DIRTY_SHARE 16u      /* ... or 1/16 of its pools in use, if more */
+/* The same while it sheds memory in allocation order: 512 KiB, 1/64. */
+#define RGC_DIRTY_POOLS_MIN_ORDERED 32u
+#define RGC_DIRTY_SHARE_ORDERED 64u
+
+/* Decommits the committed unused pools of an arena, one call per run of
+ * neighbours, and gives back the free pages of its pools in use (pages.c:
+ * pages 1 searches every pool, 0 the pools that settled, -1 none).
+ * Returns the bytes given back. */
+static size_t arena_purge(rgc_heap_t *h, rgc_arena_t *a, int pages)
+{
+    size_t bytes = 0;
+    uint32_t i = 1;
+    if (!a->tail_released) {
+        /* On a huge page the unused rest of pool 0 was backed with the
+         * rest; once the arena gives memory back it goes too. */
+        a->tail_released = 1;
+        h->sysmem.decommit(h->sysmem.ctx, (char *)a + RGC_PAGE_SIZE, RGC_POOL_SIZE - RGC_PAGE_SIZE);
+    }
+    while (i < RGC_POOLS_PER_ARENA) {
+        rgc_pool_t *p = &a->pools[i];
+        if (p->state == RGC_POOL_ACTIVE && pages >= 0)
+            bytes += (size_t)pool_punch(h, p, pages) * RGC_PAGE_SIZE;
+        if (p->state != RGC_POOL_UNUSED || p->decommitted) {
+            i++;
+            continue;
+        }
+        uint32_t j = i;
+        while (j < RGC_POOLS_PER_ARENA && a->pools[j].state == RGC_POOL_UNUSED && !a->pools[j].decommitted) {
+            a->pools[j].decommitted = 1;
+            a->pools[j].last_kind = 0xFF; /* the pages will read as zero */
+            j++;
+        }
+        h->sysmem.decommit(h->sysmem.ctx, p->base, (size_t)(j - i) * RGC_POOL_SIZE);
+        h->dirty_pools -= j - i;
+        bytes += (size_t)(j - i) * RGC_POOL_SIZE;
+        i = j;
+    }
+    return bytes;
+}
+
+/* Keeps the committed empty pools within twice their budget: past it,
+ * purges the emptiest arenas first down to the budget.  While the heap
+ * sheds memory in allocation order — since the last purge, full pools
+ * became partly free at least a quarter as often as pools emptied — what
+ * it frees is not about to be allocated again: the budget is smaller, and
+ * the pages of the pools in use that settled are searched (pages.c).  A
+ * drain in random order keeps the larger budget: its purges come in
+ * bursts as pools empty together, and fewer, larger ones cost less. */
+void _rgc_heap_purge(rgc_heap_t *h)
+{
+    int ordered = (h->pools_unfilled - h->purge_unfilled) * 4 >= h->pools_emptied - h->purge_emptied;
+    size_t budget = h->active_pools / (ordered ? RGC_DIRTY_SHARE_ORDERED : RGC_DIRTY_SHARE);
+    size_t least = ordered ? RGC_DIRTY_POOLS_MIN_ORDERED : RGC_DIRTY_POOLS_MIN;
+    if (budget < least)
+        budget = least;
+    if (h->dirty_pools <= 2 * budget || !h->sysmem.decommit)
+        return;
+    h->purge_unfilled = h->pools_unfilled;
+    h->purge_emptied = h->pools_emptied;
+    for (int k = RGC_ARENA_POOLS; k >= 1 && h->dirty_pools > budget; k--)
+        for (rgc_arena_t *a = h->buckets[k]; a && h->dirty_pools > budget; a = a->bnext)
+            arena_purge(h, a, ordered ? 0 : -1);
+}
+
+size_t rgc_heap_trim(rgc_heap_t *h)
+{
+    if (!h) {
+        _rgc_report(RGC_EINVAL, NULL, NULL, "rgc_heap_trim: NULL heap");
+        return 0;
+    }
+    /* The spare arena first: nothing in it is in use. */
+    size_t bytes = _rgc_arenas_unmap_spare(h);
+    if (h->sysmem.decommit)
+        for (rgc_arena_t *a = h->arenas; a; a = a->next)
+            bytes += arena_purge(h, a, 1);
+    return bytes;
 }
