@@ -52,7 +52,7 @@ extern "C" {
 #define RGC_POOL_SIZE (1u << RGC_POOL_SHIFT)       /* 16 KiB */
 #define RGC_ARENA_SHIFT 20u
 #define RGC_ARENA_SIZE (1u << RGC_ARENA_SHIFT)     /* 1 MiB */
-#define RGC_POOLS_PER_ARENA (RGC_ARENA_SIZE / RGC_POOL_SIZE) /* 64; pool 0 holds the arena header */
+#define RGC_POOLS_PER_ARENA (RGC_ARENA_SIZE / RGC_POOL_SIZE) /* 64; one holds the arena header */
 
 /* Named fill bytes (written when a heap is created with RGC_HEAP_FILL, and
  * always in debug builds). */

@@ -101,20 +101,24 @@ static rgc_arena_t *arena_new(rgc_heap_t *h)
                     RGC_ARENA_SIZE);
         return NULL;
     }
-    rgc_arena_t *a = mem;
-    memset(a, 0, sizeof *a);
+    rgc_pool_t *pools = _rgc_arena_pools(mem);
+    uint32_t hp = _rgc_arena_hdr_pool(mem);
+    memset(pools, 0, RGC_POOLS_PER_ARENA * sizeof *pools);
+    rgc_arena_t *a = _rgc_arena_of(mem);
     a->magic = RGC_ARENA_MAGIC;
     a->heap = h;
     a->hdr_state = RGC_POOL_HEADER;
     a->hdr_kind = 0xFF;
-    /* Link pools 1..63 in address order so allocation moves upward. */
-    for (uint32_t i = RGC_POOLS_PER_ARENA - 1; i >= 1; i--) {
-        rgc_pool_t *p = &a->pools[i];
+    /* Link the other pools in address order so allocation moves upward. */
+    for (uint32_t i = RGC_POOLS_PER_ARENA; i-- > 0;) {
+        if (i == hp)
+            continue;
+        rgc_pool_t *p = &pools[i];
         p->state = RGC_POOL_UNUSED;
         p->kind = 0xFF;
         p->decommitted = 1; /* fresh pages: not backed yet */
         p->last_kind = 0xFF;
-        p->base = (char *)a + (size_t)i * RGC_POOL_SIZE;
+        p->base = (char *)mem + (size_t)i * RGC_POOL_SIZE;
         p->next = a->free_pools;
         a->free_pools = p;
     }
@@ -133,8 +137,10 @@ static rgc_arena_t *arena_new(rgc_heap_t *h)
 
 static void arena_unmap(rgc_heap_t *h, rgc_arena_t *a)
 {
-    for (uint32_t i = 1; i < RGC_POOLS_PER_ARENA; i++)
-        if (!a->pools[i].decommitted)
+    rgc_pool_t *pools = _rgc_arena_pools(a);
+    uint32_t hp = _rgc_arena_hdr_pool(a);
+    for (uint32_t i = 0; i < RGC_POOLS_PER_ARENA; i++)
+        if (i != hp && !pools[i].decommitted)
             h->dirty_pools--;
     if (a->prev)
         a->prev->next = a->next;
@@ -146,7 +152,7 @@ static void arena_unmap(rgc_heap_t *h, rgc_arena_t *a)
     a->magic = 0;
     h->narenas--;
     h->arenas_freed++;
-    h->sysmem.unmap(h->sysmem.ctx, a, RGC_ARENA_SIZE);
+    h->sysmem.unmap(h->sysmem.ctx, _rgc_arena_base(a), RGC_ARENA_SIZE);
 }
 
 /* Recomputes the tag the raw free fast path compares against. */
@@ -712,8 +718,7 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
     if (RGC_LIKELY(i < ((uintptr_t)1 << (47 - RGC_ARENA_SHIFT)) && _rgc_runtime.arena_map[i])) {
         /* _rgc_pool_of, reusing the arena index already computed. */
         rgc_pool_t *pool = (rgc_pool_t *)((i << RGC_ARENA_SHIFT) +
-                                          (((uintptr_t)p >> (RGC_POOL_SHIFT - 6)) &
-                                           ((uintptr_t)(RGC_POOLS_PER_ARENA - 1) << 6)));
+                                          (((uintptr_t)p >> (RGC_POOL_SHIFT - 6)) & RGC_POOL_OF_MASK));
         uint64_t *w = p;
 #ifdef RGC_DEBUG
         if (pool->state != RGC_POOL_ACTIVE || !_rgc_block_start(pool, p)) {
@@ -794,7 +799,7 @@ void _rgc_heap_release_all(rgc_heap_t *h)
         h->arenas = a->next;
         arena_map_set(a, 0);
         a->magic = 0;
-        h->sysmem.unmap(h->sysmem.ctx, a, RGC_ARENA_SIZE);
+        h->sysmem.unmap(h->sysmem.ctx, _rgc_arena_base(a), RGC_ARENA_SIZE);
         h->arenas_freed++;
     }
     h->narenas = 0;

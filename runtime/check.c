@@ -70,9 +70,9 @@ static int check_object(checker_t *c, const rgc_object_t *o, size_t block)
 
 static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_per_class)
 {
-    rgc_pool_t *p = &a->pools[i];
+    rgc_pool_t *p = &_rgc_arena_pools(a)[i];
     rgc_heap_t *h = c->h;
-    if (p->base != (char *)a + (size_t)i * RGC_POOL_SIZE)
+    if (p->base != _rgc_arena_base(a) + (size_t)i * RGC_POOL_SIZE)
         return fail(c, p, "pool %u of arena %p has base %p", i, (void *)a, (void *)p->base);
     if (p->state == RGC_POOL_UNUSED) {
         if (p->holes)
@@ -160,6 +160,8 @@ static int check_arenas(checker_t *c)
     for (rgc_arena_t *a = h->arenas; a; prev = a, a = a->next) {
         if (++n > h->narenas)
             return fail(c, a, "arena list longer than the %zu arenas counted", h->narenas);
+        if (a != _rgc_arena_of(a))
+            return fail(c, a, "arena header not where the arena's colour puts it");
         if (a->magic != RGC_ARENA_MAGIC || a->heap != h || a->hdr_state != RGC_POOL_HEADER ||
             a->hdr_kind != 0xFF || ((uintptr_t)a->free_pools & 1))
             return fail(c, a, "arena header damaged (magic, heap or header marks)");
@@ -167,11 +169,14 @@ static int check_arenas(checker_t *c)
             return fail(c, a, "arena list back link broken");
         if (!_rgc_in_arena(a))
             return fail(c, a, "arena missing from the arena map");
-        uint32_t unused = 0, listed = 0;
-        for (uint32_t i = 1; i < RGC_POOLS_PER_ARENA; i++) {
-            if (a->pools[i].state == RGC_POOL_UNUSED) {
+        uint32_t unused = 0, listed = 0, hp = _rgc_arena_hdr_pool(a);
+        rgc_pool_t *pools = _rgc_arena_pools(a);
+        for (uint32_t i = 0; i < RGC_POOLS_PER_ARENA; i++) {
+            if (i == hp)
+                continue;
+            if (pools[i].state == RGC_POOL_UNUSED) {
                 unused++;
-                if (!a->pools[i].decommitted)
+                if (!pools[i].decommitted)
                     dirty++;
             } else {
                 active++;

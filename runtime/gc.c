@@ -340,8 +340,10 @@ static void gather_gen2(rgc_heap_t *h, gather_ctx_t *g)
 {
     const uint32_t want = RGC_OF_TRACKED | 2u;
     for (rgc_arena_t *a = _rgc_oldest_arena(h); a; a = a->prev) {
-        for (uint32_t i = 1; i < RGC_POOLS_PER_ARENA; i++) {
-            rgc_pool_t *p = &a->pools[i];
+        rgc_pool_t *pools = _rgc_arena_pools(a);
+        for (uint32_t i = 0; i < RGC_POOLS_PER_ARENA; i++) {
+            rgc_pool_t *p = &pools[i];
+            /* (the header pool's state is RGC_POOL_HEADER) */
             if (p->state != RGC_POOL_ACTIVE || p->kind != RGC_KIND_OBJECT)
                 continue;
             size_t bs = p->block_size;

@@ -20,8 +20,10 @@ size_t _rgc_gc_walk_ex(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg, int 
     /* Oldest arena first: allocation order, which is how references tend
      * to point, so a full collection meets roots before what they hold. */
     for (rgc_arena_t *a = _rgc_oldest_arena(h); a; a = a->prev) {
-        for (uint32_t i = 1; i < RGC_POOLS_PER_ARENA; i++) {
-            rgc_pool_t *p = &a->pools[i];
+        rgc_pool_t *pools = _rgc_arena_pools(a);
+        for (uint32_t i = 0; i < RGC_POOLS_PER_ARENA; i++) {
+            rgc_pool_t *p = &pools[i];
+            /* (the header pool's state is RGC_POOL_HEADER) */
             if (p->state != RGC_POOL_ACTIVE || p->kind != RGC_KIND_OBJECT)
                 continue;
             char *b = p->base, *end = p->base + (size_t)p->bump * p->block_size;

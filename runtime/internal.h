@@ -6,13 +6,14 @@
  *
  *   runtime root (one per process: types, heaps, arena map)
  *     └─ heap ── usable pools per (kind, size class)  ── large blocks (list)
- *          └─ arena (1 MiB, 1 MiB-aligned; pool 0 holds the arena header
- *               and the descriptors of all 64 pools)
+ *          └─ arena (1 MiB, 1 MiB-aligned; one of its first 8 pools holds
+ *               the arena header: the descriptors of all 64 pools)
  *               └─ pool (16 KiB of one size class and one kind)
  *                    └─ block (16..512 bytes): an object or raw bytes
  *
  * Invariant: the pool descriptor of any small block p is
- *   ((rgc_arena_t *)(p & ~(ARENA_SIZE-1)))->pools[(p >> POOL_SHIFT) & 63].
+ *   (rgc_pool_t *)(base + colour * 4096) + ((p >> POOL_SHIFT) & 63),
+ * base = p & ~(ARENA_SIZE-1), colour = (p >> ARENA_SHIFT) & 31.
  */
 #ifndef RGC_INTERNAL_H
 #define RGC_INTERNAL_H
@@ -64,7 +65,7 @@ enum {
 enum {
     RGC_POOL_UNUSED = 0,      /* in the arena's free-pool list */
     RGC_POOL_ACTIVE = 1,      /* holds blocks of one size class */
-    RGC_POOL_HEADER = 2,      /* pool 0: the arena header itself */
+    RGC_POOL_HEADER = 2,      /* the header pool: the arena header itself */
 };
 
 typedef struct rgc_pool rgc_pool_t;
@@ -121,32 +122,34 @@ enum { RGC_NEW_TRACKED = 64, RGC_NEW_SLOW = 0xFFFFFFFFu };
 enum { RGC_TAG_OBJECT = 1, RGC_TAG_SLOW = 2 }; /* a raw pool's tag is its heap */
 
 /*
- * The arena header: one 4 KiB page at the start of the arena, which is
- * also pool 0 of the arena (never used for blocks).  Its first 64 bytes
- * are the arena's own fields, laid over pools[0] so that descriptor i sits
- * at byte i * 64; where they overlay a pool's flags/state/kind and tag they
- * read as "the header, not a pool", so a pointer into pool 0 is never
- * taken for a block.
+ * The arena header: one 4 KiB page holding the 64 pool descriptors
+ * (descriptor i at byte i * 64).  It sits at page `colour` of the arena,
+ * colour = arena number (address >> 20) mod 32, so within the first 8
+ * pools: were every header at the same offset of its 1 MiB-aligned arena,
+ * all descriptors would fall into the same 64 sets of a cache indexed by
+ * address bits 6-16, and a heap of more than a few dozen arenas would miss
+ * on them at every free.  The pool holding the header page (the header
+ * pool, colour / 4) is never used for blocks; its descriptor holds the
+ * arena's own fields below.  Where those overlay a pool's flags, state,
+ * kind and tag they read as "the header, not a pool", so a pointer into
+ * the header pool is never taken for a block.
  */
+#define RGC_ARENA_COLOURS 32u
+
 struct rgc_arena {
-    union {
-        struct {
-            uint64_t magic;          /* RGC_ARENA_MAGIC              (pool.free) */
-            uint32_t nfree;          /* unused pools   (pool.nused; pool.flags: 0) */
-            uint8_t hdr_state;       /* RGC_POOL_HEADER              (pool.state) */
-            uint8_t hdr_kind;        /* 0xFF                         (pool.kind) */
-            uint8_t tail_released;   /* pool 0 behind this page given back
-                                      * (it is never used)           (pool.szidx) */
-            uint8_t reserved;        /*                              (pool.holes) */
-            rgc_pool_t *free_pools;  /* unused pools, singly linked  (pool.tag: even) */
-            rgc_heap_t *heap;        /* owner                        (pool.freemap) */
-            rgc_arena_t *next;       /* all arenas of the heap, newest first */
-            rgc_arena_t *prev;
-            rgc_arena_t *bnext;      /* bucket list by number of free pools */
-            rgc_arena_t *bprev;
-        };
-        rgc_pool_t pools[RGC_POOLS_PER_ARENA]; /* pools[0]: the fields above */
-    };
+    uint64_t magic;          /* RGC_ARENA_MAGIC              (pool.free) */
+    uint32_t nfree;          /* unused pools   (pool.nused; pool.flags: 0) */
+    uint8_t hdr_state;       /* RGC_POOL_HEADER              (pool.state) */
+    uint8_t hdr_kind;        /* 0xFF                         (pool.kind) */
+    uint8_t tail_released;   /* the header pool's other pages given
+                              * back (they are never used)   (pool.szidx) */
+    uint8_t reserved;        /*                              (pool.holes) */
+    rgc_pool_t *free_pools;  /* unused pools, singly linked  (pool.tag: even) */
+    rgc_heap_t *heap;        /* owner                        (pool.freemap) */
+    rgc_arena_t *next;       /* all arenas of the heap, newest first */
+    rgc_arena_t *prev;
+    rgc_arena_t *bnext;      /* bucket list by number of free pools */
+    rgc_arena_t *bprev;
 };
 
 #define RGC_ARENA_POOLS (RGC_POOLS_PER_ARENA - 1u) /* usable pools per arena */
@@ -370,15 +373,42 @@ static inline int _rgc_in_arena(const void *p)
     return i < ((uintptr_t)1 << (47 - RGC_ARENA_SHIFT)) && _rgc_runtime.arena_map[i];
 }
 
+/* The first byte of the arena holding p (any address inside it). */
+static inline char *_rgc_arena_base(const void *p)
+{
+    return (char *)((uintptr_t)p & ~(uintptr_t)(RGC_ARENA_SIZE - 1));
+}
+
+/* The page of the arena holding p where its header sits. */
+static inline uint32_t _rgc_arena_colour(const void *p)
+{
+    return (uint32_t)((uintptr_t)p >> RGC_ARENA_SHIFT) & (RGC_ARENA_COLOURS - 1);
+}
+
+/* The pool holding the header page: never used for blocks. */
+static inline uint32_t _rgc_arena_hdr_pool(const void *p)
+{
+    return _rgc_arena_colour(p) / RGC_POOL_PAGES;
+}
+
+/* The descriptors of the arena holding p: pools[i] describes pool i. */
+static inline rgc_pool_t *_rgc_arena_pools(const void *p)
+{
+    return (rgc_pool_t *)(_rgc_arena_base(p) + ((size_t)_rgc_arena_colour(p) << RGC_PAGE_SHIFT));
+}
+
+/* The arena's own fields, from any address inside it. */
 static inline rgc_arena_t *_rgc_arena_of(const void *p)
 {
-    return (rgc_arena_t *)((uintptr_t)p & ~(uintptr_t)(RGC_ARENA_SIZE - 1));
+    return (rgc_arena_t *)(_rgc_arena_pools(p) + _rgc_arena_hdr_pool(p));
 }
 
 _Static_assert(sizeof(rgc_pool_t) == 64, "pool descriptors are 64 bytes: see _rgc_pool_of");
-
-_Static_assert(sizeof(rgc_arena_t) == 4096, "the arena header is one page");
-_Static_assert(offsetof(rgc_arena_t, pools) == 0, "descriptor i sits at byte i * 64");
+_Static_assert(sizeof(rgc_arena_t) == 64, "the arena's fields overlay one descriptor");
+_Static_assert(RGC_ARENA_SHIFT - (RGC_POOL_SHIFT - 6) == RGC_PAGE_SHIFT,
+               "_rgc_pool_of: the colour lands on the page bits");
+_Static_assert(RGC_ARENA_COLOURS * RGC_PAGE_SIZE <= RGC_ARENA_SIZE / 2,
+               "the header pool is among the first half's pools");
 
 /* The owner of an active pool, from the tag the free fast path compares
  * (the same cache line as the pool's counts).  Any pool: its arena's heap. */
@@ -387,12 +417,15 @@ static inline rgc_heap_t *_rgc_pool_heap(const rgc_pool_t *pool)
     return (rgc_heap_t *)(pool->tag & ~(uintptr_t)(RGC_TAG_OBJECT | RGC_TAG_SLOW));
 }
 
+/* One shift and one mask: bits 14-19 of p (the pool) become bits 6-11
+ * (descriptor i at byte i * 64) and bits 20-24 (the arena's colour) become
+ * bits 12-16 (the header's page). */
+#define RGC_POOL_OF_MASK ((((uintptr_t)RGC_ARENA_COLOURS << RGC_PAGE_SHIFT) - 1) & ~(uintptr_t)63)
+
 static inline rgc_pool_t *_rgc_pool_of(const void *p)
 {
-    /* pools[(p >> POOL_SHIFT) & 63], with the index already scaled by 64. */
     uintptr_t u = (uintptr_t)p;
-    uintptr_t scaled = (u >> (RGC_POOL_SHIFT - 6)) & ((uintptr_t)(RGC_POOLS_PER_ARENA - 1) << 6);
-    return (rgc_pool_t *)((char *)_rgc_arena_of(p) + scaled);
+    return (rgc_pool_t *)(_rgc_arena_base(p) + ((u >> (RGC_POOL_SHIFT - 6)) & RGC_POOL_OF_MASK));
 }
 
 /* True if p (inside an active pool) is the start of one of its blocks. */

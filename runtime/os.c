@@ -208,8 +208,8 @@ static void huge_decommit(void *ctx, void *p, size_t size)
         /* The huge page is split now, but what it backed stays resident:
          * the waiting half, if it is this region's, goes back at once
          * (arena_new writes its header; its pools count as not backed).
-         * The rest of pool 0 behind each arena's header is the arena's
-         * own business (alloc.c, arena_purge). */
+         * The rest of each arena's header pool is the arena's own
+         * business (pages.c, arena_purge). */
         pthread_mutex_lock(&half_lock);
         if (half_waiting == region + RGC_ARENA_SIZE)
             madvise(half_waiting, RGC_ARENA_SIZE, MADV_DONTNEED);

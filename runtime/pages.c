@@ -232,15 +232,21 @@ void _rgc_map_unhole(rgc_pool_t *pool, uint32_t i)
 static size_t arena_purge(rgc_heap_t *h, rgc_arena_t *a, int pages)
 {
     size_t bytes = 0;
-    uint32_t i = 1;
+    uint32_t i = 0;
+    rgc_pool_t *pools = _rgc_arena_pools(a);
     if (!a->tail_released) {
-        /* On a huge page the unused rest of pool 0 was backed with the
-         * rest; once the arena gives memory back it goes too. */
+        /* On a huge page the unused pages of the header pool were backed
+         * with the rest; once the arena gives memory back they go too. */
         a->tail_released = 1;
-        h->sysmem.decommit(h->sysmem.ctx, (char *)a + RGC_PAGE_SIZE, RGC_POOL_SIZE - RGC_PAGE_SIZE);
+        char *first = _rgc_arena_base(a) + (size_t)_rgc_arena_hdr_pool(a) * RGC_POOL_SIZE;
+        char *hdr = (char *)pools, *end = first + RGC_POOL_SIZE;
+        if (hdr > first)
+            h->sysmem.decommit(h->sysmem.ctx, first, (size_t)(hdr - first));
+        if (hdr + RGC_PAGE_SIZE < end)
+            h->sysmem.decommit(h->sysmem.ctx, hdr + RGC_PAGE_SIZE, (size_t)(end - hdr - RGC_PAGE_SIZE));
     }
     while (i < RGC_POOLS_PER_ARENA) {
-        rgc_pool_t *p = &a->pools[i];
+        rgc_pool_t *p = &pools[i];
         if (p->state == RGC_POOL_ACTIVE && pages >= 0)
             bytes += (size_t)pool_punch(h, p, pages) * RGC_PAGE_SIZE;
         if (p->state != RGC_POOL_UNUSED || p->decommitted) {
@@ -248,9 +254,9 @@ static size_t arena_purge(rgc_heap_t *h, rgc_arena_t *a, int pages)
             continue;
         }
         uint32_t j = i;
-        while (j < RGC_POOLS_PER_ARENA && a->pools[j].state == RGC_POOL_UNUSED && !a->pools[j].decommitted) {
-            a->pools[j].decommitted = 1;
-            a->pools[j].last_kind = 0xFF; /* the pages will read as zero */
+        while (j < RGC_POOLS_PER_ARENA && pools[j].state == RGC_POOL_UNUSED && !pools[j].decommitted) {
+            pools[j].decommitted = 1;
+            pools[j].last_kind = 0xFF; /* the pages will read as zero */
             j++;
         }
         h->sysmem.decommit(h->sysmem.ctx, p->base, (size_t)(j - i) * RGC_POOL_SIZE);

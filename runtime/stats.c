@@ -50,8 +50,11 @@ int rgc_heap_stats(rgc_heap_t *h, rgc_heap_stats_t *out)
         out->classes[c].block_size = RGC_ALIGN * (c + 1);
     size_t small_in_use = 0;
     for (rgc_arena_t *a = h->arenas; a; a = a->next) {
-        for (uint32_t i = 1; i < RGC_POOLS_PER_ARENA; i++) {
-            const rgc_pool_t *p = &a->pools[i];
+        const rgc_pool_t *pools = _rgc_arena_pools(a);
+        for (uint32_t i = 0; i < RGC_POOLS_PER_ARENA; i++) {
+            const rgc_pool_t *p = &pools[i];
+            if (p->state == RGC_POOL_HEADER)
+                continue;
             if (p->state != RGC_POOL_ACTIVE) {
                 out->pools_free++;
                 out->pools_dirty += !p->decommitted;

@@ -163,7 +163,7 @@ static void test_foreign_pointers_are_reported_not_freed(void **state)
     char *p = rgc_mem_alloc(h, 64);
     rgc_mem_free(other, p);
     assert_int_equal(recorded.last_code, RGC_EFOREIGN);
-    char *header = (char *)((uintptr_t)p & ~(uintptr_t)(RGC_ARENA_SIZE - 1)) + 256;
+    char *header = arena_header_of(p) + 256;
     rgc_mem_free(h, header); /* inside the arena header page */
     assert_int_equal(recorded.last_code, RGC_EFOREIGN);
     assert_ptr_equal(recorded.last_address, header);
@@ -275,12 +275,13 @@ static void test_new_pools_come_from_the_fullest_arena(void **state)
         p[i] = rgc_mem_alloc(h, 16);
     uintptr_t a0 = ARENA_OF(p[0]), a1 = ARENA_OF(p[N - 1]);
     assert_true(a0 != a1);
-    /* Empty 20 pools of the first arena and 5 of the second. */
+    /* Empty 20 pools of the first arena and 5 of the second (from pool 8
+     * up: the header pool is one of pools 0-7). */
     int freed0 = 0, freed1 = 0;
     for (int i = 0; i < N; i++) {
         uintptr_t a = ARENA_OF(p[i]);
         size_t pool = ((uintptr_t)p[i] - a) / RGC_POOL_SIZE;
-        if ((a == a0 && pool >= 1 && pool <= 20) || (a == a1 && pool >= 1 && pool <= 5)) {
+        if ((a == a0 && pool >= 8 && pool < 28) || (a == a1 && pool >= 8 && pool < 13)) {
             rgc_mem_free(h, p[i]);
             p[i] = NULL;
             if (a == a0)
@@ -295,6 +296,62 @@ static void test_new_pools_come_from_the_fullest_arena(void **state)
     void *q = rgc_mem_alloc(h, 256);
     assert_true(ARENA_OF(q) == a1);
     rgc_mem_free(h, q);
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, p[i]);
+    assert_heap_ok(h);
+    free(p);
+    rgc_heap_destroy(h);
+}
+
+/* Each arena's header sits at page (arena number mod 32), so that the
+ * descriptors of different arenas do not share cache sets; the pool
+ * holding that page is the only one not used for blocks, pool 0 included. */
+static void test_arena_headers_sit_at_a_page_chosen_by_the_arena_number(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    /* Three full arenas of 512-byte blocks: 63 pools x 32 blocks each. */
+    enum { PER_ARENA = 63 * 32, N = 3 * PER_ARENA };
+    void **p = malloc(N * sizeof *p);
+    for (int i = 0; i < N; i++)
+        assert_non_null(p[i] = rgc_mem_alloc(h, 512));
+    char *bases[3];
+    uint64_t used[3] = {0}; /* bit k: pool k holds one of the blocks */
+    int narenas = 0;
+    for (int i = 0; i < N; i++) {
+        char *base = arena_base_of(p[i]);
+        int k = 0;
+        while (k < narenas && bases[k] != base)
+            k++;
+        assert_true(k < 3);
+        if (k == narenas)
+            bases[narenas++] = base;
+        used[k] |= 1ull << (((char *)p[i] - base) / RGC_POOL_SIZE);
+    }
+    assert_int_equal(narenas, 3);
+    record_errors();
+    for (int k = 0; k < 3; k++) {
+        unsigned hp = arena_header_pool_of(bases[k]);
+        /* Every pool but the header pool holds blocks. */
+        assert_true(used[k] == ~(1ull << hp));
+        /* The arena's fields overlay the header pool's descriptor. */
+        uint64_t magic;
+        memcpy(&magic, arena_header_of(bases[k]) + 64u * hp, sizeof magic);
+        assert_true(magic == 0x6172656e61726763ull); /* "cgranera" */
+        /* Neither the header page nor the rest of its pool is a block. */
+        char *inside[2] = {arena_header_of(bases[k]) + 64u * 5, bases[k] + hp * RGC_POOL_SIZE + 48};
+        if (inside[1] >= arena_header_of(bases[k]) && inside[1] < arena_header_of(bases[k]) + 4096)
+            inside[1] += 4096; /* the header page comes first in its pool */
+        for (int j = 0; j < 2; j++) {
+            int before = recorded.count;
+            rgc_mem_free(h, inside[j]);
+            assert_int_equal(recorded.count, before + 1);
+            assert_int_equal(recorded.last_code, RGC_EFOREIGN);
+            assert_ptr_equal(recorded.last_address, inside[j]);
+        }
+    }
+    rgc_set_error_handler(NULL, NULL);
+    assert_heap_ok(h);
     for (int i = 0; i < N; i++)
         rgc_mem_free(h, p[i]);
     assert_heap_ok(h);
@@ -728,6 +785,7 @@ int main(void)
         cmocka_unit_test(test_realloc_keeps_contents_across_classes_and_sizes),
         cmocka_unit_test(test_empty_arenas_return_to_the_os_keeping_one_spare),
         cmocka_unit_test(test_new_pools_come_from_the_fullest_arena),
+        cmocka_unit_test(test_arena_headers_sit_at_a_page_chosen_by_the_arena_number),
         cmocka_unit_test(test_empty_pools_beyond_their_budget_are_decommitted),
         cmocka_unit_test(test_pools_are_backed_once_when_taken_and_again_after_a_decommit),
         cmocka_unit_test(test_random_allocation_and_free_keep_every_invariant),

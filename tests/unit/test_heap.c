@@ -397,7 +397,8 @@ static void test_the_checker_finds_a_damaged_arena_header(void **state)
     (void)state;
     rgc_heap_t *h = rgc_heap_new(NULL);
     void *p = rgc_mem_alloc(h, 16);
-    uint64_t *arena = (uint64_t *)((uintptr_t)p & ~(uintptr_t)(RGC_ARENA_SIZE - 1));
+    /* The arena's fields: the header pool's descriptor (64 bytes each). */
+    uint64_t *arena = (uint64_t *)(arena_header_of(p) + 64u * arena_header_pool_of(p));
     uint64_t saved = arena[0];
     arena[0] = 0;
     assert_ptr_equal(expect_damage(h, "arena header damaged"), arena);

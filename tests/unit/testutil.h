@@ -152,4 +152,22 @@ static inline rgc_sysmem_t counting_sysmem(counting_sysmem_t *c)
     return s;
 }
 
+/* The arena holding p, and its header page: page (arena number mod 32) of
+ * the arena (docs/internals/allocator.md, "The arena header"). */
+static inline char *arena_base_of(const void *p)
+{
+    return (char *)((uintptr_t)p & ~(uintptr_t)(RGC_ARENA_SIZE - 1));
+}
+
+static inline char *arena_header_of(const void *p)
+{
+    return arena_base_of(p) + (((uintptr_t)p >> RGC_ARENA_SHIFT) & 31u) * 4096u;
+}
+
+/* The header pool's index in its arena (the pool holding the header page). */
+static inline unsigned arena_header_pool_of(const void *p)
+{
+    return (unsigned)(((uintptr_t)p >> RGC_ARENA_SHIFT) & 31u) / 4u;
+}
+
 #endif /* RGC_TESTUTIL_H */
