@@ -376,13 +376,25 @@ __attribute__((noinline)) static void decref_odd(rgc_object_t *o)
 
 /* destroy_fields' second half, when some referents must die too: drops
  * the references still in their slots (the `dying` bits, by field index)
- * one level deeper, then frees o's block.  Depth and queue work as in
- * destroy(). */
-__attribute__((noinline)) static void destroy_children(rgc_object_t *o, rgc_type_t *t, rgc_heap_t *h,
-                                                        uint64_t dying)
+ * one level deeper, then frees o's block.  Too deep already, o is queued
+ * instead, holding only the references not yet dropped: the others were
+ * dropped in place, so their slots are cleared first.  Depth and queue
+ * work as in destroy(). */
+__attribute__((noinline)) static void destroy_children(rgc_object_t *o, rgc_type_t *t, uint64_t dying)
 {
-    h->dealloc_depth++;
+    rgc_pool_t *pool = _rgc_pool_of(o);
+    rgc_heap_t *h = _rgc_pool_heap(pool);
     char *base = (char *)o;
+    o->flags &= ~(uint32_t)RGC_OF_TRACKED; /* code runs before the block is freed */
+    if (RGC_UNLIKELY(h->dealloc_depth >= RGC_DEALLOC_DEPTH_MAX)) {
+        for (uint32_t i = 0; i < t->n_ref_fields; i++)
+            if (!(dying >> i & 1))
+                *(rgc_object_t **)(base + t->ref_offsets[i]) = NULL;
+        memcpy(&o->flags, &h->dealloc_pending, sizeof(rgc_object_t *));
+        h->dealloc_pending = o;
+        return;
+    }
+    h->dealloc_depth++;
     do {
         unsigned i = (unsigned)__builtin_ctzll(dying);
         dying &= dying - 1;
@@ -391,26 +403,38 @@ __attribute__((noinline)) static void destroy_children(rgc_object_t *o, rgc_type
         *slot = NULL;
         rgc_decref(ref);
     } while (dying);
-    _rgc_block_free(_rgc_pool_of(o), o);
+    _rgc_block_free(pool, o);
     if (--h->dealloc_depth == 0 && RGC_UNLIKELY(h->dealloc_pending != NULL))
         drain(h);
 }
 
 /* Destroys a small object whose type holds at most 64 reference fields and
- * nothing else (no arrays, hooks or finalizer): the usual container node.
- * The common case, where no referent dies with it, calls nothing: each
- * referent loses a reference in place, and the slots are left as they are
- * (the block is freed next, and no code runs in between). */
-__attribute__((noinline)) static void destroy_fields(rgc_object_t *o, rgc_type_t *t)
+ * nothing else (no arrays, hooks or finalizer): the usual container node;
+ * f is its flags.  The common case, where no referent dies with it, calls
+ * nothing: it leaves its generation, each referent loses a reference in
+ * place, and the block is freed, its slots and flags left as they are (the
+ * free overwrites the flags; no code runs in between). */
+__attribute__((noinline)) static void destroy_fields(rgc_object_t *o, rgc_type_t *t, uint32_t f)
 {
     rgc_pool_t *pool = _rgc_pool_of(o);
-    rgc_heap_t *h = _rgc_pool_heap(pool);
-    if (o->flags & RGC_OF_TRACKED)
-        gen_remove(h, o);
-    if (RGC_UNLIKELY(h->dealloc_depth >= RGC_DEALLOC_DEPTH_MAX)) {
-        memcpy(&o->flags, &h->dealloc_pending, sizeof(rgc_object_t *));
-        h->dealloc_pending = o;
-        return;
+    if (f & RGC_OF_TRACKED) {
+        rgc_heap_t *h = _rgc_pool_heap(pool);
+        unsigned gen = f & RGC_OF_GEN_MASK;
+        if (RGC_LIKELY(gen < RGC_NYOUNG)) {
+            /* gen_remove, without clearing the flag */
+            rgc_genlist_t *g = &h->gens[gen];
+            uint32_t i = o->gc_index;
+            if (i + 1 == g->len) {
+                g->len = i;
+            } else {
+                g->items[i] = NULL;
+                g->holes++;
+                if (g->limit < g->cap)
+                    g->limit++;
+            }
+        } else {
+            h->old_count[gen]--;
+        }
     }
     char *base = (char *)o;
     const uint32_t *off = t->ref_offsets;
@@ -450,7 +474,7 @@ __attribute__((noinline)) static void destroy_fields(rgc_object_t *o, rgc_type_t
     }
 #undef DROP_FIELD
     if (RGC_UNLIKELY(dying)) {
-        destroy_children(o, t, h, dying);
+        destroy_children(o, t, dying);
         return;
     }
     _rgc_block_free(pool, o);
@@ -478,7 +502,7 @@ void _rgc_decref_slow(rgc_object_t *o)
     }
     rgc_type_t *t = _rgc_type(o);
     if (RGC_LIKELY(t->fields_destroy && !(f & (RGC_OF_LARGE | RGC_OF_WEAKREFED))))
-        destroy_fields(o, t);
+        destroy_fields(o, t, f);
     else
         destroy_any(o, t);
 }

@@ -412,6 +412,38 @@ static void test_a_million_node_chain_is_freed_without_deep_recursion(void **sta
     rgc_heap_destroy(h);
 }
 
+/* Past the depth limit a dying node is queued: the references it dropped
+ * in place must not be dropped again when the queue is drained. */
+static void test_a_deep_chain_drops_every_other_reference_exactly_once(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    rgc_type_t *t = wide_type(3); /* f0: next (dies), f1: survivor, f2: immortal */
+    point_t *survivor = rgc_new(h, point_type());
+    point_t *immortal = rgc_new(h, point_type());
+    rgc_immortalize(immortal);
+    enum { N = 1000 }; /* far deeper than the depth limit */
+    wide_t *head = NULL;
+    for (int i = 0; i < N; i++) {
+        wide_t *n = rgc_new(h, t);
+        n->f[0] = (rgc_object_t *)head;
+        n->f[1] = rgc_newref(survivor);
+        n->f[2] = (rgc_object_t *)immortal;
+        head = n;
+    }
+    assert_int_equal(rgc_refcount(survivor), N + 1);
+    size_t before = live_objects(h);
+    rgc_decref(head);
+    assert_int_equal(live_objects(h), before - N);
+    assert_int_equal(rgc_refcount(survivor), 1);
+    assert_true(rgc_is_immortal(immortal));
+    assert_int_equal(rgc_generation_size(h, 0), 0);
+    assert_heap_ok(h);
+    rgc_decref(survivor);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
 static void test_sizeof_reports_the_real_block_header_included(void **state)
 {
     (void)state;
@@ -512,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_decref_of_a_freed_object_is_reported_with_its_type),
         cmocka_unit_test(test_a_count_driven_below_zero_is_reported),
         cmocka_unit_test(test_a_million_node_chain_is_freed_without_deep_recursion),
+        cmocka_unit_test(test_a_deep_chain_drops_every_other_reference_exactly_once),
         cmocka_unit_test(test_sizeof_reports_the_real_block_header_included),
         cmocka_unit_test(test_objects_with_references_are_tracked_in_generation_zero),
         cmocka_unit_test(test_visit_refs_follows_the_declared_layout),
