@@ -220,13 +220,14 @@ void _rgc_map_unhole(rgc_pool_t *pool, uint32_t i)
 /* ---- the purge and the trim */
 
 #define RGC_DIRTY_POOLS_MIN 64u  /* empty pools a heap may keep committed: 1 MiB */
-#define RGC_DIRTY_SHARE 16u      /* ... or 1/16 of its pools in use, if more */
-/* The same while it sheds memory in allocation order: 512 KiB, 1/64. */
+#define RGC_DIRTY_SHARE 4u       /* ... or 1/4 of the pools of its arenas, if more */
+/* While it sheds memory in allocation order: 512 KiB, or 1/64 of its pools
+ * in use. */
 #define RGC_DIRTY_POOLS_MIN_ORDERED 32u
 #define RGC_DIRTY_SHARE_ORDERED 64u
 
 /* Decommits the committed unused pools of an arena, one call per run of
- * neighbours, and gives back the free pages of its pools in use (pages.c:
+ * unused neighbours, and gives back the free pages of its pools in use (pages.c:
  * pages 1 searches every pool, 0 the pools that settled, -1 none).
  * Returns the bytes given back. */
 static size_t arena_purge(rgc_heap_t *h, rgc_arena_t *a, int pages)
@@ -253,32 +254,49 @@ static size_t arena_purge(rgc_heap_t *h, rgc_arena_t *a, int pages)
             i++;
             continue;
         }
-        uint32_t j = i;
-        while (j < RGC_POOLS_PER_ARENA && pools[j].state == RGC_POOL_UNUSED && !pools[j].decommitted) {
-            pools[j].decommitted = 1;
-            pools[j].last_kind = 0xFF; /* the pages will read as zero */
+        /* The run: the unused pools from here on, those given back before
+         * included (asking again costs the system a walk of absent
+         * pages, not a page), up to the last one still committed.  One
+         * call for the run however its pools emptied: in a drain in random
+         * order they empty one by one between pools already given back. */
+        uint32_t j = i, end = i, n = 0;
+        while (j < RGC_POOLS_PER_ARENA && pools[j].state == RGC_POOL_UNUSED) {
+            if (!pools[j].decommitted) {
+                pools[j].decommitted = 1;
+                pools[j].last_kind = 0xFF; /* the pages will read as zero */
+                n++;
+                end = j + 1;
+            }
             j++;
         }
-        h->sysmem.decommit(h->sysmem.ctx, p->base, (size_t)(j - i) * RGC_POOL_SIZE);
-        h->dirty_pools -= j - i;
-        bytes += (size_t)(j - i) * RGC_POOL_SIZE;
+        h->sysmem.decommit(h->sysmem.ctx, p->base, (size_t)(end - i) * RGC_POOL_SIZE);
+        h->dirty_pools -= n;
+        bytes += (size_t)n * RGC_POOL_SIZE;
         i = j;
     }
     return bytes;
 }
 
 /* Keeps the committed empty pools within twice their budget: past it,
- * purges the emptiest arenas first down to the budget.  While the heap
- * sheds memory in allocation order — since the last purge, full pools
- * became partly free at least a quarter as often as pools emptied — what
- * it frees is not about to be allocated again: the budget is smaller, and
- * the pages of the pools in use that settled are searched (pages.c).  A
- * drain in random order keeps the larger budget: its purges come in
- * bursts as pools empty together, and fewer, larger ones cost less. */
+ * purges the emptiest arenas first down to the budget.
+ *
+ * While the heap sheds memory in allocation order — since the last purge,
+ * full pools became partly free at least a quarter as often as pools
+ * emptied — what it frees is not about to be allocated again: the budget is
+ * small (1/64 of the pools in use), and the pages of the pools in use that
+ * settled are searched (pages.c).
+ *
+ * A drain in random order keeps up to a quarter of its arenas' pools: there
+ * the pools empty in a burst at the end, in arenas that are themselves
+ * about to empty and be unmapped whole, and decommitting each pool on its
+ * own first cost one madvise per pool emptied — most of the time of such a
+ * drain at 256-512 bytes.  The budget follows the arenas still mapped, so
+ * it shrinks as they go. */
 void _rgc_heap_purge(rgc_heap_t *h)
 {
     int ordered = (h->pools_unfilled - h->purge_unfilled) * 4 >= h->pools_emptied - h->purge_emptied;
-    size_t budget = h->active_pools / (ordered ? RGC_DIRTY_SHARE_ORDERED : RGC_DIRTY_SHARE);
+    size_t budget = ordered ? h->active_pools / RGC_DIRTY_SHARE_ORDERED
+                            : h->narenas * RGC_ARENA_POOLS / RGC_DIRTY_SHARE;
     size_t least = ordered ? RGC_DIRTY_POOLS_MIN_ORDERED : RGC_DIRTY_POOLS_MIN;
     if (budget < least)
         budget = least;

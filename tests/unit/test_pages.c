@@ -467,6 +467,62 @@ static void test_a_drain_in_random_order_does_not_search_pools_in_use(void **sta
     free_all_and_end(h, p, DRAIN_N);
 }
 
+/* A drain in random order empties pools in a burst at its end, in arenas
+ * about to be unmapped whole: the heap keeps up to a quarter of its arenas'
+ * pools empty and committed rather than give each back on its own, and
+ * the arenas go back whole when they empty. */
+static void test_a_drain_in_random_order_gives_back_arenas_whole(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = recording_heap(0);
+    enum { N = 40 * 63 * 32 }; /* 512-byte blocks: 40 full arenas */
+    void **p = malloc(N * sizeof *p);
+    for (size_t i = 0; i < N; i++)
+        assert_non_null(p[i] = rgc_mem_alloc(h, 512));
+    size_t *order = malloc(N * sizeof *order);
+    for (size_t i = 0; i < N; i++)
+        order[i] = i;
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = N - 1; i > 0; i--) {
+        size_t j = next_random(&x) % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    decommits.n = 0;
+    size_t k = 0;
+    for (; k < N - N / 32; k++) { /* 97% */
+        rgc_mem_free(h, p[order[k]]);
+        p[order[k]] = NULL;
+    }
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.arenas, 40);
+    assert_true(s.pools_free > 400); /* about 0.97^32 of 2,520 */
+    size_t budget = s.arenas * 63 / 4 > 64 ? s.arenas * 63 / 4 : 64;
+    if (s.pools_dirty > 2 * budget)
+        fail_msg("%zu empty pools committed, budget %zu", s.pools_dirty, budget);
+    /* Not one call per pool emptied. */
+    if ((size_t)decommits.n * 4 > s.pools_free)
+        fail_msg("%d decommit calls for %zu empty pools", decommits.n, s.pools_free);
+    assert_heap_ok(h);
+    for (; k < N; k++) {
+        rgc_mem_free(h, p[order[k]]);
+        p[order[k]] = NULL;
+    }
+    /* Left: the class's last pool (kept while empty), its arena and the
+     * spare arena. */
+    rgc_heap_stats(h, &s);
+    assert_true(s.pools_used <= 1);
+    assert_true(s.arenas <= 2);
+    assert_true(s.pools_dirty <= 2 * 63);
+    rgc_heap_trim(h);
+    rgc_heap_stats(h, &s);
+    assert_true(s.arenas <= 1);
+    assert_int_equal(s.pools_dirty, 0);
+    free(order);
+    free_all_and_end(h, p, N);
+}
+
 static void test_trim_returns_the_spare_arena_and_every_empty_pool(void **state)
 {
     (void)state;
@@ -530,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_no_page_is_given_back_while_a_collection_runs),
         cmocka_unit_test(test_an_allocation_order_drain_gives_back_pages_on_its_own),
         cmocka_unit_test(test_a_drain_in_random_order_does_not_search_pools_in_use),
+        cmocka_unit_test(test_a_drain_in_random_order_gives_back_arenas_whole),
         cmocka_unit_test(test_trim_returns_the_spare_arena_and_every_empty_pool),
         cmocka_unit_test(test_trim_without_a_decommit_hook_gives_back_no_pages),
         cmocka_unit_test(test_trim_of_no_heap_is_reported),
