@@ -438,21 +438,28 @@ static void test_an_allocation_order_drain_gives_back_pages_on_its_own(void **st
     free_all_and_end(h, p, DRAIN_N);
 }
 
+/* 0..n-1 in a shuffled order, the same for the same seed. */
+static size_t *shuffled_order(size_t n, uint64_t seed)
+{
+    size_t *order = malloc(n * sizeof *order);
+    assert_non_null(order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = next_random(&seed) % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    return order;
+}
+
 static void test_a_drain_in_random_order_does_not_search_pools_in_use(void **state)
 {
     (void)state;
     rgc_heap_t *h = recording_heap(0);
     void **p = drain_alloc(h);
     /* A seeded shuffle; free 90%. */
-    size_t *order = malloc(DRAIN_N * sizeof *order);
-    for (size_t i = 0; i < DRAIN_N; i++)
-        order[i] = i;
-    uint64_t x = 2463534242ull;
-    for (size_t i = DRAIN_N - 1; i > 0; i--) {
-        size_t j = next_random(&x) % (i + 1), t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
+    size_t *order = shuffled_order(DRAIN_N, 2463534242ull);
     for (size_t k = 0; k < DRAIN_N - DRAIN_N / 10; k++) {
         rgc_mem_free(h, p[order[k]]);
         p[order[k]] = NULL;
@@ -479,15 +486,7 @@ static void test_a_drain_in_random_order_gives_back_arenas_whole(void **state)
     void **p = malloc(N * sizeof *p);
     for (size_t i = 0; i < N; i++)
         assert_non_null(p[i] = rgc_mem_alloc(h, 512));
-    size_t *order = malloc(N * sizeof *order);
-    for (size_t i = 0; i < N; i++)
-        order[i] = i;
-    uint64_t x = 88172645463325252ull;
-    for (size_t i = N - 1; i > 0; i--) {
-        size_t j = next_random(&x) % (i + 1), t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
+    size_t *order = shuffled_order(N, 88172645463325252ull);
     decommits.n = 0;
     size_t k = 0;
     for (; k < N - N / 32; k++) { /* 97% */
