@@ -424,20 +424,30 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
 /* A block back into a full pool (the steady state of a full heap): the
  * pool goes to the head of its class's usable list, where the next
  * allocation of the class takes the block again.  A full pool holds at
- * least 32 blocks, so this free does not empty it. */
-static inline void pool_unfull(rgc_pool_t *pool, void **b)
+ * least 32 blocks, so this free does not empty it.  If the head gave its
+ * last block already (the allocation after the previous such free), it is
+ * full: this pool takes its place, instead of stacking one more pool
+ * without a free block on the list for a later allocation to walk off. */
+static inline void pool_unfull(rgc_heap_t *h, rgc_pool_t *pool, void **b)
 {
-    rgc_heap_t *h = _rgc_pool_heap(pool);
     rgc_pool_t **head = &h->usable[pool->kind][pool->szidx];
-    rgc_pool_t *next = *head;
+    rgc_pool_t *old = *head, *next = old;
     h->pools_unfilled++;
     b[1] = pool->free;
     pool->free = b;
     pool->nused_flags = pool->nused - 1u; /* flags cleared */
     pool->tag &= ~(uintptr_t)RGC_TAG_SLOW;
     pool->prev = NULL;
-    pool->next = next == &_rgc_empty_pool ? NULL : next;
-    if (pool->next)
+    if (old == &_rgc_empty_pool) {
+        next = NULL;
+    } else if (!old->free && old->bump == old->nblocks && !(old->flags & RGC_PF_HOLES)) {
+        next = old->next;
+        old->nused_flags |= (uint32_t)RGC_PF_FULL << 24;
+        old->tag |= RGC_TAG_SLOW;
+        old->next = NULL;
+    }
+    pool->next = next;
+    if (next)
         next->prev = pool;
     *head = pool;
 }
@@ -516,7 +526,7 @@ static void map_free(rgc_pool_t *pool, void *p)
 void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
 {
     if (RGC_LIKELY(pool->flags == RGC_PF_FULL))
-        pool_unfull(pool, p);
+        pool_unfull(_rgc_pool_heap(pool), pool, p);
     else if (pool->flags & RGC_PF_MAP)
         map_free(pool, p);
     else
@@ -702,9 +712,11 @@ __attribute__((noinline)) static void mem_free_pool(rgc_heap_t *h, void *p, rgc_
                 map_free_at(pool, p, i);
                 return;
             }
-        } else if (flags == RGC_PF_FULL && *w != RGC_FREED_WORD && _rgc_block_start(pool, p)) {
+        } else if (flags == RGC_PF_FULL && *w != RGC_FREED_WORD) {
+            /* As on the fast path, p is not checked to start a block
+             * (a debug build checked it before coming here). */
             *w = RGC_FREED_WORD;
-            pool_unfull(pool, p);
+            pool_unfull(h, pool, p);
             return;
         }
     }
