@@ -421,35 +421,43 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
     }
 }
 
-/* A block back into a full pool (the steady state of a full heap): the
- * pool goes to the head of its class's usable list, where the next
- * allocation of the class takes the block again.  A full pool holds at
- * least 32 blocks, so this free does not empty it.  If the head gave its
- * last block already (the allocation after the previous such free), it is
- * full: this pool takes its place, instead of stacking one more pool
- * without a free block on the list for a later allocation to walk off. */
-static inline void pool_unfull(rgc_heap_t *h, rgc_pool_t *pool, void **b)
+/* Pushes a pool that has a free block again onto its class's usable list.
+ * If the head gave its last block already (an allocation took the block
+ * that the previous such push was for), the head is full: this pool takes
+ * its place, instead of stacking one more pool without a free block on the
+ * list for a later allocation to walk off.  So only the head of a list can
+ * lack a free block (the heap checker holds it to that). */
+static inline void usable_push_unfilled(rgc_heap_t *h, rgc_pool_t *pool)
 {
     rgc_pool_t **head = &h->usable[pool->kind][pool->szidx];
     rgc_pool_t *old = *head, *next = old;
-    h->pools_unfilled++;
-    b[1] = pool->free;
-    pool->free = b;
-    pool->nused_flags = pool->nused - 1u; /* flags cleared */
-    pool->tag &= ~(uintptr_t)RGC_TAG_SLOW;
-    pool->prev = NULL;
     if (old == &_rgc_empty_pool) {
         next = NULL;
-    } else if (!old->free && old->bump == old->nblocks && !(old->flags & RGC_PF_HOLES)) {
+    } else if (!old->free && old->bump == old->nblocks && !(old->flags & (RGC_PF_HOLES | RGC_PF_MAP))) {
         next = old->next;
         old->nused_flags |= (uint32_t)RGC_PF_FULL << 24;
         old->tag |= RGC_TAG_SLOW;
         old->next = NULL;
     }
+    pool->prev = NULL;
     pool->next = next;
     if (next)
         next->prev = pool;
     *head = pool;
+    h->pools_unfilled++;
+}
+
+/* A block back into a full pool (the steady state of a full heap): the
+ * pool goes to the head of its class's usable list, where the next
+ * allocation of the class takes the block again.  A full pool holds at
+ * least 32 blocks, so this free does not empty it. */
+static inline void pool_unfull(rgc_heap_t *h, rgc_pool_t *pool, void **b)
+{
+    b[1] = pool->free;
+    pool->free = b;
+    pool->nused_flags = pool->nused - 1u; /* flags cleared */
+    pool->tag &= ~(uintptr_t)RGC_TAG_SLOW;
+    usable_push_unfilled(h, pool);
 }
 
 /* The rest of the slow frees: fill bytes, a full pool on a filled heap. */
@@ -472,8 +480,7 @@ __attribute__((noinline)) static void block_free_general(rgc_pool_t *pool, void 
     if (pool->flags & RGC_PF_FULL) {
         pool->flags &= (uint8_t)~RGC_PF_FULL;
         pool_retag(h, pool);
-        usable_push(h, pool);
-        h->pools_unfilled++;
+        usable_push_unfilled(h, pool);
     }
     if (pool->nused == 0)
         _rgc_pool_emptied(pool);

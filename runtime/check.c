@@ -214,6 +214,11 @@ static int check_arenas(checker_t *c)
                     return fail(c, p->base, "usable list of class %u holds a pool it should not", cl);
                 if (p->state != RGC_POOL_ACTIVE || p->kind != k || p->szidx != cl || p->prev != prevp)
                     return fail(c, p->base, "usable list of class %u is damaged", cl);
+                /* Only the head can have given its last block: a free into
+                 * a full pool takes the place of such a head. */
+                if (prevp && !p->free && !p->freemap && p->bump == p->nblocks && !(p->flags & RGC_PF_HOLES))
+                    return fail(c, p->base, "pool without a free block behind the head of the usable "
+                                            "list of class %u", cl);
             }
             if (len != active_per_class[k * RGC_NCLASSES + cl])
                 return fail(c, h, "class %u has %zu pools with room, %zu on its usable list", cl,
