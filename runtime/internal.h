@@ -292,6 +292,10 @@ struct rgc_type {
     uint32_t fields_only;              /* references in fields only, no hooks */
     uint32_t fields_destroy;           /* fields_only, at most 64 of them: the
                                         * destruction fast path applies */
+    /* What a count going to zero runs for a small object that has no weak
+     * references (object.c, _rgc_destroy_for): for fields_destroy types a
+     * version for their number of fields, else the general destruction. */
+    void (*destroy)(rgc_object_t *o, rgc_type_t *t, uint32_t flags);
     rgc_ref_field_t *ref_fields;       /* names copied */
     uint32_t *ref_offsets;             /* the field offsets alone, for fast walks */
     rgc_ref_array_t *ref_arrays;
@@ -483,6 +487,8 @@ static inline void _rgc_block_free(rgc_pool_t *pool, void *p)
 }
 
 /* ---- object.c */
+/* The destroy function of a type being registered (its layout is set). */
+void (*_rgc_destroy_for(const rgc_type_t *t))(rgc_object_t *, rgc_type_t *, uint32_t);
 /*
  * Runs body with `slot` (rgc_object_t **) bound to every reference slot of
  * o's layout: the fields, then every element of every reference array.

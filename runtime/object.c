@@ -374,7 +374,7 @@ __attribute__((noinline)) static void decref_odd(rgc_object_t *o)
     /* else immortal: nothing to do */
 }
 
-/* destroy_fields' second half, when some referents must die too: drops
+/* destroy_fields_n's second half, when some referents must die too: drops
  * the references still in their slots (the `dying` bits, by field index)
  * one level deeper, then frees o's block.  Too deep already, o is queued
  * instead, holding only the references not yet dropped: the others were
@@ -410,11 +410,14 @@ __attribute__((noinline)) static void destroy_children(rgc_object_t *o, rgc_type
 
 /* Destroys a small object whose type holds at most 64 reference fields and
  * nothing else (no arrays, hooks or finalizer): the usual container node;
- * f is its flags.  The common case, where no referent dies with it, calls
- * nothing: it leaves its generation, each referent loses a reference in
- * place, and the block is freed, its slots and flags left as they are (the
- * free overwrites the flags; no code runs in between). */
-__attribute__((noinline)) static void destroy_fields(rgc_object_t *o, rgc_type_t *t, uint32_t f)
+ * f is its flags, n its number of fields (a constant in the versions for
+ * up to four fields, so the drops are unrolled).  The common case, where no
+ * referent dies with it, calls nothing: it leaves its generation, each
+ * referent loses a reference in place, and the block is freed, its slots
+ * and flags left as they are (the free overwrites the flags; no code runs
+ * in between). */
+static inline __attribute__((always_inline)) void destroy_fields_n(rgc_object_t *o, rgc_type_t *t, uint32_t f,
+                                                                   uint32_t n)
 {
     rgc_pool_t *pool = _rgc_pool_of(o);
     if (f & RGC_OF_TRACKED) {
@@ -441,38 +444,17 @@ __attribute__((noinline)) static void destroy_fields(rgc_object_t *o, rgc_type_t
     uint64_t dying = 0;
     /* Field i's referent loses a reference, or is noted when it dies with
      * o: count 1 (dies) or 0 (misuse). */
-#define DROP_FIELD(i)                                                                           \
-    do {                                                                                        \
-        rgc_object_t *ref_ = *(rgc_object_t **)(base + off[i]);                                 \
-        if (ref_) {                                                                             \
-            uint32_t r_ = ref_->refcnt;                                                         \
-            if (RGC_LIKELY(r_ - 2u < RGC_REFCNT_IMMORTAL - 2u))                                 \
-                ref_->refcnt = r_ - 1u;                                                         \
-            else if (r_ != RGC_REFCNT_IMMORTAL)                                                 \
-                dying |= (uint64_t)1 << (i);                                                    \
-        }                                                                                       \
-    } while (0)
-    /* Up to four fields unrolled: the usual node. */
-    switch (t->n_ref_fields) {
-    case 4:
-        DROP_FIELD(3);
-        /* fall through */
-    case 3:
-        DROP_FIELD(2);
-        /* fall through */
-    case 2:
-        DROP_FIELD(1);
-        /* fall through */
-    case 1:
-        DROP_FIELD(0);
-        /* fall through */
-    case 0:
-        break;
-    default:
-        for (uint32_t i = 0, n = t->n_ref_fields; i < n; i++)
-            DROP_FIELD(i);
+#pragma GCC unroll 4
+    for (uint32_t i = 0; i < n; i++) {
+        rgc_object_t *ref = *(rgc_object_t **)(base + off[i]);
+        if (ref) {
+            uint32_t r = ref->refcnt;
+            if (RGC_LIKELY(r - 2u < RGC_REFCNT_IMMORTAL - 2u))
+                ref->refcnt = r - 1u;
+            else if (r != RGC_REFCNT_IMMORTAL)
+                dying |= (uint64_t)1 << i;
+        }
     }
-#undef DROP_FIELD
     if (RGC_UNLIKELY(dying)) {
         destroy_children(o, t, dying);
         return;
@@ -480,9 +462,43 @@ __attribute__((noinline)) static void destroy_fields(rgc_object_t *o, rgc_type_t
     _rgc_block_free(pool, o);
 }
 
+#define DESTROY_FIELDS(n)                                                                          \
+    static void destroy_fields_##n(rgc_object_t *o, rgc_type_t *t, uint32_t f)                     \
+    {                                                                                              \
+        destroy_fields_n(o, t, f, n);                                                              \
+    }
+DESTROY_FIELDS(1)
+DESTROY_FIELDS(2)
+DESTROY_FIELDS(3)
+DESTROY_FIELDS(4)
+#undef DESTROY_FIELDS
+
+static void destroy_fields_any(rgc_object_t *o, rgc_type_t *t, uint32_t f)
+{
+    destroy_fields_n(o, t, f, t->n_ref_fields);
+}
+
 __attribute__((noinline)) static void destroy_any(rgc_object_t *o, rgc_type_t *t)
 {
     destroy(o, t, heap_of(o));
+}
+
+static void destroy_general(rgc_object_t *o, rgc_type_t *t, uint32_t f)
+{
+    (void)f;
+    destroy(o, t, heap_of(o));
+}
+
+void (*_rgc_destroy_for(const rgc_type_t *t))(rgc_object_t *, rgc_type_t *, uint32_t)
+{
+    /* No fields and no hooks is a plain type, which never gets here. */
+    static void (*const by_fields[])(rgc_object_t *, rgc_type_t *, uint32_t) = {
+        destroy_fields_any, destroy_fields_1, destroy_fields_2, destroy_fields_3, destroy_fields_4,
+    };
+    if (!t->fields_destroy)
+        return destroy_general;
+    return t->n_ref_fields < sizeof by_fields / sizeof *by_fields ? by_fields[t->n_ref_fields]
+                                                                   : destroy_fields_any;
 }
 
 /* Count 1 going to 0.  The common case, a plain small object (no
@@ -501,8 +517,8 @@ void _rgc_decref_slow(rgc_object_t *o)
         return;
     }
     rgc_type_t *t = _rgc_type(o);
-    if (RGC_LIKELY(t->fields_destroy && !(f & (RGC_OF_LARGE | RGC_OF_WEAKREFED))))
-        destroy_fields(o, t, f);
+    if (RGC_LIKELY(!(f & (RGC_OF_LARGE | RGC_OF_WEAKREFED))))
+        t->destroy(o, t, f);
     else
         destroy_any(o, t);
 }

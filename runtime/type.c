@@ -209,6 +209,7 @@ rgc_type_t *_rgc_type_register(const rgc_type_spec_t *spec)
                                             : t->szidx;
     t->fields_only = !t->n_ref_arrays && !t->spec.traverse && !t->spec.finalize && !t->spec.dealloc;
     t->fields_destroy = t->fields_only && t->n_ref_fields <= 64;
+    t->destroy = _rgc_destroy_for(t);
     _rgc_runtime.types[id] = t;
     __atomic_store_n(&_rgc_runtime.ntypes, id + 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&_rgc_runtime.lock);
