@@ -478,12 +478,8 @@ static void destroy_fields_any(rgc_object_t *o, rgc_type_t *t, uint32_t f)
     destroy_fields_n(o, t, f, t->n_ref_fields);
 }
 
-__attribute__((noinline)) static void destroy_any(rgc_object_t *o, rgc_type_t *t)
-{
-    destroy(o, t, heap_of(o));
-}
-
-static void destroy_general(rgc_object_t *o, rgc_type_t *t, uint32_t f)
+/* Any object: the general destruction (f unused). */
+__attribute__((noinline)) static void destroy_any(rgc_object_t *o, rgc_type_t *t, uint32_t f)
 {
     (void)f;
     destroy(o, t, heap_of(o));
@@ -496,7 +492,7 @@ void (*_rgc_destroy_for(const rgc_type_t *t))(rgc_object_t *, rgc_type_t *, uint
         destroy_fields_any, destroy_fields_1, destroy_fields_2, destroy_fields_3, destroy_fields_4,
     };
     if (!t->fields_destroy)
-        return destroy_general;
+        return destroy_any;
     return t->n_ref_fields < sizeof by_fields / sizeof *by_fields ? by_fields[t->n_ref_fields]
                                                                    : destroy_fields_any;
 }
@@ -520,7 +516,7 @@ void _rgc_decref_slow(rgc_object_t *o)
     if (RGC_LIKELY(!(f & (RGC_OF_LARGE | RGC_OF_WEAKREFED))))
         t->destroy(o, t, f);
     else
-        destroy_any(o, t);
+        destroy_any(o, t, f);
 }
 
 /* Frees an object the collector has finished with: count 1 (its hold),
