@@ -206,14 +206,33 @@ size_t _rgc_arenas_unmap_spare(rgc_heap_t *h)
     return bytes;
 }
 
+/* True if the first links of an empty pool's free list go up in address
+ * order, as the frees of a drain in allocation order (either way) leave
+ * them; a drain in random order leaves them scattered (8 links in order
+ * by chance: 1 in 40,320).  A bitmap pool hands out its lowest block
+ * first: always in order. */
+static int free_list_in_order(const rgc_pool_t *pool)
+{
+    const void *const *b = pool->free;
+    for (int i = 0; b && i < 8; i++) {
+        const void *const *next = b[1];
+        if (next && next < b)
+            return 0;
+        b = next;
+    }
+    return 1;
+}
+
 /* Gives an empty pool back to its arena; may return the arena to the OS. */
 static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
 {
     rgc_arena_t *a = _rgc_arena_of(pool->base);
-    /* Free list, bump and class stay valid, unless pages were given back:
-     * then the pool is carved anew when it is next used. */
+    /* Free list, bump and class stay valid, unless pages were given back
+     * or the list is scattered: then the pool is carved anew when it is
+     * next used, so that allocation goes up through it in address order
+     * (a scattered list sends each allocation to a cold line of its own). */
     pool->decommitted = 0;
-    pool->last_kind = pool->holes ? 0xFF : pool->kind;
+    pool->last_kind = pool->holes || !free_list_in_order(pool) ? 0xFF : pool->kind;
     pool->holes = 0;
     pool->state = RGC_POOL_UNUSED;
     pool->kind = 0xFF;

@@ -551,6 +551,53 @@ static int count_object(rgc_object_t *o, void *arg)
 /* A pool that held small raw blocks, taken again for 320-byte objects:
  * whatever the old blocks left where the new ones lie must not be taken
  * for tracked objects by the collector or by the object walk. */
+/* A pool emptied in random order leaves its free list scattered; taken
+ * again for its class, it is carved anew, so allocation goes up through it
+ * in address order instead of following the scattered links. */
+static void test_a_pool_emptied_in_random_order_is_carved_anew_when_reused(void **state)
+{
+    (void)state;
+    enum { SIZE = 64, PER_POOL = RGC_POOL_SIZE / SIZE, N = 3 * PER_POOL };
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    char **b = malloc(N * sizeof *b);
+    assert_non_null(b);
+    for (int i = 0; i < N; i++)
+        b[i] = rgc_mem_alloc(h, SIZE);
+    /* Three full pools, A (b[0]'s), B and C. */
+    uintptr_t pool_a = (uintptr_t)b[0] & ~(uintptr_t)(RGC_POOL_SIZE - 1);
+    for (int i = 0; i < PER_POOL; i++)
+        assert_int_equal((uintptr_t)b[i] & ~(uintptr_t)(RGC_POOL_SIZE - 1), pool_a);
+    /* C gets one block back (so A is not its class's only usable pool),
+     * then A's blocks go in a shuffled order and A empties. */
+    rgc_mem_free(h, b[N - 1]);
+    int order[PER_POOL];
+    for (int i = 0; i < PER_POOL; i++)
+        order[i] = i;
+    uint32_t x = 12345;
+    for (int i = PER_POOL - 1; i > 0; i--) {
+        x = x * 1103515245u + 12345u;
+        int j = (int)((x >> 8) % (uint32_t)(i + 1)), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    for (int i = 0; i < PER_POOL; i++)
+        rgc_mem_free(h, b[order[i]]);
+    assert_heap_ok(h);
+    /* C's block first, then A's, from its first block up. */
+    assert_ptr_equal(rgc_mem_alloc(h, SIZE), b[N - 1]);
+    for (int i = 0; i < PER_POOL; i++) {
+        char *p = rgc_mem_alloc(h, SIZE);
+        assert_ptr_equal(p, (char *)pool_a + (size_t)i * SIZE);
+        b[i] = p;
+    }
+    assert_heap_ok(h);
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, b[i]);
+    assert_heap_ok(h);
+    free(b);
+    rgc_heap_destroy(h);
+}
+
 static void test_stale_bytes_in_a_reused_pool_are_not_taken_for_objects(void **state)
 {
     (void)state;
@@ -792,6 +839,7 @@ int main(void)
         cmocka_unit_test(test_the_tail_of_a_pool_past_its_last_block_is_not_a_block),
         cmocka_unit_test(test_blocks_freed_into_full_pools_are_allocated_next),
         cmocka_unit_test(test_blocks_of_256_bytes_and_more_are_freed_without_being_touched),
+        cmocka_unit_test(test_a_pool_emptied_in_random_order_is_carved_anew_when_reused),
         cmocka_unit_test(test_stale_bytes_in_a_reused_pool_are_not_taken_for_objects),
         cmocka_unit_test(test_fill_bytes_mark_fresh_freed_and_guard_memory),
         cmocka_unit_test(test_statistics_count_blocks_per_class),
