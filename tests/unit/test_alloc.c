@@ -351,12 +351,7 @@ static void test_arena_headers_sit_at_a_page_chosen_by_the_arena_number(void **s
         }
     }
     rgc_set_error_handler(NULL, NULL);
-    assert_heap_ok(h);
-    for (int i = 0; i < N; i++)
-        rgc_mem_free(h, p[i]);
-    assert_heap_ok(h);
-    free(p);
-    rgc_heap_destroy(h);
+    free_all_and_end(h, (void **)p, N);
 }
 
 static void test_random_allocation_and_free_keep_every_invariant(void **state)
@@ -570,32 +565,18 @@ static void test_a_pool_emptied_in_random_order_is_carved_anew_when_reused(void 
     /* C gets one block back (so A is not its class's only usable pool),
      * then A's blocks go in a shuffled order and A empties. */
     rgc_mem_free(h, b[N - 1]);
-    int order[PER_POOL];
-    for (int i = 0; i < PER_POOL; i++)
-        order[i] = i;
-    uint32_t x = 12345;
-    for (int i = PER_POOL - 1; i > 0; i--) {
-        x = x * 1103515245u + 12345u;
-        int j = (int)((x >> 8) % (uint32_t)(i + 1)), t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
+    size_t *order = shuffled_order(PER_POOL, 12345);
     for (int i = 0; i < PER_POOL; i++)
         rgc_mem_free(h, b[order[i]]);
+    free(order);
     assert_heap_ok(h);
     /* C's block first, then A's, from its first block up. */
     assert_ptr_equal(rgc_mem_alloc(h, SIZE), b[N - 1]);
     for (int i = 0; i < PER_POOL; i++) {
-        char *p = rgc_mem_alloc(h, SIZE);
-        assert_ptr_equal(p, (char *)pool_a + (size_t)i * SIZE);
-        b[i] = p;
+        b[i] = rgc_mem_alloc(h, SIZE);
+        assert_ptr_equal(b[i], (char *)pool_a + (size_t)i * SIZE);
     }
-    assert_heap_ok(h);
-    for (int i = 0; i < N; i++)
-        rgc_mem_free(h, b[i]);
-    assert_heap_ok(h);
-    free(b);
-    rgc_heap_destroy(h);
+    free_all_and_end(h, (void **)b, N);
 }
 
 static void test_stale_bytes_in_a_reused_pool_are_not_taken_for_objects(void **state)
@@ -755,12 +736,7 @@ static void test_empty_pools_beyond_their_budget_are_decommitted(void **state)
             p[i] = rgc_mem_alloc(h, 48);
             memset(p[i], 0x5A, 48);
         }
-    assert_heap_ok(h);
-    for (int i = 0; i < N; i++)
-        rgc_mem_free(h, p[i]);
-    assert_heap_ok(h);
-    free(p);
-    rgc_heap_destroy(h);
+    free_all_and_end(h, (void **)p, N);
 }
 
 static void test_pools_are_backed_once_when_taken_and_again_after_a_decommit(void **state)

@@ -78,18 +78,6 @@ static uintptr_t pool_of(const void *p)
     return (uintptr_t)p & ~(uintptr_t)(RGC_POOL_SIZE - 1);
 }
 
-/* Frees the n blocks of p (NULL ones included) and p, checking the heap
- * before and after, and destroys the heap. */
-static void free_all_and_end(rgc_heap_t *h, void **p, size_t n)
-{
-    assert_heap_ok(h);
-    for (size_t i = 0; i < n; i++)
-        rgc_mem_free(h, p[i]);
-    assert_heap_ok(h);
-    free(p);
-    rgc_heap_destroy(h);
-}
-
 /*
  * One pool of raw blocks of `size` bytes, blocks 0..keep-1 kept (and
  * written), the rest freed; rgc_heap_trim must give back exactly the pages
@@ -388,15 +376,6 @@ static void test_no_page_is_given_back_while_a_collection_runs(void **state)
  * run are left partly free. */
 enum { DRAIN_N = 1 << 20, DRAIN_RUN = 4096 };
 
-/* xorshift64: the same sequence on every run. */
-static uint64_t next_random(uint64_t *x)
-{
-    *x ^= *x << 13;
-    *x ^= *x >> 7;
-    *x ^= *x << 17;
-    return *x;
-}
-
 static void **drain_alloc(rgc_heap_t *h)
 {
     void **p = malloc(DRAIN_N * sizeof *p);
@@ -436,21 +415,6 @@ static void test_an_allocation_order_drain_gives_back_pages_on_its_own(void **st
             p[i] = rgc_mem_alloc(h, 16 + i % 113);
     assert_true(pages_released(h) < all);
     free_all_and_end(h, p, DRAIN_N);
-}
-
-/* 0..n-1 in a shuffled order, the same for the same seed. */
-static size_t *shuffled_order(size_t n, uint64_t seed)
-{
-    size_t *order = malloc(n * sizeof *order);
-    assert_non_null(order);
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    for (size_t i = n - 1; i > 0; i--) {
-        size_t j = next_random(&seed) % (i + 1), t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
-    return order;
 }
 
 static void test_a_drain_in_random_order_does_not_search_pools_in_use(void **state)

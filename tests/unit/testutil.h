@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -168,6 +169,42 @@ static inline char *arena_header_of(const void *p)
 static inline unsigned arena_header_pool_of(const void *p)
 {
     return (unsigned)(((uintptr_t)p >> RGC_ARENA_SHIFT) & 31u) / 4u;
+}
+
+/* xorshift64: the same sequence on every run. */
+static inline uint64_t next_random(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* 0..n-1 in a shuffled order, the same for the same seed (malloc'd). */
+static inline size_t *shuffled_order(size_t n, uint64_t seed)
+{
+    size_t *order = malloc(n * sizeof *order);
+    assert_non_null(order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    for (size_t i = n - 1; i > 0; i--) {
+        size_t j = next_random(&seed) % (i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    return order;
+}
+
+/* Frees the n raw blocks of p (NULL ones included) and p, checking the
+ * heap before and after, and destroys the heap. */
+static inline void free_all_and_end(rgc_heap_t *h, void **p, size_t n)
+{
+    assert_heap_ok(h);
+    for (size_t i = 0; i < n; i++)
+        rgc_mem_free(h, p[i]);
+    assert_heap_ok(h);
+    free(p);
+    rgc_heap_destroy(h);
 }
 
 #endif /* RGC_TESTUTIL_H */
