@@ -206,18 +206,26 @@ size_t _rgc_arenas_unmap_spare(rgc_heap_t *h)
     return bytes;
 }
 
-/* True if the first links of an empty pool's free list go up in address
- * order, as the frees of a drain in allocation order (either way) leave
- * them; a drain in random order leaves them scattered (8 links in order
- * by chance: 1 in 40,320).  A bitmap pool hands out its lowest block
- * first: always in order. */
+/* True if the first links of an empty pool's free list go one way in
+ * address order, as a drain in allocation order or in its reverse leaves
+ * them; a drain in random order leaves them scattered (8 links in order by
+ * chance: 1 in 181,440).  A link that leaves the pool (a block written to
+ * after its free) also says no: the list is not followed further, and the
+ * pool is carved anew.  A bitmap pool hands out its lowest block first:
+ * always in order. */
 static int free_list_in_order(const rgc_pool_t *pool)
 {
-    const void *const *b = pool->free;
+    const char *end = pool->base + (size_t)pool->nblocks * pool->block_size;
+    const char *b = pool->free;
+    int way = 0;
     for (int i = 0; b && i < 8; i++) {
-        const void *const *next = b[1];
-        if (next && next < b)
+        const char *next = ((void *const *)b)[1];
+        if (!next)
+            break;
+        int w = next > b ? 1 : -1;
+        if (next < pool->base || next >= end || (way && w != way))
             return 0;
+        way = w;
         b = next;
     }
     return 1;

@@ -579,6 +579,37 @@ static void test_a_pool_emptied_in_random_order_is_carved_anew_when_reused(void 
     free_all_and_end(h, (void **)b, N);
 }
 
+/* A write into a freed block (a use after free) can break its pool's free
+ * list.  When the pool empties, the list's first links are looked at before
+ * it is kept for the pool's next use; a link out of the pool is not
+ * followed, and the pool is carved anew. */
+static void test_a_free_list_broken_by_a_write_after_free_is_not_kept(void **state)
+{
+    (void)state;
+    enum { SIZE = 64, PER_POOL = RGC_POOL_SIZE / SIZE, N = 2 * PER_POOL + 1 };
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    char **b = malloc(N * sizeof *b);
+    assert_non_null(b);
+    for (int i = 0; i < N; i++)
+        b[i] = rgc_mem_alloc(h, SIZE);
+    /* Pools A (b[0]'s) and B full; C, with one block, heads the list. */
+    char *pool_a = (char *)((uintptr_t)b[0] & ~(uintptr_t)(RGC_POOL_SIZE - 1));
+    for (int i = PER_POOL - 2; i >= 0; i--)
+        rgc_mem_free(h, b[i]);
+    ((void **)b[0])[1] = (void *)(uintptr_t)0x1000; /* the write after free */
+    rgc_mem_free(h, b[PER_POOL - 1]); /* A empties: its list is looked at */
+    for (int i = 0; i < PER_POOL; i++)
+        b[i] = NULL;
+    /* C fills up, then A is carved anew from its first block. */
+    for (int i = 0; i < PER_POOL - 1; i++)
+        b[i] = rgc_mem_alloc(h, SIZE);
+    char *first = rgc_mem_alloc(h, SIZE);
+    assert_ptr_equal(first, pool_a);
+    assert_heap_ok(h);
+    rgc_mem_free(h, first);
+    free_all_and_end(h, (void **)b, N);
+}
+
 static void test_stale_bytes_in_a_reused_pool_are_not_taken_for_objects(void **state)
 {
     (void)state;
@@ -816,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_blocks_freed_into_full_pools_are_allocated_next),
         cmocka_unit_test(test_blocks_of_256_bytes_and_more_are_freed_without_being_touched),
         cmocka_unit_test(test_a_pool_emptied_in_random_order_is_carved_anew_when_reused),
+        cmocka_unit_test(test_a_free_list_broken_by_a_write_after_free_is_not_kept),
         cmocka_unit_test(test_stale_bytes_in_a_reused_pool_are_not_taken_for_objects),
         cmocka_unit_test(test_fill_bytes_mark_fresh_freed_and_guard_memory),
         cmocka_unit_test(test_statistics_count_blocks_per_class),
