@@ -231,6 +231,16 @@ static int free_list_in_order(const rgc_pool_t *pool)
     return 1;
 }
 
+/* A pool that reached its low-water mark filled up again, or emptied: no
+ * longer one of its arena's low pools (pages.c, "Sparse arenas"). */
+static inline void pool_unlow(rgc_pool_t *pool)
+{
+    if (RGC_UNLIKELY(pool->low_fired)) {
+        pool->low_fired = 0;
+        _rgc_arena_of(pool->base)->low_pools--;
+    }
+}
+
 /* Gives an empty pool back to its arena; may return the arena to the OS. */
 static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
 {
@@ -242,6 +252,8 @@ static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
     pool->decommitted = 0;
     pool->last_kind = pool->holes || !free_list_in_order(pool) ? 0xFF : pool->kind;
     pool->holes = 0;
+    pool->low_armed = 0;
+    pool_unlow(pool);
     pool->state = RGC_POOL_UNUSED;
     pool->kind = 0xFF;
     pool->flags = 0;
@@ -291,6 +303,7 @@ static void pool_init(rgc_heap_t *h, rgc_pool_t *pool, int kind, int c)
         }
     }
     pool->holes = 0;
+    pool->low_armed = 0;
     pool->looked = RGC_POOL_NOT_LOOKED; /* also ends last_kind */
     pool->flags = (uint8_t)(((h->flags & RGC_HEAP_FILL) ? RGC_PF_FILL : 0) | (map ? RGC_PF_MAP : 0));
     pool_retag(h, pool);
@@ -408,6 +421,7 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
         rgc_pool_t *next = pool->next;
         pool->nused_flags |= (uint32_t)RGC_PF_FULL << 24;
         pool->tag |= RGC_TAG_SLOW;
+        pool_unlow(pool);
         pool->next = NULL;
         if (!next) {
             *head = &_rgc_empty_pool;
@@ -444,7 +458,25 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
         /* Full: off the usable list until a block comes back. */
         pool->flags |= RGC_PF_FULL;
         pool_retag(h, pool);
+        pool_unlow(pool);
         usable_unlink(h, pool);
+    }
+}
+
+/* A list pool that was full got a block back: from now on its count runs
+ * from its low-water mark, so the free that takes it down to a quarter of
+ * its blocks finds the count at 0 and calls _rgc_pool_emptied — the fast
+ * paths test nothing more.  Once armed it stays so until the mark, however
+ * often it fills again.  Bitmap pools (256-512 bytes) are not armed: an
+ * arena of them holds 2,000-4,000 blocks, and what a sparse arena's purge
+ * costs (pages.c, "Sparse arenas": 20-40 us, mostly the split of its huge
+ * page) came to 10% of a random-order drain of such blocks to none. */
+static inline void pool_arm(rgc_pool_t *pool)
+{
+    uint32_t low = (uint32_t)pool->nblocks / 4u;
+    if (!pool->low_armed && pool->nused > low) {
+        pool->low_armed = 1;
+        pool->nused -= low;
     }
 }
 
@@ -464,6 +496,7 @@ static inline void usable_push_unfilled(rgc_heap_t *h, rgc_pool_t *pool)
         next = old->next;
         old->nused_flags |= (uint32_t)RGC_PF_FULL << 24;
         old->tag |= RGC_TAG_SLOW;
+        pool_unlow(old);
         old->next = NULL;
     }
     pool->prev = NULL;
@@ -484,6 +517,7 @@ static inline void pool_unfull(rgc_heap_t *h, rgc_pool_t *pool, void **b)
     pool->free = b;
     pool->nused_flags = pool->nused - 1u; /* flags cleared */
     pool->tag &= ~(uintptr_t)RGC_TAG_SLOW;
+    pool_arm(pool);
     usable_push_unfilled(h, pool);
 }
 
@@ -507,6 +541,7 @@ __attribute__((noinline)) static void block_free_general(rgc_pool_t *pool, void 
     if (pool->flags & RGC_PF_FULL) {
         pool->flags &= (uint8_t)~RGC_PF_FULL;
         pool_retag(h, pool);
+        pool_arm(pool);
         usable_push_unfilled(h, pool);
     }
     if (pool->nused == 0)
@@ -567,14 +602,26 @@ void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
         block_free_general(pool, p);
 }
 
-/* A pool on its usable list whose last block was just freed (and is on its
- * free list already): back to its arena, unless it is its class's only
- * pool — alloc/free of one block must not map and unmap a pool each time. */
+/* A pool on its usable list whose count just reached 0.  Armed, it is at
+ * its low-water mark (pool_arm).  Else its last block was just freed (and
+ * is on its free list already): back to its arena, unless it is its
+ * class's only pool — alloc/free of one block must not map and unmap a
+ * pool each time. */
 void _rgc_pool_emptied(rgc_pool_t *pool)
 {
+    rgc_heap_t *h = _rgc_pool_heap(pool);
+    if (pool->low_armed) {
+        /* Its low-water mark, not its last block: the count becomes the
+         * plain count again. */
+        pool->low_armed = 0;
+        pool->nused = (uint32_t)pool->nblocks / 4u;
+        pool->low_fired = 1;
+        _rgc_arena_of(pool->base)->low_pools++;
+        _rgc_pool_low(h, pool);
+        return;
+    }
     if (pool->prev == NULL && pool->next == NULL)
         return;
-    rgc_heap_t *h = _rgc_pool_heap(pool);
     usable_unlink(h, pool);
     pool_release(h, pool);
 }

@@ -78,6 +78,8 @@ static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_p
         if (p->holes)
             return fail(c, p, "unused pool %u of arena %p has pages marked given back (%#x)", i,
                         (void *)a, p->holes);
+        if (p->low_armed || p->low_fired)
+            return fail(c, p, "unused pool %u of arena %p has low-water marks set", i, (void *)a);
         return p->tag == 0 ? 0 : fail(c, p, "unused pool %u of arena %p has tag %#lx", i, (void *)a,
                                       (unsigned long)p->tag);
     }
@@ -110,9 +112,12 @@ static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_p
     if (nfree < 0)
         return fail(c, p->base, "free list of pool leaves the pool, is misaligned, loops or runs "
                                 "into a page given back");
-    if (p->nused + (uint32_t)nfree != p->bump)
-        return fail(c, p->base, "pool counts %u used + %d free, but %u blocks carved", p->nused, nfree,
-                    p->bump);
+    if (_rgc_pool_used(p) + (uint32_t)nfree != p->bump)
+        return fail(c, p->base, "pool counts %u used + %d free, but %u blocks carved", _rgc_pool_used(p),
+                    nfree, p->bump);
+    if (p->low_armed && p->nused == 0)
+        return fail(c, p->base, "pool passed its low-water mark (%u blocks used) without noticing",
+                    _rgc_pool_used(p));
     /* A pool can be exhausted before an allocation notices and takes it
      * off the usable list; a pool flagged full must really be full. */
     int full = p->free == NULL && p->bump == p->nblocks && (!map || p->freemap == 0);
@@ -169,11 +174,12 @@ static int check_arenas(checker_t *c)
             return fail(c, a, "arena list back link broken");
         if (!_rgc_in_arena(a))
             return fail(c, a, "arena missing from the arena map");
-        uint32_t unused = 0, listed = 0, hp = _rgc_arena_hdr_pool(a);
+        uint32_t unused = 0, listed = 0, low = 0, hp = _rgc_arena_hdr_pool(a);
         rgc_pool_t *pools = _rgc_arena_pools(a);
         for (uint32_t i = 0; i < RGC_POOLS_PER_ARENA; i++) {
             if (i == hp)
                 continue;
+            low += pools[i].low_fired;
             if (pools[i].state == RGC_POOL_UNUSED) {
                 unused++;
                 if (!pools[i].decommitted)
@@ -190,6 +196,8 @@ static int check_arenas(checker_t *c)
         }
         if (unused != a->nfree || listed != a->nfree)
             return fail(c, a, "arena counts %u free pools, %u unused, %u listed", a->nfree, unused, listed);
+        if (low != a->low_pools)
+            return fail(c, a, "arena counts %u pools past their low-water mark, found %u", a->low_pools, low);
         if (a->nfree) {
             rgc_arena_t *b = h->buckets[a->nfree];
             size_t steps = 0;

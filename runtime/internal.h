@@ -87,9 +87,19 @@ struct rgc_pool {
     uint8_t state;          /* RGC_POOL_* */
     uint8_t kind;           /* RGC_KIND_*, 0xFF when not active */
     uint8_t szidx;          /* size class index (block = 16 * (szidx+1)) */
-    uint8_t holes;          /* active pool: bit k set = its page k was given
+    uint8_t holes : 4;      /* active pool: bit k set = its page k was given
                              * back; every block touching it is free (in a
                              * list pool, off the free list).  Else 0. */
+    uint8_t low_armed : 1;  /* active pool: nused counts from its low-water
+                             * mark (nblocks / 4), so that the free that
+                             * takes it there finds the count at 0, like
+                             * the last free (see _rgc_pool_used).  Set
+                             * when a full pool gets a block back, cleared
+                             * at the mark.  Else 0. */
+    uint8_t low_fired : 1;  /* active list pool: reached its mark since it
+                             * was last flagged full; counted in its
+                             * arena's low_pools.  Else 0. */
+    uint8_t holes_spare : 2;
     uintptr_t tag;          /* heap | RGC_TAG_OBJECT | RGC_TAG_SLOW while active,
                              * else 0: the raw free fast path's one compare */
     uint64_t freemap;       /* RGC_PF_MAP pools: bit i set = block i free;
@@ -109,6 +119,13 @@ struct rgc_pool {
     rgc_pool_t *prev;       /* usable list of its class */
     char *base;             /* first byte of the pool's blocks */
 };
+
+/* The blocks an active pool has handed out: its count, plus its
+ * low-water mark while the count runs from it. */
+static inline uint32_t _rgc_pool_used(const rgc_pool_t *p)
+{
+    return p->nused + (p->low_armed ? (uint32_t)p->nblocks / 4u : 0u);
+}
 
 /* An active pool's `looked`: its count at the last purge that looked at
  * it, | RGC_LOOKED_SEARCHED once searched for free pages at that count
@@ -141,9 +158,10 @@ struct rgc_arena {
     uint32_t nfree;          /* unused pools   (pool.nused; pool.flags: 0) */
     uint8_t hdr_state;       /* RGC_POOL_HEADER              (pool.state) */
     uint8_t hdr_kind;        /* 0xFF                         (pool.kind) */
-    uint8_t tail_released;   /* the header pool's other pages given
-                              * back (they are never used)   (pool.szidx) */
-    uint8_t reserved;        /*                              (pool.holes) */
+    uint8_t shed;            /* the header pool's other pages and the
+                              * pools never used given back
+                              * (pages.c, arena_shed)        (pool.szidx) */
+    uint8_t low_pools;       /* its pools with low_fired     (pool.holes) */
     rgc_pool_t *free_pools;  /* unused pools, singly linked  (pool.tag: even) */
     rgc_heap_t *heap;        /* owner                        (pool.freemap) */
     rgc_arena_t *next;       /* all arenas of the heap, newest first */
@@ -333,6 +351,8 @@ RGC_HIDDEN void _rgc_report(rgc_error_t code, const void *addr, const char *type
 RGC_HIDDEN int _rgc_runtime_init(void);
 RGC_HIDDEN void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n);
 RGC_HIDDEN void _rgc_block_free_slow(rgc_pool_t *pool, void *p);
+/* Called when a pool's count reaches 0: emptied, or at its low-water
+ * mark if armed. */
 RGC_HIDDEN void _rgc_pool_emptied(rgc_pool_t *pool);
 RGC_HIDDEN void _rgc_heap_release_all(rgc_heap_t *h);
 RGC_HIDDEN int _rgc_block_is_free(const rgc_pool_t *pool, const void *p);
@@ -349,6 +369,10 @@ RGC_HIDDEN size_t _rgc_arenas_unmap_spare(rgc_heap_t *h);
  * twice their budget, and gives back free pages of pools in use while the
  * heap sheds memory in allocation order. */
 RGC_HIDDEN void _rgc_heap_purge(rgc_heap_t *h);
+/* A pool that was full fell to a quarter of its blocks: if its arena holds
+ * less than a quarter of what its pools could, the arena sheds what it
+ * keeps resident without using it (pages.c, "Sparse arenas"). */
+RGC_HIDDEN void _rgc_pool_low(rgc_heap_t *h, rgc_pool_t *pool);
 /* A list pool whose free list ran dry: its blocks in given-back pages go
  * back on the free list (their pages are backed again as they are written). */
 RGC_HIDDEN void _rgc_pool_unhole(rgc_pool_t *pool);

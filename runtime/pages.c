@@ -139,7 +139,7 @@ static unsigned pool_punch(rgc_heap_t *h, rgc_pool_t *pool, int force)
         return 0;
     /* Only a pool that has settled: its count the same as at the previous
      * purge that looked at it, and not searched at this count yet. */
-    uint16_t used = (uint16_t)pool->nused;
+    uint16_t used = (uint16_t)_rgc_pool_used(pool);
     if (!force && pool->looked != used) {
         if (pool->looked != (used | RGC_LOOKED_SEARCHED))
             pool->looked = used;
@@ -202,7 +202,7 @@ void _rgc_pool_unhole(rgc_pool_t *pool)
     if (!pool->flags)
         pool->tag &= ~(uintptr_t)RGC_TAG_SLOW;
     /* The pages just came back: not searched again at this count. */
-    pool->looked = (uint16_t)(pool->nused | RGC_LOOKED_SEARCHED);
+    pool->looked = (uint16_t)(_rgc_pool_used(pool) | RGC_LOOKED_SEARCHED);
 }
 
 void _rgc_map_unhole(rgc_pool_t *pool, uint32_t i)
@@ -226,6 +226,31 @@ void _rgc_map_unhole(rgc_pool_t *pool, uint32_t i)
 #define RGC_DIRTY_POOLS_MIN_ORDERED 32u
 #define RGC_DIRTY_SHARE_ORDERED 64u
 
+/* What an arena on a huge page keeps resident without using it: the
+ * header pool around the header page, and the pools never used (their
+ * `decommitted` says "not backed yet", which on a huge page is not so).
+ * Given back once, before the arena's first decommit splits the huge page
+ * or as that decommit. */
+static void arena_shed(rgc_heap_t *h, rgc_arena_t *a)
+{
+    rgc_pool_t *pools = _rgc_arena_pools(a);
+    a->shed = 1;
+    char *first = _rgc_arena_base(a) + (size_t)_rgc_arena_hdr_pool(a) * RGC_POOL_SIZE;
+    char *hdr = (char *)pools, *end = first + RGC_POOL_SIZE;
+    if (hdr > first)
+        h->sysmem.decommit(h->sysmem.ctx, first, (size_t)(hdr - first));
+    if (hdr + RGC_PAGE_SIZE < end)
+        h->sysmem.decommit(h->sysmem.ctx, hdr + RGC_PAGE_SIZE, (size_t)(end - hdr - RGC_PAGE_SIZE));
+    for (uint32_t i = 0; i < RGC_POOLS_PER_ARENA;) {
+        uint32_t j = i;
+        while (j < RGC_POOLS_PER_ARENA && pools[j].state == RGC_POOL_UNUSED && pools[j].decommitted)
+            j++;
+        if (j > i)
+            h->sysmem.decommit(h->sysmem.ctx, pools[i].base, (size_t)(j - i) * RGC_POOL_SIZE);
+        i = j + 1;
+    }
+}
+
 /* Decommits the committed unused pools of an arena, one call per run of
  * unused neighbours, and gives back the free pages of its pools in use (pages.c:
  * pages 1 searches every pool, 0 the pools that settled, -1 none).
@@ -235,17 +260,8 @@ static size_t arena_purge(rgc_heap_t *h, rgc_arena_t *a, int pages)
     size_t bytes = 0;
     uint32_t i = 0;
     rgc_pool_t *pools = _rgc_arena_pools(a);
-    if (!a->tail_released) {
-        /* On a huge page the unused pages of the header pool were backed
-         * with the rest; once the arena gives memory back they go too. */
-        a->tail_released = 1;
-        char *first = _rgc_arena_base(a) + (size_t)_rgc_arena_hdr_pool(a) * RGC_POOL_SIZE;
-        char *hdr = (char *)pools, *end = first + RGC_POOL_SIZE;
-        if (hdr > first)
-            h->sysmem.decommit(h->sysmem.ctx, first, (size_t)(hdr - first));
-        if (hdr + RGC_PAGE_SIZE < end)
-            h->sysmem.decommit(h->sysmem.ctx, hdr + RGC_PAGE_SIZE, (size_t)(end - hdr - RGC_PAGE_SIZE));
-    }
+    if (!a->shed)
+        arena_shed(h, a);
     while (i < RGC_POOLS_PER_ARENA) {
         rgc_pool_t *p = &pools[i];
         if (p->state == RGC_POOL_ACTIVE && pages >= 0)
@@ -307,6 +323,42 @@ void _rgc_heap_purge(rgc_heap_t *h)
     for (int k = RGC_ARENA_POOLS; k >= 1 && h->dirty_pools > budget; k--)
         for (rgc_arena_t *a = h->buckets[k]; a && h->dirty_pools > budget; a = a->bnext)
             arena_purge(h, a, ordered ? 0 : -1);
+}
+
+/* Sparse arenas.  After a program frees most of what it allocated in
+ * random order, no pool empties and no page of a pool is free: what the
+ * arena keeps resident without using it is what its huge page backed —
+ * the header pool around its header page and the pools never used (in
+ * the newest arena, most of them).  That is 12 KiB to 1 MiB per arena, up
+ * to 1.5% of such a heap's resident memory.  A list pool that was full
+ * and falls to a quarter of its blocks says so (alloc.c, pool_arm: its
+ * free paths test nothing more for it); if its arena then holds less than a
+ * quarter of what its pools in use could hold, the arena gives all of that
+ * back (arena_shed; the huge page is split: a quarter full, the arena's
+ * resident memory is worth more than its TLB entries).  An arena shed
+ * already, or purged (which sheds first), has nothing of the kind left. */
+void _rgc_pool_low(rgc_heap_t *h, rgc_pool_t *pool)
+{
+    rgc_arena_t *a = _rgc_arena_of(pool->base);
+    if (a->shed || !h->sysmem.decommit)
+        return;
+    /* Not worth a look at its descriptors until half its pools in use
+     * are low (a pool that never filled never says it). */
+    uint32_t active = RGC_ARENA_POOLS - a->nfree;
+    if (2u * a->low_pools < active)
+        return;
+    /* Sparse: its pools in use hold less than a quarter of what they
+     * could.  (Counting the arena's unused pools too would take for
+     * sparse an arena draining in allocation order, whose pools in use
+     * are full: that one empties soon, its pools within the purge's
+     * budget.)  The sum stops as soon as it is a quarter. */
+    const rgc_pool_t *pools = _rgc_arena_pools(a);
+    size_t used = 0, quarter = (size_t)active * RGC_POOL_SIZE / 4;
+    for (uint32_t i = 0; i < RGC_POOLS_PER_ARENA; i++)
+        if (pools[i].state == RGC_POOL_ACTIVE &&
+            (used += (size_t)_rgc_pool_used(&pools[i]) * pools[i].block_size) >= quarter)
+            return;
+    arena_shed(h, a);
 }
 
 size_t rgc_heap_trim(rgc_heap_t *h)

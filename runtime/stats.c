@@ -20,9 +20,10 @@ static size_t object_need(const rgc_object_t *o)
 static void pool_stats(const rgc_pool_t *p, rgc_class_stats_t *cs)
 {
     cs->pools++;
-    cs->blocks_used += p->nused;
-    cs->blocks_free += p->nblocks - p->nused;
-    cs->bytes_used += (size_t)p->nused * p->block_size;
+    uint32_t used = _rgc_pool_used(p);
+    cs->blocks_used += used;
+    cs->blocks_free += p->nblocks - used;
+    cs->bytes_used += (size_t)used * p->block_size;
     /* The tail of the pool that no block fits in. */
     cs->bytes_wasted += RGC_POOL_SIZE - (size_t)p->nblocks * p->block_size;
     if (p->kind != RGC_KIND_OBJECT)
@@ -63,9 +64,9 @@ int rgc_heap_stats(rgc_heap_t *h, rgc_heap_stats_t *out)
             out->pools_used++;
             out->pages_released += (size_t)__builtin_popcount(p->holes);
             if (p->kind == RGC_KIND_OBJECT)
-                out->objects += p->nused;
+                out->objects += _rgc_pool_used(p);
             pool_stats(p, &out->classes[p->szidx]);
-            small_in_use += (size_t)p->nused * p->block_size;
+            small_in_use += (size_t)_rgc_pool_used(p) * p->block_size;
         }
     }
     out->arenas = h->narenas;

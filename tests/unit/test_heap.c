@@ -408,6 +408,23 @@ static void test_the_checker_finds_a_damaged_arena_header(void **state)
     rgc_heap_destroy(h);
 }
 
+static void test_the_checker_finds_a_miscounted_low_water_mark(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *p = rgc_mem_alloc(h, 16);
+    /* Byte 15 of the arena's fields: its count of pools past their
+     * low-water mark (docs/internals/allocator.md, "Sparse arenas"). */
+    uint8_t *low = (uint8_t *)(arena_header_of(p) + 64u * arena_header_pool_of(p)) + 15;
+    assert_int_equal(*low, 0);
+    *low = 3;
+    expect_damage(h, "low-water mark");
+    *low = 0;
+    assert_heap_ok(h);
+    rgc_mem_free(h, p);
+    rgc_heap_destroy(h);
+}
+
 static void test_the_checker_rejects_what_is_not_a_heap(void **state)
 {
     (void)state;
@@ -433,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_the_checker_finds_an_object_with_a_bad_type),
         cmocka_unit_test(test_the_checker_finds_a_misfiled_generation_member),
         cmocka_unit_test(test_the_checker_finds_a_damaged_arena_header),
+        cmocka_unit_test(test_the_checker_finds_a_miscounted_low_water_mark),
         cmocka_unit_test(test_the_checker_rejects_what_is_not_a_heap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

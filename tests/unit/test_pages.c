@@ -486,6 +486,152 @@ static void test_a_drain_in_random_order_gives_back_arenas_whole(void **state)
     free_all_and_end(h, p, N);
 }
 
+/* True if every page of [start, start + len) lies in a recorded decommit. */
+static int decommitted_whole(uintptr_t start, size_t len)
+{
+    for (uintptr_t pg = start; pg < start + len; pg += PAGE) {
+        int in = 0;
+        for (int i = 0; i < decommits.n && !in; i++)
+            in = decommits.start[i] <= pg && pg + PAGE <= decommits.start[i] + decommits.size[i];
+        if (!in)
+            return 0;
+    }
+    return 1;
+}
+
+/* True if no recorded decommit touches [start, start + len). */
+static int decommitted_none(uintptr_t start, size_t len)
+{
+    for (int i = 0; i < decommits.n; i++)
+        if (decommits.start[i] < start + len && start < decommits.start[i] + decommits.size[i])
+            return 0;
+    return 1;
+}
+
+enum { SPARSE_PER_POOL = RGC_POOL_SIZE / 48, SPARSE_PER_ARENA = (RGC_POOLS_PER_ARENA - 1) * SPARSE_PER_POOL };
+
+/*
+ * 48-byte blocks filling three arenas and 17 pools of a fourth, a random
+ * 90% freed: no pool empties and no page of a pool is free, but each
+ * arena is a tenth full.  Each gives back the pages of its header pool
+ * but the header page, and the fourth its 46 pools never used — on a huge
+ * page all of it was resident.  Nothing live is lost, and the counts of
+ * the pools (which run from their low-water marks) stay exact.
+ */
+static void test_arenas_left_a_tenth_full_give_back_what_they_never_used(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = recording_heap(0);
+    enum { N = 3 * SPARSE_PER_ARENA + 17 * SPARSE_PER_POOL };
+    void **p = malloc(N * sizeof *p);
+    char *arena[4] = {NULL};
+    uint64_t pools_used[4] = {0};
+    int narenas = 0;
+    for (size_t i = 0; i < N; i++) {
+        assert_non_null(p[i] = rgc_mem_alloc(h, 48));
+        *(size_t *)p[i] = i;
+        char *base = arena_base_of(p[i]);
+        int a = 0;
+        while (a < narenas && arena[a] != base)
+            a++;
+        if (a == narenas) {
+            assert_true(narenas < 4);
+            arena[narenas++] = base;
+        }
+        pools_used[a] |= 1ull << (((uintptr_t)p[i] - (uintptr_t)base) / RGC_POOL_SIZE);
+    }
+    assert_int_equal(narenas, 4);
+    size_t *order = shuffled_order(N, 0x9E3779B97F4A7C15ull);
+    decommits.n = 0;
+    for (size_t k = 0; k < N - N / 10; k++) {
+        rgc_mem_free(h, p[order[k]]);
+        p[order[k]] = NULL;
+    }
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.arenas, 4);
+    assert_int_equal(s.pages_released, 0);
+    assert_int_equal(s.classes[48 / 16 - 1].blocks_used, N / 10);
+    for (int a = 0; a < narenas; a++) {
+        uintptr_t hdr = (uintptr_t)arena_header_of(arena[a]);
+        uintptr_t hpool = (uintptr_t)arena[a] + arena_header_pool_of(arena[a]) * RGC_POOL_SIZE;
+        if (!decommitted_whole(hpool, hdr - hpool) ||
+            !decommitted_whole(hdr + PAGE, hpool + RGC_POOL_SIZE - hdr - PAGE))
+            fail_msg("arena %p kept the pages of its header pool", (void *)arena[a]);
+        assert_true(decommitted_none(hdr, PAGE));
+        assert_int_equal(resident_pages(hpool, RGC_POOL_SIZE), 1);
+        for (unsigned i = 0; i < RGC_POOLS_PER_ARENA; i++) {
+            uintptr_t pool = (uintptr_t)arena[a] + i * RGC_POOL_SIZE;
+            if ((pools_used[a] >> i) & 1) {
+                assert_true(decommitted_none(pool, RGC_POOL_SIZE));
+            } else if (i != arena_header_pool_of(arena[a])) {
+                if (!decommitted_whole(pool, RGC_POOL_SIZE))
+                    fail_msg("pool %u of arena %p, never used, was not given back", i, (void *)arena[a]);
+                assert_int_equal(resident_pages(pool, RGC_POOL_SIZE), 0);
+            }
+        }
+    }
+    for (size_t i = 0; i < N; i++)
+        if (p[i] && *(size_t *)p[i] != i)
+            fail_msg("block %zu lost its contents", i);
+    free(order);
+    free_all_and_end(h, p, N);
+}
+
+/* An arena whose pools in use hold more than a quarter of what they could
+ * keeps its huge page, however many of its pools fell to a quarter. */
+static void test_an_arena_more_than_a_quarter_full_gives_back_nothing(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = recording_heap(0);
+    enum { N = 2 * SPARSE_PER_ARENA };
+    void **p = malloc(N * sizeof *p);
+    for (size_t i = 0; i < N; i++)
+        assert_non_null(p[i] = rgc_mem_alloc(h, 48));
+    /* 90% of the blocks of 40 of the first arena's 63 pools, at random:
+     * (40 x 0.1 + 23) / 63 of it stays in use. */
+    char *first = arena_base_of(p[0]);
+    size_t n = 0;
+    void **victims = malloc(N * sizeof *victims);
+    for (size_t i = 0; i < N; i++)
+        if (arena_base_of(p[i]) == first && i < 40 * SPARSE_PER_POOL && i % 10 != 0) {
+            victims[n++] = p[i];
+            p[i] = NULL;
+        }
+    size_t *order = shuffled_order(n, 88172645463325252ull);
+    decommits.n = 0;
+    for (size_t k = 0; k < n; k++)
+        rgc_mem_free(h, victims[order[k]]);
+    if (decommits.n != 0)
+        fail_msg("%d decommit calls, first at %#lx", decommits.n, (unsigned long)decommits.start[0]);
+    free(order);
+    free(victims);
+    free_all_and_end(h, p, N);
+}
+
+/* Bitmap pools (256-512 bytes) do not count toward an arena's sparseness:
+ * a drain of such blocks to nothing, in random order, would pay the split
+ * of every arena's huge page first.  A random 90% of them freed gives
+ * nothing back: too few pools empty for the purge's budget. */
+static void test_bitmap_pools_do_not_make_an_arena_sparse(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = recording_heap(0);
+    enum { N = 3 * 63 * 32 };
+    void **p = malloc(N * sizeof *p);
+    for (size_t i = 0; i < N; i++)
+        assert_non_null(p[i] = rgc_mem_alloc(h, 512));
+    size_t *order = shuffled_order(N, 2463534242ull);
+    decommits.n = 0;
+    for (size_t k = 0; k < N - N / 10; k++) {
+        rgc_mem_free(h, p[order[k]]);
+        p[order[k]] = NULL;
+    }
+    assert_int_equal(decommits.n, 0);
+    free(order);
+    free_all_and_end(h, p, N);
+}
+
 static void test_trim_returns_the_spare_arena_and_every_empty_pool(void **state)
 {
     (void)state;
@@ -550,6 +696,9 @@ int main(void)
         cmocka_unit_test(test_an_allocation_order_drain_gives_back_pages_on_its_own),
         cmocka_unit_test(test_a_drain_in_random_order_does_not_search_pools_in_use),
         cmocka_unit_test(test_a_drain_in_random_order_gives_back_arenas_whole),
+        cmocka_unit_test(test_arenas_left_a_tenth_full_give_back_what_they_never_used),
+        cmocka_unit_test(test_an_arena_more_than_a_quarter_full_gives_back_nothing),
+        cmocka_unit_test(test_bitmap_pools_do_not_make_an_arena_sparse),
         cmocka_unit_test(test_trim_returns_the_spare_arena_and_every_empty_pool),
         cmocka_unit_test(test_trim_without_a_decommit_hook_gives_back_no_pages),
         cmocka_unit_test(test_trim_of_no_heap_is_reported),
