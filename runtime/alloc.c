@@ -656,13 +656,6 @@ static void mem_fill_fresh(rgc_heap_t *h, void *p, size_t n)
     (void)h;
 }
 
-/* rgc_mem_alloc's miss in a bitmap class (no fill bytes): a call of its
- * own, so that the common case saves no registers. */
-__attribute__((noinline)) static void *mem_alloc_map(rgc_heap_t *h, size_t c)
-{
-    return map_alloc(h, RGC_KIND_RAW, (int)c);
-}
-
 /* Everything rgc_mem_alloc's fast path does not do: a new pool or arena,
  * a large block, fill bytes. */
 __attribute__((noinline)) static void *mem_alloc_slow(rgc_heap_t *h, size_t n)
@@ -674,6 +667,29 @@ __attribute__((noinline)) static void *mem_alloc_slow(rgc_heap_t *h, size_t n)
     if (RGC_UNLIKELY(h->flags & RGC_HEAP_FILL) && n)
         mem_fill_fresh(h, p, n);
     return p;
+}
+
+/* rgc_mem_alloc's miss with nothing held: a bitmap class's block (no
+ * freed marker to clear), else the slow path. */
+__attribute__((noinline)) static void *mem_alloc_empty(rgc_heap_t *h, size_t n, size_t c)
+{
+    if (c >= RGC_MAP_CLASS)
+        return map_alloc(h, RGC_KIND_RAW, (int)c);
+    return mem_alloc_slow(h, n);
+}
+
+/* rgc_mem_alloc's miss, no fill bytes: the block held from a free into a
+ * full pool (mem_free_full), else the rest.  Calls of their own, so that
+ * the fast path computes nothing for them and this one saves nothing. */
+__attribute__((noinline)) static void *mem_alloc_miss(rgc_heap_t *h, size_t n, size_t c)
+{
+    uint64_t *b = h->held[c];
+    if (RGC_LIKELY(b != NULL)) {
+        h->held[c] = NULL;
+        b[0] = 0;
+        return b;
+    }
+    return mem_alloc_empty(h, n, c);
 }
 
 void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
@@ -690,9 +706,7 @@ void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
             b[0] = 0;
             return b;
         }
-        /* Bitmap classes: no freed marker to clear. */
-        if (c >= RGC_MAP_CLASS)
-            return mem_alloc_map(h, c);
+        return mem_alloc_miss(h, n, c);
     }
     return mem_alloc_slow(h, n);
 }
@@ -738,7 +752,8 @@ static rgc_pool_t *mem_owner(rgc_heap_t *h, const void *p, rgc_large_t **large, 
         }
         /* A block in a page given back is free and is not read. */
         uint32_t off;
-        if ((pool->holes && _rgc_block_in_hole(pool, block_index(pool, p, &off))) ||
+        if (p == h->held[pool->szidx] ||
+            (pool->holes && _rgc_block_in_hole(pool, block_index(pool, p, &off))) ||
             (((pool->flags & RGC_PF_MAP) || *(const uint64_t *)p == RGC_FREED_WORD) &&
              _rgc_block_is_free(pool, p))) {
             _rgc_report(RGC_EFREED, p, NULL, "%s: block already freed", what);
@@ -771,9 +786,85 @@ __attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
     if (pool) {
         if (!(pool->flags & RGC_PF_MAP))
             *(uint64_t *)p = RGC_FREED_WORD;
+        /* A held block's pool stays full (mem_free_full): it goes back
+         * first. */
+        void *held = h->held[pool->szidx];
+        if (held && _rgc_pool_of(held) == pool) {
+            h->held[pool->szidx] = NULL;
+            _rgc_block_free(pool, held);
+        }
         _rgc_block_free(pool, p);
     } else if (l) {
         _rgc_large_free(h, l);
+    }
+}
+
+/*
+ * A raw block freed into a full pool, when its class's next allocation
+ * would find no free block at hand (a list class whose head pool has none,
+ * or a bitmap class), is held for that allocation (h->held), which takes
+ * it back without either pool changing lists; the block held before goes
+ * back to its pool.  In a full heap's steady state (`churn`: a block
+ * freed, one allocated) every free meets a full pool and every allocation
+ * finds its class's pools full: putting the pool back on its list at the
+ * free and taking it off at the allocation was 64 of the 99 instructions
+ * of a replacement.  When the head pool has a free block, the pool goes
+ * to the head instead, as before, and the freed block is still the next
+ * one allocated.
+ *
+ * The held block stays counted in use by its pool, which stays full (it
+ * is on no free list and its bit is clear): any other block freed into
+ * that pool sends the held one back first, here or in mem_free_slow (the
+ * fast path never frees into a full pool).  A second free of the held
+ * block is found here (a bitmap pool: its bit is clear) or by its freed
+ * word (a list pool).  Everything that asks whether
+ * a block is free asks h->held too (mem_owner, the statistics, the
+ * checker), and rgc_heap_trim gives the held blocks back first.  Heaps
+ * that write fill bytes hold nothing.
+ */
+__attribute__((noinline)) static void mem_free_full_rest(rgc_heap_t *h, rgc_pool_t *pool, void *p)
+{
+    void **held = &h->held[pool->szidx];
+    void *old = *held;
+    if (old == p) {
+        mem_free_slow(h, p); /* reports it */
+        return;
+    }
+    if (old && _rgc_pool_of(old) == pool) {
+        /* The held block's pool: it goes back, and the pool is not full. */
+        *held = NULL;
+        _rgc_block_free(pool, old);
+        _rgc_block_free(pool, p);
+        return;
+    }
+    if (!(pool->flags & RGC_PF_MAP) && h->usable[RGC_KIND_RAW][pool->szidx]->free) {
+        pool_unfull(h, pool, p);
+        return;
+    }
+    *held = p;
+    if (old)
+        _rgc_block_free(_rgc_pool_of(old), old);
+}
+
+/* The steady state's case first, without a call: nothing held, and the
+ * class's next allocation would find no free block at hand. */
+static inline __attribute__((always_inline)) void mem_free_full(rgc_heap_t *h, rgc_pool_t *pool, void *p)
+{
+    void **held = &h->held[pool->szidx];
+    if (!*held && ((pool->flags & RGC_PF_MAP) || !h->usable[RGC_KIND_RAW][pool->szidx]->free)) {
+        *held = p;
+        return;
+    }
+    mem_free_full_rest(h, pool, p);
+}
+
+void _rgc_heap_release_held(rgc_heap_t *h)
+{
+    for (size_t c = 0; c < RGC_NCLASSES; c++) {
+        void *p = h->held[c];
+        h->held[c] = NULL;
+        if (p)
+            _rgc_block_free(_rgc_pool_of(p), p);
     }
 }
 
@@ -790,14 +881,17 @@ __attribute__((noinline)) static void mem_free_pool(rgc_heap_t *h, void *p, rgc_
              * bit is a second free (the slow path says so). */
             uint32_t i = block_index(pool, p, &off);
             if (i * pool->block_size == off && i < pool->nblocks && !((pool->freemap >> i) & 1u)) {
-                map_free_at(pool, p, i);
+                if (flags & RGC_PF_FULL)
+                    mem_free_full(h, pool, p);
+                else
+                    map_free_at(pool, p, i);
                 return;
             }
         } else if (flags == RGC_PF_FULL && *w != RGC_FREED_WORD) {
             /* As on the fast path, p is not checked to start a block
              * (a debug build checked it before coming here). */
             *w = RGC_FREED_WORD;
-            pool_unfull(h, pool, p);
+            mem_free_full(h, pool, p);
             return;
         }
     }

@@ -288,6 +288,33 @@ static int check_generations(checker_t *c)
     return 0;
 }
 
+/* Each held block (alloc.c, mem_free_full): a raw block of its class, in an
+ * active pool of this heap flagged full, neither free there nor in a page
+ * given back, with the freed word if its pool keeps a free list. */
+static int check_held(checker_t *c)
+{
+    rgc_heap_t *h = c->h;
+    for (unsigned k = 0; k < RGC_NCLASSES; k++) {
+        const void *p = h->held[k];
+        if (!p)
+            continue;
+        if (!_rgc_in_arena(p) || _rgc_arena_of(p)->heap != h)
+            return fail(c, p, "block held for class %u is not in an arena of the heap", k);
+        const rgc_pool_t *pool = _rgc_pool_of(p);
+        uint32_t off = (uint32_t)((uintptr_t)p & (RGC_POOL_SIZE - 1u));
+        if (pool->state != RGC_POOL_ACTIVE || pool->kind != RGC_KIND_RAW || pool->szidx != k ||
+            off % pool->block_size != 0 || off / pool->block_size >= pool->bump)
+            return fail(c, p, "block held for class %u is not a raw block of that class", k);
+        if (_rgc_block_is_free(pool, p))
+            return fail(c, p, "block held for class %u is free in its pool as well", k);
+        if (!(pool->flags & RGC_PF_FULL))
+            return fail(c, p, "block held for class %u is in a pool not flagged full", k);
+        if (!(pool->flags & RGC_PF_MAP) && *(const uint64_t *)p != RGC_FREED_WORD)
+            return fail(c, p, "block held for class %u was written after it was freed", k);
+    }
+    return 0;
+}
+
 int rgc_heap_check(rgc_heap_t *h, rgc_check_result_t *out)
 {
     checker_t c = {h, out, 0, {0}};
@@ -300,7 +327,7 @@ int rgc_heap_check(rgc_heap_t *h, rgc_check_result_t *out)
         return fail(&c, h, "not a live heap");
     if (h->dealloc_pending)
         return fail(&c, h->dealloc_pending, "destruction queue not drained");
-    if (check_generations(&c) < 0 || check_arenas(&c) < 0 || check_large(&c) < 0 ||
+    if (check_generations(&c) < 0 || check_arenas(&c) < 0 || check_held(&c) < 0 || check_large(&c) < 0 ||
         _rgc_weaktab_check(h, out) < 0)
         return -1;
     for (int g = RGC_NYOUNG; g < RGC_NGENS; g++)

@@ -252,6 +252,11 @@ struct rgc_heap {
     rgc_pool_t *usable[RGC_NKINDS][RGC_NCLASSES]; /* head of usable pools, or the
                                                  * empty sentinel */
     unsigned flags;                            /* RGC_HEAP_* */
+    void *held[RGC_NCLASSES];                  /* a raw block freed into a full
+                                                * pool, kept for the class's
+                                                * next allocation; counted in
+                                                * use by its pool (alloc.c,
+                                                * mem_free_full), or NULL */
     rgc_genlist_t gens[RGC_NYOUNG];            /* young tracked objects */
     size_t old_count[RGC_NGENS];               /* members of generations 2, 3 */
     rgc_arena_t *arenas;                       /* all arenas, newest first */
@@ -363,6 +368,8 @@ RGC_HIDDEN int _rgc_block_is_free(const rgc_pool_t *pool, const void *p);
 RGC_HIDDEN int _rgc_pool_free_bits(const rgc_pool_t *pool, uint64_t *bits);
 /* Unmaps h's arenas whose pools are all unused; returns the bytes. */
 RGC_HIDDEN size_t _rgc_arenas_unmap_spare(rgc_heap_t *h);
+/* Gives the held raw blocks (h->held) back to their pools. */
+RGC_HIDDEN void _rgc_heap_release_held(rgc_heap_t *h);
 
 /* ---- pages.c */
 /* The purge, after a pool emptied: keeps the committed empty pools within

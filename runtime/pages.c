@@ -367,7 +367,9 @@ size_t rgc_heap_trim(rgc_heap_t *h)
         _rgc_report(RGC_EINVAL, NULL, NULL, "rgc_heap_trim: NULL heap");
         return 0;
     }
-    /* The spare arena first: nothing in it is in use. */
+    /* The held blocks go back to their pools, and the spare arena: nothing
+     * in it is in use. */
+    _rgc_heap_release_held(h);
     size_t bytes = _rgc_arenas_unmap_spare(h);
     if (h->sysmem.decommit)
         for (rgc_arena_t *a = h->arenas; a; a = a->next)

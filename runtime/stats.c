@@ -69,6 +69,15 @@ int rgc_heap_stats(rgc_heap_t *h, rgc_heap_stats_t *out)
             small_in_use += (size_t)_rgc_pool_used(p) * p->block_size;
         }
     }
+    /* A held block is free, though its pool counts it in use. */
+    for (unsigned c = 0; c < RGC_NCLASSES; c++)
+        if (h->held[c]) {
+            rgc_class_stats_t *cs = &out->classes[c];
+            cs->blocks_used--;
+            cs->blocks_free++;
+            cs->bytes_used -= cs->block_size;
+            small_in_use -= cs->block_size;
+        }
     out->arenas = h->narenas;
     out->arenas_allocated = h->arenas_allocated;
     out->arenas_freed = h->arenas_freed;

@@ -485,6 +485,119 @@ static void test_blocks_freed_into_full_pools_are_allocated_next(void **state)
     full_pools_cycle(320, rgc_type_register(&big_spec));
 }
 
+/* Two pools of `size`-byte blocks allocated full: the first is flagged
+ * full, the second is the head with no free block, so a block of the
+ * first freed now is held for the next allocation (the pools stay as
+ * they are).  Returns the heap; *b gets the 2 x per-pool blocks. */
+static rgc_heap_t *two_full_pools(size_t size, void ***b, unsigned *n)
+{
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    *n = 2 * (RGC_POOL_SIZE / (unsigned)size);
+    *b = calloc(*n, sizeof **b);
+    for (unsigned i = 0; i < *n; i++)
+        assert_non_null((*b)[i] = rgc_mem_alloc(h, size));
+    return h;
+}
+
+static size_t class_used(rgc_heap_t *h, size_t size)
+{
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    return s.classes[size / 16 - 1].blocks_used;
+}
+
+/*
+ * The held block counts as free; a second free, a size query or a realloc
+ * of it is reported; a write to it is found by the checker; it is handed
+ * out once.  Another block freed into its pool, by the quick free or the
+ * checked one, sends it back there first.  A trim gives it back.
+ */
+static void held_block_case(size_t size)
+{
+    void **b;
+    unsigned n;
+    rgc_heap_t *h = two_full_pools(size, &b, &n);
+    void *x = b[7];
+    rgc_mem_free(h, x);
+    assert_int_equal(class_used(h, size), n - 1);
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.classes[size / 16 - 1].blocks_free, 1);
+    assert_int_equal(s.bytes_in_use, (size_t)(n - 1) * size);
+    assert_heap_ok(h);
+    record_errors();
+    rgc_mem_free(h, x);
+    assert_int_equal(recorded.count, 1);
+    assert_int_equal(recorded.last_code, RGC_EFREED);
+    assert_ptr_equal(recorded.last_address, x);
+    assert_int_equal(rgc_mem_usable_size(h, x), 0);
+    assert_int_equal(recorded.count, 2);
+    assert_null(rgc_mem_realloc(h, x, size / 2));
+    assert_int_equal(recorded.count, 3);
+    rgc_set_error_handler(NULL, NULL);
+    assert_heap_ok(h);
+    if (size < 256) {
+        /* List pools: the held block keeps the freed word. */
+        uint64_t saved = *(uint64_t *)x;
+        *(uint64_t *)x = 42;
+        rgc_check_result_t r;
+        assert_int_equal(rgc_heap_check(h, &r), -1);
+        assert_ptr_equal(r.address, x);
+        if (!strstr(r.message, "written after it was freed"))
+            fail_msg("checker said '%s'", r.message);
+        *(uint64_t *)x = saved;
+        assert_heap_ok(h);
+    }
+    b[7] = rgc_mem_alloc(h, size);
+    assert_ptr_equal(b[7], x);
+    void *y = rgc_mem_alloc(h, size);
+    assert_ptr_not_equal(y, x);
+    rgc_mem_free(h, y);
+    free_all_and_end(h, b, n);
+
+    /* Two blocks freed into the first pool: the second sends the held one
+     * back; both are free there, and handed out again. */
+    h = two_full_pools(size, &b, &n);
+    rgc_mem_free(h, b[3]);
+    rgc_mem_free(h, b[4]);
+    assert_int_equal(class_used(h, size), n - 2);
+    assert_heap_ok(h);
+    void *u = rgc_mem_alloc(h, size), *v = rgc_mem_alloc(h, size);
+    assert_true((u == b[3] && v == b[4]) || (u == b[4] && v == b[3]));
+    free_all_and_end(h, b, n);
+
+    if (size < 256) {
+        /* The same through the checked free: a block whose data looks
+         * freed takes the slow path, which sends the held one back. */
+        h = two_full_pools(size, &b, &n);
+        rgc_mem_free(h, b[5]);
+        *(uint64_t *)b[6] = 0xDBDBDBDB00000000ull; /* the freed marker, as data */
+        rgc_mem_free(h, b[6]);
+        assert_int_equal(class_used(h, size), n - 2);
+        assert_heap_ok(h);
+        u = rgc_mem_alloc(h, size);
+        v = rgc_mem_alloc(h, size);
+        assert_true((u == b[5] && v == b[6]) || (u == b[6] && v == b[5]));
+        free_all_and_end(h, b, n);
+    }
+
+    /* A trim gives the held block back to its pool. */
+    h = two_full_pools(size, &b, &n);
+    rgc_mem_free(h, b[9]);
+    b[9] = NULL;
+    rgc_heap_trim(h);
+    assert_int_equal(class_used(h, size), n - 1);
+    assert_heap_ok(h);
+    free_all_and_end(h, b, n);
+}
+
+static void test_a_block_freed_into_a_full_pool_is_held_for_the_next_allocation(void **state)
+{
+    (void)state;
+    held_block_case(64);  /* free lists */
+    held_block_case(512); /* free bitmaps */
+}
+
 static void test_blocks_of_256_bytes_and_more_are_freed_without_being_touched(void **state)
 {
     (void)state;
@@ -845,6 +958,7 @@ int main(void)
         cmocka_unit_test(test_random_allocation_and_free_keep_every_invariant),
         cmocka_unit_test(test_the_tail_of_a_pool_past_its_last_block_is_not_a_block),
         cmocka_unit_test(test_blocks_freed_into_full_pools_are_allocated_next),
+        cmocka_unit_test(test_a_block_freed_into_a_full_pool_is_held_for_the_next_allocation),
         cmocka_unit_test(test_blocks_of_256_bytes_and_more_are_freed_without_being_touched),
         cmocka_unit_test(test_a_pool_emptied_in_random_order_is_carved_anew_when_reused),
         cmocka_unit_test(test_a_free_list_broken_by_a_write_after_free_is_not_kept),
