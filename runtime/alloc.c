@@ -409,6 +409,11 @@ void *_rgc_block_alloc_slow(rgc_heap_t *h, int kind, size_t n)
     if (n > RGC_SMALL_MAX)
         return _rgc_large_alloc(h, kind, n);
     int c = _rgc_size_class(n);
+    void *held = h->held[kind][c];
+    if (held) {
+        h->held[kind][c] = NULL;
+        return held;
+    }
     if ((uint32_t)c >= RGC_MAP_CLASS)
         return map_alloc(h, kind, c);
     rgc_pool_t **head = &h->usable[kind][c];
@@ -592,11 +597,81 @@ static void map_free(rgc_pool_t *pool, void *p)
     map_free_at(pool, p, block_index(pool, p, &off));
 }
 
+/*
+ * The held block.  A block freed into a full pool, when its class's next
+ * allocation would find no free block at hand (a list class whose head
+ * pool has none, or a bitmap class), is held for that allocation
+ * (h->held[kind][class]), which takes it back without either pool
+ * changing lists; the block held before goes back to its pool.  In a full
+ * heap's steady state (`churn`: a block freed, one allocated; an
+ * interpreter's temporaries) every free meets a full pool and every
+ * allocation finds its class's pools full: putting the pool back on its
+ * list at the free and taking it off at the allocation touched two or
+ * three descriptors each time.  When the head pool has a free block, the
+ * pool goes to the head instead, as before, and the freed block is still
+ * the next one allocated.
+ *
+ * The held block stays counted in use by its pool, which stays full: it is
+ * on no free list and its bit is clear, and any other block freed into
+ * that pool (every such free comes here: the fast paths never free into a
+ * full pool) sends it back first.  A raw block keeps the freed word, an
+ * object its count of 0, so the collector's walks, which skip dead
+ * objects, skip it.  Everything else that asks whether a block is free
+ * asks h->held too (mem_owner, the statistics, the checker), and
+ * rgc_heap_trim gives the held blocks back first.  Heaps that write fill
+ * bytes hold nothing (their pools' flags are never just "full").
+ */
+
+/* Gives b back to its pool, which is full (flags FULL, or MAP | FULL). */
+static void pool_give_back(rgc_heap_t *h, rgc_pool_t *pool, void *b)
+{
+    if (pool->flags & RGC_PF_MAP)
+        map_free(pool, b);
+    else
+        pool_unfull(h, pool, b);
+}
+
+__attribute__((noinline)) static void block_free_full(rgc_heap_t *h, rgc_pool_t *pool, void *p)
+{
+    void **held = &h->held[pool->kind][pool->szidx];
+    void *old = *held;
+    if (RGC_UNLIKELY(old == p)) {
+        _rgc_report(RGC_EFREED, p, NULL, "free of a block already freed (held for reuse)");
+        return;
+    }
+    if (old && _rgc_pool_of(old) == pool) {
+        /* The held block's pool: both go back, and the pool is not full. */
+        *held = NULL;
+        pool_give_back(h, pool, old);
+        _rgc_block_free(pool, p);
+        return;
+    }
+    if (!(pool->flags & RGC_PF_MAP) && h->usable[pool->kind][pool->szidx]->free) {
+        pool_unfull(h, pool, p);
+        return;
+    }
+    *held = p;
+    if (old)
+        pool_give_back(h, _rgc_pool_of(old), old);
+}
+
+void _rgc_heap_release_held(rgc_heap_t *h)
+{
+    for (int k = 0; k < RGC_NKINDS; k++)
+        for (size_t c = 0; c < RGC_NCLASSES; c++) {
+            void *p = h->held[k][c];
+            h->held[k][c] = NULL;
+            if (p)
+                pool_give_back(h, _rgc_pool_of(p), p);
+        }
+}
+
 void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
 {
-    if (RGC_LIKELY(pool->flags == RGC_PF_FULL))
-        pool_unfull(_rgc_pool_heap(pool), pool, p);
-    else if (pool->flags & RGC_PF_MAP)
+    uint32_t flags = pool->flags;
+    if (RGC_LIKELY(flags == RGC_PF_FULL || flags == (RGC_PF_FULL | RGC_PF_MAP)))
+        block_free_full(_rgc_pool_heap(pool), pool, p);
+    else if (flags & RGC_PF_MAP)
         map_free(pool, p);
     else
         block_free_general(pool, p);
@@ -679,13 +754,13 @@ __attribute__((noinline)) static void *mem_alloc_empty(rgc_heap_t *h, size_t n, 
 }
 
 /* rgc_mem_alloc's miss, no fill bytes: the block held from a free into a
- * full pool (mem_free_full), else the rest.  Calls of their own, so that
+ * full pool ("The held block"), else the rest.  Calls of their own, so that
  * the fast path computes nothing for them and this one saves nothing. */
 __attribute__((noinline)) static void *mem_alloc_miss(rgc_heap_t *h, size_t n, size_t c)
 {
-    uint64_t *b = h->held[c];
+    uint64_t *b = h->held[RGC_KIND_RAW][c];
     if (RGC_LIKELY(b != NULL)) {
-        h->held[c] = NULL;
+        h->held[RGC_KIND_RAW][c] = NULL;
         b[0] = 0;
         return b;
     }
@@ -752,7 +827,7 @@ static rgc_pool_t *mem_owner(rgc_heap_t *h, const void *p, rgc_large_t **large, 
         }
         /* A block in a page given back is free and is not read. */
         uint32_t off;
-        if (p == h->held[pool->szidx] ||
+        if (p == h->held[RGC_KIND_RAW][pool->szidx] ||
             (pool->holes && _rgc_block_in_hole(pool, block_index(pool, p, &off))) ||
             (((pool->flags & RGC_PF_MAP) || *(const uint64_t *)p == RGC_FREED_WORD) &&
              _rgc_block_is_free(pool, p))) {
@@ -786,86 +861,23 @@ __attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
     if (pool) {
         if (!(pool->flags & RGC_PF_MAP))
             *(uint64_t *)p = RGC_FREED_WORD;
-        /* A held block's pool stays full (mem_free_full): it goes back
-         * first. */
-        void *held = h->held[pool->szidx];
-        if (held && _rgc_pool_of(held) == pool) {
-            h->held[pool->szidx] = NULL;
-            _rgc_block_free(pool, held);
-        }
         _rgc_block_free(pool, p);
     } else if (l) {
         _rgc_large_free(h, l);
     }
 }
 
-/*
- * A raw block freed into a full pool, when its class's next allocation
- * would find no free block at hand (a list class whose head pool has none,
- * or a bitmap class), is held for that allocation (h->held), which takes
- * it back without either pool changing lists; the block held before goes
- * back to its pool.  In a full heap's steady state (`churn`: a block
- * freed, one allocated) every free meets a full pool and every allocation
- * finds its class's pools full: putting the pool back on its list at the
- * free and taking it off at the allocation was 64 of the 99 instructions
- * of a replacement.  When the head pool has a free block, the pool goes
- * to the head instead, as before, and the freed block is still the next
- * one allocated.
- *
- * The held block stays counted in use by its pool, which stays full (it
- * is on no free list and its bit is clear): any other block freed into
- * that pool sends the held one back first, here or in mem_free_slow (the
- * fast path never frees into a full pool).  A second free of the held
- * block is found here (a bitmap pool: its bit is clear) or by its freed
- * word (a list pool).  Everything that asks whether
- * a block is free asks h->held too (mem_owner, the statistics, the
- * checker), and rgc_heap_trim gives the held blocks back first.  Heaps
- * that write fill bytes hold nothing.
- */
-__attribute__((noinline)) static void mem_free_full_rest(rgc_heap_t *h, rgc_pool_t *pool, void *p)
-{
-    void **held = &h->held[pool->szidx];
-    void *old = *held;
-    if (old == p) {
-        mem_free_slow(h, p); /* reports it */
-        return;
-    }
-    if (old && _rgc_pool_of(old) == pool) {
-        /* The held block's pool: it goes back, and the pool is not full. */
-        *held = NULL;
-        _rgc_block_free(pool, old);
-        _rgc_block_free(pool, p);
-        return;
-    }
-    if (!(pool->flags & RGC_PF_MAP) && h->usable[RGC_KIND_RAW][pool->szidx]->free) {
-        pool_unfull(h, pool, p);
-        return;
-    }
-    *held = p;
-    if (old)
-        _rgc_block_free(_rgc_pool_of(old), old);
-}
-
-/* The steady state's case first, without a call: nothing held, and the
- * class's next allocation would find no free block at hand. */
+/* A raw block into a full pool: the steady state's case (nothing held, and
+ * the class's next allocation would find no free block at hand) without a
+ * call; the rest in block_free_full. */
 static inline __attribute__((always_inline)) void mem_free_full(rgc_heap_t *h, rgc_pool_t *pool, void *p)
 {
-    void **held = &h->held[pool->szidx];
+    void **held = &h->held[RGC_KIND_RAW][pool->szidx];
     if (!*held && ((pool->flags & RGC_PF_MAP) || !h->usable[RGC_KIND_RAW][pool->szidx]->free)) {
         *held = p;
         return;
     }
-    mem_free_full_rest(h, pool, p);
-}
-
-void _rgc_heap_release_held(rgc_heap_t *h)
-{
-    for (size_t c = 0; c < RGC_NCLASSES; c++) {
-        void *p = h->held[c];
-        h->held[c] = NULL;
-        if (p)
-            _rgc_block_free(_rgc_pool_of(p), p);
-    }
+    block_free_full(h, pool, p);
 }
 
 /* rgc_mem_free's next cases, p being in an arena: a free into a full pool

@@ -145,7 +145,7 @@ static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_p
             const rgc_object_t *o = (const rgc_object_t *)blk;
             if (p->kind == RGC_KIND_RAW ? *(const uint64_t *)blk != RGC_FREED_WORD : o->refcnt != 0)
                 return fail(c, blk, "free block was written after it was freed");
-        } else if (p->kind == RGC_KIND_OBJECT) {
+        } else if (p->kind == RGC_KIND_OBJECT && blk != c->h->held[RGC_KIND_OBJECT][p->szidx]) {
             const rgc_object_t *o = (const rgc_object_t *)blk;
             if (o->flags & RGC_OF_LARGE)
                 return fail(c, blk, "pooled object flagged large");
@@ -288,30 +288,33 @@ static int check_generations(checker_t *c)
     return 0;
 }
 
-/* Each held block (alloc.c, mem_free_full): a raw block of its class, in an
- * active pool of this heap flagged full, neither free there nor in a page
- * given back, with the freed word if its pool keeps a free list. */
+/* Each held block (alloc.c, "The held block"): a block of its kind and
+ * class, in an active pool of this heap flagged full, neither free there
+ * nor in a page given back; a raw block of a list pool keeps the freed
+ * word, an object its count of 0. */
 static int check_held(checker_t *c)
 {
     rgc_heap_t *h = c->h;
-    for (unsigned k = 0; k < RGC_NCLASSES; k++) {
-        const void *p = h->held[k];
-        if (!p)
-            continue;
-        if (!_rgc_in_arena(p) || _rgc_arena_of(p)->heap != h)
-            return fail(c, p, "block held for class %u is not in an arena of the heap", k);
-        const rgc_pool_t *pool = _rgc_pool_of(p);
-        uint32_t off = (uint32_t)((uintptr_t)p & (RGC_POOL_SIZE - 1u));
-        if (pool->state != RGC_POOL_ACTIVE || pool->kind != RGC_KIND_RAW || pool->szidx != k ||
-            off % pool->block_size != 0 || off / pool->block_size >= pool->bump)
-            return fail(c, p, "block held for class %u is not a raw block of that class", k);
-        if (_rgc_block_is_free(pool, p))
-            return fail(c, p, "block held for class %u is free in its pool as well", k);
-        if (!(pool->flags & RGC_PF_FULL))
-            return fail(c, p, "block held for class %u is in a pool not flagged full", k);
-        if (!(pool->flags & RGC_PF_MAP) && *(const uint64_t *)p != RGC_FREED_WORD)
-            return fail(c, p, "block held for class %u was written after it was freed", k);
-    }
+    for (unsigned kind = 0; kind < RGC_NKINDS; kind++)
+        for (unsigned k = 0; k < RGC_NCLASSES; k++) {
+            const void *p = h->held[kind][k];
+            if (!p)
+                continue;
+            if (!_rgc_in_arena(p) || _rgc_arena_of(p)->heap != h)
+                return fail(c, p, "block held for class %u is not in an arena of the heap", k);
+            const rgc_pool_t *pool = _rgc_pool_of(p);
+            uint32_t off = (uint32_t)((uintptr_t)p & (RGC_POOL_SIZE - 1u));
+            if (pool->state != RGC_POOL_ACTIVE || pool->kind != kind || pool->szidx != k ||
+                off % pool->block_size != 0 || off / pool->block_size >= pool->bump)
+                return fail(c, p, "block held for class %u is not a block of that kind and class", k);
+            if (_rgc_block_is_free(pool, p))
+                return fail(c, p, "block held for class %u is free in its pool as well", k);
+            if (!(pool->flags & RGC_PF_FULL))
+                return fail(c, p, "block held for class %u is in a pool not flagged full", k);
+            if (kind == RGC_KIND_OBJECT ? ((const rgc_object_t *)p)->refcnt != 0
+                                        : !(pool->flags & RGC_PF_MAP) && *(const uint64_t *)p != RGC_FREED_WORD)
+                return fail(c, p, "block held for class %u was written after it was freed", k);
+        }
     return 0;
 }
 

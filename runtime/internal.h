@@ -252,11 +252,11 @@ struct rgc_heap {
     rgc_pool_t *usable[RGC_NKINDS][RGC_NCLASSES]; /* head of usable pools, or the
                                                  * empty sentinel */
     unsigned flags;                            /* RGC_HEAP_* */
-    void *held[RGC_NCLASSES];                  /* a raw block freed into a full
+    void *held[RGC_NKINDS][RGC_NCLASSES];      /* a block freed into a full
                                                 * pool, kept for the class's
                                                 * next allocation; counted in
                                                 * use by its pool (alloc.c,
-                                                * mem_free_full), or NULL */
+                                                * "The held block"), or NULL */
     rgc_genlist_t gens[RGC_NYOUNG];            /* young tracked objects */
     size_t old_count[RGC_NGENS];               /* members of generations 2, 3 */
     rgc_arena_t *arenas;                       /* all arenas, newest first */

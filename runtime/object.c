@@ -200,6 +200,33 @@ static void *new_slow(rgc_heap_t *h, rgc_type_t *t)
     return _rgc_object_alloc(h, t, t->basic_size);
 }
 
+/* rgc_new's miss, its class's head pool having no free block: the block
+ * held from a free into a full pool (alloc.c, "The held block"), made the
+ * new object as the fast path makes one, else the slow path.  A call of
+ * its own, so that the fast path computes nothing for it. */
+__attribute__((noinline)) static void *new_miss(rgc_heap_t *h, rgc_type_t *t)
+{
+    uint32_t c = t->new_class;
+    int tracked = c >= RGC_NEW_TRACKED;
+    c -= tracked ? RGC_NEW_TRACKED : 0;
+    uint64_t *w = h->held[RGC_KIND_OBJECT][c];
+    if (!w)
+        return new_slow(h, t);
+    h->held[RGC_KIND_OBJECT][c] = NULL;
+    zero_body(w, c);
+    if (!tracked) {
+        memcpy(w, &t->hdr0, 16);
+        return w;
+    }
+    rgc_genlist_t *g = &h->gens[0];
+    size_t len = g->len; /* below g->limit: rgc_new checked */
+    w[0] = t->hdr0;
+    w[1] = RGC_OF_TRACKED | RGC_OF_TEARDOWN | ((uint64_t)len << 32);
+    g->items[len] = (rgc_object_t *)w;
+    g->len = len + 1;
+    return w;
+}
+
 /* The fast path: a fixed-size small object from the class's current pool,
  * joining generation 0 when its type holds references. */
 void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
@@ -211,7 +238,7 @@ void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
         rgc_pool_t *pool = h->usable[RGC_KIND_OBJECT][c];
         uint64_t *w = pool->free;
         if (RGC_UNLIKELY(!w))
-            return new_slow(h, t);
+            return new_miss(h, t);
         pool->free = (void *)w[1];
         pool->nused_flags++;
         zero_body(w, c);
@@ -227,7 +254,7 @@ void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
         if (RGC_UNLIKELY(len >= g->limit))
             return new_slow(h, t);
         if (RGC_UNLIKELY(!w))
-            return new_slow(h, t);
+            return new_miss(h, t);
         pool->free = (void *)w[1];
         pool->nused_flags++;
         zero_body(w, c);
@@ -358,7 +385,7 @@ static void bad_decref(rgc_object_t *o)
     if (!(o->flags & RGC_OF_LARGE) && _rgc_in_arena(o)) {
         rgc_pool_t *pool = _rgc_pool_of(o);
         freed = pool->state != RGC_POOL_ACTIVE || pool->kind != RGC_KIND_OBJECT ||
-                _rgc_block_is_free(pool, o);
+                _rgc_block_is_free(pool, o) || _rgc_pool_heap(pool)->held[RGC_KIND_OBJECT][pool->szidx] == o;
     }
     if (freed)
         _rgc_report(RGC_EFREED, o, tn, "decref of a freed object");

@@ -70,14 +70,16 @@ int rgc_heap_stats(rgc_heap_t *h, rgc_heap_stats_t *out)
         }
     }
     /* A held block is free, though its pool counts it in use. */
-    for (unsigned c = 0; c < RGC_NCLASSES; c++)
-        if (h->held[c]) {
-            rgc_class_stats_t *cs = &out->classes[c];
-            cs->blocks_used--;
-            cs->blocks_free++;
-            cs->bytes_used -= cs->block_size;
-            small_in_use -= cs->block_size;
-        }
+    for (int k = 0; k < RGC_NKINDS; k++)
+        for (unsigned c = 0; c < RGC_NCLASSES; c++)
+            if (h->held[k][c]) {
+                rgc_class_stats_t *cs = &out->classes[c];
+                cs->blocks_used--;
+                cs->blocks_free++;
+                cs->bytes_used -= cs->block_size;
+                small_in_use -= cs->block_size;
+                out->objects -= k == RGC_KIND_OBJECT;
+            }
     out->arenas = h->narenas;
     out->arenas_allocated = h->arenas_allocated;
     out->arenas_freed = h->arenas_freed;

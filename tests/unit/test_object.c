@@ -374,6 +374,96 @@ static void test_decref_of_a_freed_object_is_reported_with_its_type(void **state
     rgc_heap_destroy(h);
 }
 
+static int count_one(rgc_object_t *o, void *arg)
+{
+    (void)o;
+    (void)arg;
+    return 0;
+}
+
+/*
+ * Objects of type t filling two pools: the first is flagged full, the
+ * second is the head with no free block, so an object dying in the first
+ * is held for the next rgc_new of its class (alloc.c, "The held block").
+ * Held, it counts as dead everywhere: the statistics, the collector's
+ * walks, the checker; a decref of it is reported; the next rgc_new gets
+ * its block as a new object.  For tracked nodes, its reference was
+ * dropped as it died.
+ */
+static void held_object_case(rgc_type_t *t, int tracked)
+{
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    point_t *leaf = rgc_new(h, point_type()); /* the first of the two pools */
+    enum { N = 2 * (RGC_POOL_SIZE / 32) - 1 };
+    rgc_object_t **o = malloc(N * sizeof *o);
+    for (int i = 0; i < N; i++) {
+        assert_non_null(o[i] = rgc_new(h, t));
+        assert_int_equal(rgc_sizeof(o[i]), 32);
+        if (tracked)
+            ((node_t *)o[i])->next = rgc_newref(leaf);
+    }
+    assert_int_equal(live_objects(h), N + 1);
+    rgc_heap_stats_t st;
+    rgc_heap_stats(h, &st);
+    assert_int_equal(st.classes[1].pools, 2);
+    rgc_object_t *x = o[5];
+    rgc_decref(x);
+    assert_int_equal(live_objects(h), N);
+    if (tracked)
+        assert_int_equal(rgc_refcount(leaf), N);
+    assert_heap_ok(h);
+    assert_int_equal(rgc_gc_collect(h, 2), 0);
+    assert_int_equal(rgc_gc_get_objects(h, -1, count_one, NULL), tracked ? N - 1 : 0);
+    assert_int_equal(live_objects(h), N);
+    assert_heap_ok(h);
+
+    record_errors();
+    rgc_decref(x);
+    assert_int_equal(recorded.count, 1);
+    assert_int_equal(recorded.last_code, RGC_EFREED);
+    assert_ptr_equal(recorded.last_address, x);
+    rgc_set_error_handler(NULL, NULL);
+    assert_heap_ok(h);
+
+    /* Handed out again as a new object. */
+    o[5] = rgc_new(h, t);
+    assert_ptr_equal(o[5], x);
+    assert_int_equal(rgc_refcount(x), 1);
+    if (tracked) {
+        assert_null(((node_t *)x)->next);
+        /* The others went to generation 2 with the collection. */
+        assert_int_equal(rgc_gc_get_objects(h, 0, count_one, NULL), 1);
+        assert_int_equal(rgc_gc_get_objects(h, -1, count_one, NULL), N);
+    }
+    assert_int_equal(live_objects(h), N + 1);
+    assert_heap_ok(h);
+
+    /* Two dying in the first pool: the second sends the held one back. */
+    rgc_decref(o[3]);
+    rgc_decref(o[4]);
+    assert_int_equal(live_objects(h), N - 1);
+    assert_heap_ok(h);
+    rgc_object_t *u = rgc_new(h, t), *v = rgc_new(h, t);
+    assert_true((u == o[3] && v == o[4]) || (u == o[4] && v == o[3]));
+    o[3] = u;
+    o[4] = v;
+    assert_heap_ok(h);
+    for (int i = 0; i < N; i++)
+        rgc_decref(o[i]);
+    assert_int_equal(rgc_refcount(leaf), 1);
+    rgc_decref(leaf);
+    assert_heap_ok(h);
+    free(o);
+    rgc_heap_destroy(h);
+}
+
+static void test_an_object_dying_in_a_full_pool_is_held_for_the_next_new(void **state)
+{
+    (void)state;
+    held_object_case(point_type(), 0);
+    held_object_case(node_type(), 1);
+}
+
 static void test_a_count_driven_below_zero_is_reported(void **state)
 {
     (void)state;
@@ -542,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_immortal_objects_are_never_destroyed),
         cmocka_unit_test(test_refcount_saturates_instead_of_wrapping),
         cmocka_unit_test(test_decref_of_a_freed_object_is_reported_with_its_type),
+        cmocka_unit_test(test_an_object_dying_in_a_full_pool_is_held_for_the_next_new),
         cmocka_unit_test(test_a_count_driven_below_zero_is_reported),
         cmocka_unit_test(test_a_million_node_chain_is_freed_without_deep_recursion),
         cmocka_unit_test(test_a_deep_chain_drops_every_other_reference_exactly_once),
