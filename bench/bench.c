@@ -9,6 +9,12 @@
  *   object   int|node lifo|random N ROUNDS SEED
  *                                   rgc_new + rgc_decref (anchors: malloc +
  *                                   free of the same request size)
+ *   object-churn int|node LIVE OPS SEED
+ *                                   churn of objects: rgc_decref of a random
+ *                                   live one, rgc_new of its replacement
+ *                                   (anchors: the churn pattern at the same
+ *                                   request size); run by hand, not part of
+ *                                   bench/run.py's tables
  *   overhead N                      bytes per 16-byte-payload object
  *   rss      random|runs 48|mix N SEED
  *                                   RSS after freeing 90% of N small blocks
@@ -377,6 +383,57 @@ static int bench_object(int argc, char **argv)
     return 0;
 }
 
+/* ---- object-churn: an interpreter's temporaries over a steady live set */
+
+static int bench_object_churn(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: object-churn int|node LIVE OPS SEED\n");
+        return 2;
+    }
+    const char *kind = argv[0];
+    size_t live = arg_size(argv[1]), ops = arg_size(argv[2]);
+    rng_state = arg_size(argv[3]);
+    size_t size = object_size(kind);
+    slots = xcalloc(live, sizeof *slots);
+#if defined(BENCH_ALLOC_RGC)
+    rgc_type_t *type = bench_type(strcmp(kind, "int") == 0 ? "bench.int" : "bench.node");
+    rgc_gc_disable(bench_heap); /* as in `object` */
+    for (size_t i = 0; i < live; i++)
+        if (!(slots[i] = rgc_new(bench_heap, type)))
+            return 2;
+#else
+    alloc_run(size, live);
+#endif
+    double per_op = 0;
+    for (int pass = 0; pass < 2; pass++) { /* untimed first pass, as in churn */
+        size_t count = pass == 0 ? ops / 2 : ops;
+        double t0 = now_ns();
+        for (size_t k = 0; k < count; k++) {
+            size_t i = rng_below(live);
+#if defined(BENCH_ALLOC_RGC)
+            rgc_decref(slots[i]);
+            bench_int_t *o = rgc_new(bench_heap, type);
+            if (!o)
+                return 2;
+            slots[i] = o;
+#else
+            uint64_t *old = slots[i];
+            old[0] -= 1; /* the refcount drop that leads to the free */
+            bench_free(old);
+            uint64_t *p = bench_malloc(size);
+            p[0] = k;
+            slots[i] = p;
+#endif
+        }
+        per_op = (now_ns() - t0) / (double)count;
+    }
+    print_header("object-churn");
+    printf(", \"kind\": \"%s\", \"size\": %zu, \"n\": %zu, \"ops\": %zu, \"metrics\": {\"replace\": %.3f}}\n",
+           kind, size, live, ops, per_op);
+    return 0;
+}
+
 /* ---- per-object overhead for a 16-byte payload */
 
 static int bench_overhead(int argc, char **argv)
@@ -534,7 +591,7 @@ static int bench_rss(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s fresh|random|churn|object|overhead|rss ARGS...\n", argv[0]);
+        fprintf(stderr, "usage: %s fresh|random|churn|object|object-churn|overhead|rss ARGS...\n", argv[0]);
         return 2;
     }
     bench_alloc_init();
@@ -549,6 +606,8 @@ int main(int argc, char **argv)
         return bench_churn(argc, argv);
     if (strcmp(b, "object") == 0)
         return bench_object(argc, argv);
+    if (strcmp(b, "object-churn") == 0)
+        return bench_object_churn(argc, argv);
     if (strcmp(b, "overhead") == 0)
         return bench_overhead(argc, argv);
     if (strcmp(b, "rss") == 0)
