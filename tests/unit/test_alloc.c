@@ -555,6 +555,18 @@ static void held_block_case(size_t size)
     rgc_mem_free(h, y);
     free_all_and_end(h, b, n);
 
+    /* Everything freed, the first block held: nothing stays held, and the
+     * class keeps at most its one empty pool. */
+    h = two_full_pools(size, &b, &n);
+    for (unsigned i = 0; i < n; i++)
+        rgc_mem_free(h, b[i]);
+    assert_heap_ok(h);
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.classes[size / 16 - 1].blocks_used, 0);
+    assert_true(s.classes[size / 16 - 1].pools <= 1);
+    free(b);
+    rgc_heap_destroy(h);
+
     /* Two blocks freed into the first pool: the second sends the held one
      * back; both are free there, and handed out again. */
     h = two_full_pools(size, &b, &n);
