@@ -209,6 +209,19 @@ static int bench_alloc_free(bool random, int argc, char **argv)
 
 /* ---- churn: a steady live set, one random block replaced at a time */
 
+/* One replacement of churn: slot i's block gets its refcount drop and is
+ * freed; a new block of `size` bytes, its first word written, takes its
+ * place. */
+static inline void churn_replace(size_t i, size_t size, size_t k)
+{
+    uint64_t *old = slots[i];
+    old[0] -= 1; /* the refcount drop that leads to the free */
+    bench_free(old);
+    uint64_t *p = bench_malloc(size);
+    p[0] = k;
+    slots[i] = p;
+}
+
 static int bench_churn(int argc, char **argv)
 {
     if (argc < 4) {
@@ -225,15 +238,8 @@ static int bench_churn(int argc, char **argv)
     for (int pass = 0; pass < 2; pass++) {
         size_t count = pass == 0 ? ops / 2 : ops;
         double t0 = now_ns();
-        for (size_t k = 0; k < count; k++) {
-            size_t i = rng_below(live);
-            uint64_t *old = slots[i];
-            old[0] -= 1; /* the refcount drop that leads to the free */
-            bench_free(old);
-            uint64_t *p = bench_malloc(size);
-            p[0] = k;
-            slots[i] = p;
-        }
+        for (size_t k = 0; k < count; k++)
+            churn_replace(rng_below(live), size, k);
         double t1 = now_ns();
         per_op = (t1 - t0) / (double)count;
     }
@@ -418,12 +424,7 @@ static int bench_object_churn(int argc, char **argv)
                 return 2;
             slots[i] = o;
 #else
-            uint64_t *old = slots[i];
-            old[0] -= 1; /* the refcount drop that leads to the free */
-            bench_free(old);
-            uint64_t *p = bench_malloc(size);
-            p[0] = k;
-            slots[i] = p;
+            churn_replace(i, size, k);
 #endif
         }
         per_op = (now_ns() - t0) / (double)count;
