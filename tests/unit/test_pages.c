@@ -632,6 +632,169 @@ static void test_bitmap_pools_do_not_make_an_arena_sparse(void **state)
     free_all_and_end(h, p, N);
 }
 
+/*
+ * A long random life: a live set that fills its pools, churned, drained at
+ * random to a tenth (arenas turn sparse and are shed), refilled, trimmed
+ * now and then — raw blocks of list and bitmap classes and objects, held
+ * blocks and low-water marks all along.  Every live block keeps its bytes,
+ * the statistics count exactly what is live, and the checker passes after
+ * every phase.
+ */
+enum { LIFE_RAW = 150000, LIFE_OBJ = 60000 };
+
+typedef struct life_node {
+    RGC_OBJECT_HEAD;
+    rgc_object_t *next;
+    uint64_t tag;
+} life_node_t;
+
+static rgc_type_t *life_node_type(void)
+{
+    static const rgc_ref_field_t fields[] = {{"next", offsetof(life_node_t, next)}};
+    static const rgc_type_spec_t spec = {
+        .name = "pages.LifeNode", .basic_size = sizeof(life_node_t), .ref_fields = fields, .n_ref_fields = 1};
+    return rgc_type_register(&spec);
+}
+
+static const size_t life_sizes[] = {16, 48, 64, 112, 256, 512};
+
+static void life_fill(rgc_heap_t *h, uint64_t **raw, size_t *size, life_node_t **obj, uint64_t *seed)
+{
+    for (size_t i = 0; i < LIFE_RAW; i++)
+        if (!raw[i]) {
+            size[i] = life_sizes[next_random(seed) % 6];
+            assert_non_null(raw[i] = rgc_mem_alloc(h, size[i]));
+            raw[i][0] = i;
+            raw[i][size[i] / 8 - 1] = ~(uint64_t)i;
+        }
+    for (size_t i = 0; i < LIFE_OBJ; i++)
+        if (!obj[i]) {
+            assert_non_null(obj[i] = rgc_new(h, life_node_type()));
+            obj[i]->tag = i;
+            /* A reference to an older live node, now and then. */
+            size_t j = (size_t)(next_random(seed) % LIFE_OBJ);
+            if (j % 4 == 0 && obj[j] && j != i)
+                obj[i]->next = rgc_newref(obj[j]);
+        }
+}
+
+static void life_free_raw(rgc_heap_t *h, uint64_t **raw, size_t *size, size_t i)
+{
+    if (raw[i][0] != i || raw[i][size[i] / 8 - 1] != ~(uint64_t)i)
+        fail_msg("raw block %zu lost its bytes", i);
+    rgc_mem_free(h, raw[i]);
+    raw[i] = NULL;
+}
+
+static int compare_ptrs(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) * (const void *const *)a, y = (uintptr_t) * (const void *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void life_check(rgc_heap_t *h, uint64_t **raw, size_t *size, life_node_t **obj)
+{
+    assert_heap_ok(h);
+    size_t bytes = 0;
+    for (size_t i = 0; i < LIFE_RAW; i++)
+        if (raw[i]) {
+            if (raw[i][0] != i || raw[i][size[i] / 8 - 1] != ~(uint64_t)i)
+                fail_msg("raw block %zu lost its bytes", i);
+            bytes += size[i];
+        }
+    /* The live nodes: the array's, and those their `next` chains keep
+     * (a node dropped from the array lives on while another refers to it). */
+    size_t cap = 4 * LIFE_OBJ, objects = 0;
+    const void **seen = malloc(cap * sizeof *seen);
+    for (size_t i = 0; i < LIFE_OBJ; i++)
+        if (obj[i]) {
+            assert_int_equal(obj[i]->tag, i);
+            for (const life_node_t *n = obj[i]; n; n = (const life_node_t *)n->next) {
+                assert_true(objects < cap);
+                seen[objects++] = n;
+            }
+        }
+    qsort(seen, objects, sizeof *seen, compare_ptrs);
+    size_t unique = 0;
+    for (size_t k = 0; k < objects; k++)
+        unique += k == 0 || seen[k] != seen[k - 1];
+    free(seen);
+    bytes += unique * 32;
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    /* The heap's bytes in use are ours plus the collector's generation
+     * arrays (a slot per tracked node at most: under 1 MiB here). */
+    assert_int_equal(s.objects, unique);
+    if (s.bytes_in_use < bytes || s.bytes_in_use > bytes + ((size_t)1 << 20))
+        fail_msg("%zu bytes in use for %zu bytes of live blocks", s.bytes_in_use, bytes);
+}
+
+static void test_a_long_random_life_keeps_every_invariant(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = recording_heap(0);
+    uint64_t seed = 0x2545F4914F6CDD1Dull;
+    uint64_t **raw = calloc(LIFE_RAW, sizeof *raw);
+    size_t *size = calloc(LIFE_RAW, sizeof *size);
+    life_node_t **obj = calloc(LIFE_OBJ, sizeof *obj);
+    for (int round = 0; round < 3; round++) {
+        life_fill(h, raw, size, obj, &seed);
+        life_check(h, raw, size, obj);
+        /* Churn: one dies, one is born, over the full live set. */
+        for (int k = 0; k < 200000; k++) {
+            size_t i = (size_t)(next_random(&seed) % LIFE_RAW);
+            life_free_raw(h, raw, size, i);
+            assert_non_null(raw[i] = rgc_mem_alloc(h, size[i]));
+            raw[i][0] = i;
+            raw[i][size[i] / 8 - 1] = ~(uint64_t)i;
+            size_t j = (size_t)(next_random(&seed) % LIFE_OBJ);
+            rgc_decref(obj[j]);
+            assert_non_null(obj[j] = rgc_new(h, life_node_type()));
+            obj[j]->tag = j;
+        }
+        life_check(h, raw, size, obj);
+        /* Drain a random 90%. */
+        size_t *order = shuffled_order(LIFE_RAW, seed + (uint64_t)round);
+        for (size_t k = 0; k < LIFE_RAW - LIFE_RAW / 10; k++)
+            life_free_raw(h, raw, size, order[k]);
+        free(order);
+        order = shuffled_order(LIFE_OBJ, seed ^ (uint64_t)round);
+        for (size_t k = 0; k < LIFE_OBJ - LIFE_OBJ / 10; k++) {
+            rgc_decref(obj[order[k]]);
+            obj[order[k]] = NULL;
+        }
+        free(order);
+        rgc_gc_collect(h, round == 1 ? 2 : 0);
+        life_check(h, raw, size, obj);
+        if (round == 0) {
+            /* Arenas a tenth full were shed: the pages of some header
+             * pool went back, before any trim. */
+            int shed = 0;
+            for (int k = 0; k < decommits.n && !shed; k++) {
+                const char *a = arena_base_of((const void *)decommits.start[k]);
+                shed = (decommits.start[k] - (uintptr_t)a) / RGC_POOL_SIZE == arena_header_pool_of(a);
+            }
+            assert_true(shed);
+        }
+        if (round != 1) {
+            rgc_heap_trim(h);
+            life_check(h, raw, size, obj);
+        }
+    }
+    for (size_t i = 0; i < LIFE_RAW; i++)
+        if (raw[i])
+            life_free_raw(h, raw, size, i);
+    for (size_t i = 0; i < LIFE_OBJ; i++) {
+        rgc_xdecref(obj[i]);
+        obj[i] = NULL;
+    }
+    life_check(h, raw, size, obj);
+    free(raw);
+    free(size);
+    free(obj);
+    rgc_heap_destroy(h);
+}
+
 static void test_trim_returns_the_spare_arena_and_every_empty_pool(void **state)
 {
     (void)state;
@@ -699,6 +862,7 @@ int main(void)
         cmocka_unit_test(test_arenas_left_a_tenth_full_give_back_what_they_never_used),
         cmocka_unit_test(test_an_arena_more_than_a_quarter_full_gives_back_nothing),
         cmocka_unit_test(test_bitmap_pools_do_not_make_an_arena_sparse),
+        cmocka_unit_test(test_a_long_random_life_keeps_every_invariant),
         cmocka_unit_test(test_trim_returns_the_spare_arena_and_every_empty_pool),
         cmocka_unit_test(test_trim_without_a_decommit_hook_gives_back_no_pages),
         cmocka_unit_test(test_trim_of_no_heap_is_reported),
