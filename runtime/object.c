@@ -438,13 +438,15 @@ __attribute__((noinline)) static void destroy_children(rgc_object_t *o, rgc_type
 /* Destroys a small object whose type holds at most 64 reference fields and
  * nothing else (no arrays, hooks or finalizer): the usual container node;
  * f is its flags, n its number of fields (a constant in the versions for
- * up to four fields, so the drops are unrolled).  The common case, where no
+ * up to four fields, so the drops are unrolled), contig set when field i
+ * is the word right after the header's i-th word (the struct begins with
+ * its references: no offsets to load).  The common case, where no
  * referent dies with it, calls nothing: it leaves its generation, each
  * referent loses a reference in place, and the block is freed, its slots
  * and flags left as they are (the free overwrites the flags; no code runs
  * in between). */
 static inline __attribute__((always_inline)) void destroy_fields_n(rgc_object_t *o, rgc_type_t *t, uint32_t f,
-                                                                   uint32_t n)
+                                                                   uint32_t n, int contig)
 {
     rgc_pool_t *pool = _rgc_pool_of(o);
     if (f & RGC_OF_TRACKED) {
@@ -473,7 +475,7 @@ static inline __attribute__((always_inline)) void destroy_fields_n(rgc_object_t 
      * o: count 1 (dies) or 0 (misuse). */
 #pragma GCC unroll 4
     for (uint32_t i = 0; i < n; i++) {
-        rgc_object_t *ref = *(rgc_object_t **)(base + off[i]);
+        rgc_object_t *ref = contig ? ((rgc_object_t **)o)[2 + i] : *(rgc_object_t **)(base + off[i]);
         if (ref) {
             uint32_t r = ref->refcnt;
             if (RGC_LIKELY(r - 2u < RGC_REFCNT_IMMORTAL - 2u))
@@ -492,7 +494,11 @@ static inline __attribute__((always_inline)) void destroy_fields_n(rgc_object_t 
 #define DESTROY_FIELDS(n)                                                                          \
     static void destroy_fields_##n(rgc_object_t *o, rgc_type_t *t, uint32_t f)                     \
     {                                                                                              \
-        destroy_fields_n(o, t, f, n);                                                              \
+        destroy_fields_n(o, t, f, n, 0);                                                           \
+    }                                                                                              \
+    static void destroy_contig_##n(rgc_object_t *o, rgc_type_t *t, uint32_t f)                     \
+    {                                                                                              \
+        destroy_fields_n(o, t, f, n, 1);                                                           \
     }
 DESTROY_FIELDS(1)
 DESTROY_FIELDS(2)
@@ -502,7 +508,7 @@ DESTROY_FIELDS(4)
 
 static void destroy_fields_any(rgc_object_t *o, rgc_type_t *t, uint32_t f)
 {
-    destroy_fields_n(o, t, f, t->n_ref_fields);
+    destroy_fields_n(o, t, f, t->n_ref_fields, 0);
 }
 
 /* Any object: the general destruction (f unused). */
@@ -518,8 +524,16 @@ void (*_rgc_destroy_for(const rgc_type_t *t))(rgc_object_t *, rgc_type_t *, uint
     static void (*const by_fields[])(rgc_object_t *, rgc_type_t *, uint32_t) = {
         destroy_fields_any, destroy_fields_1, destroy_fields_2, destroy_fields_3, destroy_fields_4,
     };
+    static void (*const by_contig[])(rgc_object_t *, rgc_type_t *, uint32_t) = {
+        destroy_fields_any, destroy_contig_1, destroy_contig_2, destroy_contig_3, destroy_contig_4,
+    };
     if (!t->fields_destroy)
         return destroy_any;
+    int contig = t->n_ref_fields < sizeof by_contig / sizeof *by_contig;
+    for (uint32_t i = 0; i < t->n_ref_fields && contig; i++)
+        contig = t->ref_offsets[i] == sizeof(rgc_object_t) + i * sizeof(rgc_object_t *);
+    if (contig && t->n_ref_fields > 0)
+        return by_contig[t->n_ref_fields];
     return t->n_ref_fields < sizeof by_fields / sizeof *by_fields ? by_fields[t->n_ref_fields]
                                                                    : destroy_fields_any;
 }

@@ -187,24 +187,31 @@ static void test_destruction_drops_references_held_in_fields(void **state)
     rgc_heap_destroy(h);
 }
 
-/* Objects of 1 to 6 reference fields (the destruction unrolls up to four):
+/* Objects of 1 to 6 reference fields (the destruction unrolls up to four,
+ * and reads fields that follow the header in order without their offsets):
  * on destruction each referent loses exactly the references held, those
  * whose count reaches zero die with the object, NULL fields and an
- * immortal referent are left alone. */
+ * immortal referent are left alone.  Each width is also registered with
+ * its fields listed last to first, which takes the offsets' path. */
 typedef struct wide {
     RGC_OBJECT_HEAD;
     rgc_object_t *f[6];
 } wide_t;
 
-static rgc_type_t *wide_type(int n)
+static rgc_type_t *wide_type(int n, int reversed)
 {
-    static const char *names[] = {"", "test.Wide1", "test.Wide2", "test.Wide3",
-                                  "test.Wide4", "test.Wide5", "test.Wide6"};
-    static const rgc_ref_field_t fields[] = {
-        {"f0", offsetof(wide_t, f[0])}, {"f1", offsetof(wide_t, f[1])}, {"f2", offsetof(wide_t, f[2])},
-        {"f3", offsetof(wide_t, f[3])}, {"f4", offsetof(wide_t, f[4])}, {"f5", offsetof(wide_t, f[5])}};
-    rgc_type_spec_t spec = {.name = names[n], .basic_size = sizeof(rgc_object_t) + (size_t)n * sizeof(void *),
-                            .ref_fields = fields, .n_ref_fields = (uint32_t)n};
+    static const char *names[2][7] = {
+        {"", "test.Wide1", "test.Wide2", "test.Wide3", "test.Wide4", "test.Wide5", "test.Wide6"},
+        {"", "test.Rwide1", "test.Rwide2", "test.Rwide3", "test.Rwide4", "test.Rwide5", "test.Rwide6"}};
+    rgc_ref_field_t fields[6];
+    for (int i = 0; i < n; i++) {
+        int k = reversed ? n - 1 - i : i;
+        fields[i] = (rgc_ref_field_t){"f", offsetof(wide_t, f) + (size_t)k * sizeof(rgc_object_t *)};
+    }
+    rgc_type_spec_t spec = {.name = names[reversed][n],
+                            .basic_size = sizeof(rgc_object_t) + (size_t)n * sizeof(void *),
+                            .ref_fields = fields,
+                            .n_ref_fields = (uint32_t)n};
     return rgc_type_register(&spec);
 }
 
@@ -214,15 +221,18 @@ static void test_destruction_of_one_to_six_fields_drops_each_referent_once(void 
     rgc_heap_t *h = rgc_heap_new(NULL);
     point_t *immortal = rgc_new(h, point_type());
     rgc_immortalize(immortal);
-    for (int n = 1; n <= 6; n++) {
-        rgc_type_t *t = wide_type(n);
+    for (int v = 0; v < 14; v++) {
+        int n = v % 7, reversed = v / 7;
+        if (n == 0)
+            continue;
+        rgc_type_t *t = wide_type(n, reversed);
         assert_non_null(t);
         wide_t *o = rgc_new(h, t);
         point_t *kept[6] = {NULL};
         size_t before = live_objects(h);
         int dies = 0, survives = 0;
         for (int i = 0; i < n; i++) {
-            switch ((i + n) % 4) {
+            switch ((i + n + reversed) % 4) {
             case 0: /* dies with o */
                 o->f[i] = rgc_new(h, point_type());
                 dies++;
@@ -508,7 +518,7 @@ static void test_a_deep_chain_drops_every_other_reference_exactly_once(void **st
 {
     (void)state;
     rgc_heap_t *h = rgc_heap_new(NULL);
-    rgc_type_t *t = wide_type(3); /* f0: next (dies), f1: survivor, f2: immortal */
+    rgc_type_t *t = wide_type(3, 0); /* f0: next (dies), f1: survivor, f2: immortal */
     point_t *survivor = rgc_new(h, point_type());
     point_t *immortal = rgc_new(h, point_type());
     rgc_immortalize(immortal);
