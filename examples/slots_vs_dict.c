@@ -61,7 +61,9 @@ static void report(const char *name, const rgc_heap_stats_t *before, const rgc_h
                    size_t sizeof_sum)
 {
     size_t bytes = after->bytes_in_use - before->bytes_in_use;
-    size_t tracked = after->tracked[0] - before->tracked[0];
+    size_t tracked = 0; /* in any generation: collections have promoted most */
+    for (int g = 0; g < 4; g++)
+        tracked += after->tracked[g] - before->tracked[g];
     printf("    %-13s %5zu bytes  %9zu bytes = %5.1f per point  %7zu\n", name, sizeof_sum, bytes,
            (double)bytes / COUNT, tracked);
 }
