@@ -544,9 +544,10 @@ RGC_API int rgc_heap_stats(rgc_heap_t *heap, rgc_heap_stats_t *out);
 RGC_API void rgc_heap_print_stats(rgc_heap_t *heap, FILE *f);
 /*
  * Gives back to the system all the memory the heap can do without now, as
- * malloc_trim does: the spare empty arena, every empty pool still
- * committed, and every 4 KiB page of a pool in use whose blocks are all
- * free.  The heap does the same on its own as it frees (its purge keeps a
+ * malloc_trim does: the empty pool each size class keeps, the spare empty
+ * arena and any other arena left empty, every empty pool still committed,
+ * and every 4 KiB page of a pool in use whose blocks are all free (a heap
+ * whose blocks were all freed keeps no arena after it).  The heap does the same on its own as it frees (its purge keeps a
  * few empty pools committed, so that allocating again costs no page
  * faults); this is for a program that knows it has just shed most of its
  * data.  Returns the bytes unmapped or decommitted.  Pages given back read

@@ -666,6 +666,22 @@ void _rgc_heap_release_held(rgc_heap_t *h)
         }
 }
 
+/* For rgc_heap_trim: a class's only pool, kept while empty so that
+ * allocating and freeing one block does not take and release a pool each
+ * time (_rgc_pool_emptied), goes back to its arena too; its arena may then
+ * be empty and go back to the system.  The held blocks went back first. */
+void _rgc_heap_release_lone_pools(rgc_heap_t *h)
+{
+    for (int k = 0; k < RGC_NKINDS; k++)
+        for (size_t c = 0; c < RGC_NCLASSES; c++) {
+            rgc_pool_t *pool = h->usable[k][c];
+            if (pool != &_rgc_empty_pool && !pool->next && _rgc_pool_used(pool) == 0) {
+                usable_unlink(h, pool);
+                pool_release(h, pool);
+            }
+        }
+}
+
 void _rgc_block_free_slow(rgc_pool_t *pool, void *p)
 {
     uint32_t flags = pool->flags;

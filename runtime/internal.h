@@ -368,6 +368,7 @@ RGC_HIDDEN int _rgc_block_is_free(const rgc_pool_t *pool, const void *p);
 RGC_HIDDEN int _rgc_pool_free_bits(const rgc_pool_t *pool, uint64_t *bits);
 /* Unmaps h's arenas whose pools are all unused; returns the bytes. */
 RGC_HIDDEN size_t _rgc_arenas_unmap_spare(rgc_heap_t *h);
+RGC_HIDDEN void _rgc_heap_release_lone_pools(rgc_heap_t *h);
 /* Gives the held raw blocks (h->held) back to their pools. */
 RGC_HIDDEN void _rgc_heap_release_held(rgc_heap_t *h);
 

@@ -367,10 +367,13 @@ size_t rgc_heap_trim(rgc_heap_t *h)
         _rgc_report(RGC_EINVAL, NULL, NULL, "rgc_heap_trim: NULL heap");
         return 0;
     }
-    /* The held blocks go back to their pools, and the spare arena: nothing
-     * in it is in use. */
+    /* The held blocks go back to their pools, the empty pools each class
+     * keeps to their arenas, and the empty arenas: nothing in them is in
+     * use. */
     _rgc_heap_release_held(h);
-    size_t bytes = _rgc_arenas_unmap_spare(h);
+    size_t narenas = h->narenas;
+    _rgc_heap_release_lone_pools(h);
+    size_t bytes = (narenas - h->narenas) * (size_t)RGC_ARENA_SIZE + _rgc_arenas_unmap_spare(h);
     if (h->sysmem.decommit)
         for (rgc_arena_t *a = h->arenas; a; a = a->next)
             bytes += arena_purge(h, a, 1);

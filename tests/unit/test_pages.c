@@ -183,8 +183,6 @@ static void test_trim_gives_back_the_free_pages_of_a_pool_in_use(void **state)
      * freed, page 1 goes too. */
     trim_one_pool(0, 48, 86, 0xC);
     trim_one_pool(0, 48, 85, 0xE);
-    /* A class's only pool stays in use when it empties: all four go. */
-    trim_one_pool(0, 16, 0, 0xF);
 }
 
 static void test_trim_gives_back_the_free_pages_of_bitmap_pools(void **state)
@@ -824,6 +822,51 @@ static void test_trim_returns_the_spare_arena_and_every_empty_pool(void **state)
     free_all_and_end(h, p, N);
 }
 
+/* A heap whose every block was freed keeps, for each class it used, one
+ * empty pool (so that one block allocated and freed again and again does
+ * not take and give back a pool each time), and the spare arena.  Trim
+ * gives back those pools' arenas too: no arena stays mapped, and the bytes
+ * returned count every arena.  The heap then allocates as before. */
+static void test_trim_of_an_emptied_heap_leaves_nothing_mapped(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    enum { N = 1 << 15 };
+    void **p = malloc(N * sizeof *p);
+    rgc_type_t *t = rgc_class_register("test.TrimmedClass");
+    assert_non_null(t);
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            /* raw blocks of list and bitmap classes, and objects */
+            p[i] = i % 3 == 2 ? rgc_instance_new(h, t) : rgc_mem_alloc(h, (size_t)(16 + (i % 32) * 16));
+            assert_non_null(p[i]);
+        }
+        for (int i = 0; i < N; i++) {
+            if (i % 3 == 2)
+                rgc_decref(p[i]);
+            else
+                rgc_mem_free(h, p[i]);
+        }
+        rgc_heap_stats_t before, after;
+        rgc_heap_stats(h, &before);
+        assert_true(before.arenas > 0);
+        assert_true(before.pools_used > 0);
+        size_t bytes = rgc_heap_trim(h);
+        rgc_heap_stats(h, &after);
+        assert_int_equal(after.arenas, 0);
+        assert_int_equal(after.pools_used, 0);
+        assert_int_equal(after.objects, 0);
+        /* What stays is the collector's arrays of generation members,
+         * large blocks of the heap's own. */
+        assert_int_equal(after.bytes_in_use, after.large_bytes);
+        assert_true(after.bytes_mapped <= after.large_bytes + after.large_blocks * 64);
+        assert_true(bytes >= before.arenas * (size_t)RGC_ARENA_SIZE);
+        assert_heap_ok(h);
+    }
+    free(p);
+    rgc_heap_destroy(h);
+}
+
 static void test_trim_without_a_decommit_hook_gives_back_no_pages(void **state)
 {
     (void)state;
@@ -864,6 +907,7 @@ int main(void)
         cmocka_unit_test(test_bitmap_pools_do_not_make_an_arena_sparse),
         cmocka_unit_test(test_a_long_random_life_keeps_every_invariant),
         cmocka_unit_test(test_trim_returns_the_spare_arena_and_every_empty_pool),
+        cmocka_unit_test(test_trim_of_an_emptied_heap_leaves_nothing_mapped),
         cmocka_unit_test(test_trim_without_a_decommit_hook_gives_back_no_pages),
         cmocka_unit_test(test_trim_of_no_heap_is_reported),
     };
