@@ -532,7 +532,8 @@ typedef struct rgc_heap_stats {
     size_t large_bytes;       /* their requested bytes */
     size_t objects;           /* live objects (small and large) */
     size_t bytes_mapped;      /* arenas * RGC_ARENA_SIZE + large bytes + each
-                               * large block's header */
+                               * large block's header (and guard, on a heap
+                               * with fill bytes) */
     size_t bytes_in_use;      /* small blocks in use + large bytes */
     size_t tracked[4];        /* tracked objects per generation */
     rgc_class_stats_t classes[RGC_NCLASSES];

@@ -88,7 +88,10 @@ int rgc_heap_stats(rgc_heap_t *h, rgc_heap_stats_t *out)
     out->large_bytes = h->large_bytes;
     for (const rgc_large_t *l = h->large.next; l != &h->large; l = l->next)
         out->objects += l->kind == RGC_KIND_OBJECT;
-    out->bytes_mapped = h->narenas * (size_t)RGC_ARENA_SIZE + h->large_bytes + h->nlarge * RGC_LARGE_HDR;
+    /* What the heap asked of the system: arenas, and each large block with
+     * its header and, on a heap with fill bytes, its guard. */
+    size_t large_extra = RGC_LARGE_HDR + ((h->flags & RGC_HEAP_FILL) ? RGC_ALIGN : 0);
+    out->bytes_mapped = h->narenas * (size_t)RGC_ARENA_SIZE + h->large_bytes + h->nlarge * large_extra;
     out->bytes_in_use = small_in_use + h->large_bytes;
     for (int g = 0; g < RGC_NGENS; g++)
         out->tracked[g] = _rgc_gen_len(h, g);

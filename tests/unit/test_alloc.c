@@ -102,6 +102,39 @@ static void test_large_blocks_are_recorded_and_freed(void **state)
     rgc_heap_destroy(h);
 }
 
+/* bytes_mapped counts what the heap holds from the system: a large block
+ * adds exactly what the seam allocated for it (header and, on a heap with
+ * fill bytes, the guard after it included), and gives it back on free. */
+static void test_mapped_bytes_count_each_large_block_as_the_system_holds_it(void **state)
+{
+    (void)state;
+    for (int fill = 0; fill < 2; fill++) {
+        counting_sysmem_t c = {0};
+        rgc_sysmem_t sm = counting_sysmem(&c);
+        rgc_heap_config_t cfg = {.flags = fill ? RGC_HEAP_FILL : 0u, .sysmem = &sm};
+        rgc_heap_t *h = rgc_heap_new(&cfg);
+        assert_non_null(h);
+        void *first = rgc_mem_alloc(h, 4096); /* the heap's set of large blocks is made here */
+        rgc_heap_stats_t s0, s1, s2;
+        rgc_heap_stats(h, &s0);
+        size_t allocated0 = c.allocated;
+        void *p = rgc_mem_alloc(h, 10000);
+        assert_non_null(p);
+        rgc_heap_stats(h, &s1);
+        assert_true(c.allocated - allocated0 >= 10000 + (fill ? RGC_ALIGN : 0u));
+        assert_int_equal(s1.bytes_mapped - s0.bytes_mapped, c.allocated - allocated0);
+        rgc_mem_free(h, p);
+        rgc_heap_stats(h, &s2);
+        assert_int_equal(s2.bytes_mapped, s0.bytes_mapped);
+        assert_int_equal(c.allocated, allocated0);
+        rgc_mem_free(h, first);
+        assert_heap_ok(h);
+        rgc_heap_destroy(h);
+        assert_int_equal(c.allocated, 0);
+        assert_int_equal(c.mapped, 0);
+    }
+}
+
 static void test_double_free_is_reported_and_leaves_the_heap_intact(void **state)
 {
     (void)state;
@@ -957,6 +990,7 @@ int main(void)
         cmocka_unit_test(test_freed_block_returns_to_its_pool),
         cmocka_unit_test(test_zero_byte_request_gives_a_unique_block),
         cmocka_unit_test(test_large_blocks_are_recorded_and_freed),
+        cmocka_unit_test(test_mapped_bytes_count_each_large_block_as_the_system_holds_it),
         cmocka_unit_test(test_double_free_is_reported_and_leaves_the_heap_intact),
         cmocka_unit_test(test_user_data_that_looks_freed_is_still_freed),
         cmocka_unit_test(test_foreign_pointers_are_reported_not_freed),
