@@ -411,7 +411,12 @@ RGC_API bool rgc_gc_is_enabled(const rgc_heap_t *heap);
 RGC_API void rgc_gc_get_count(const rgc_heap_t *heap, size_t count[3]);
 RGC_API void rgc_gc_get_threshold(const rgc_heap_t *heap, size_t threshold[3]);
 /* Sets the thresholds (defaults 700, 10, 10).  threshold[0] == 0 disables
- * automatic collection, as in Python. */
+ * automatic collection, as in Python.  As there, a generation is collected
+ * automatically when its count *exceeds* its threshold (so 11 collections
+ * of generation 0 come before one of generation 1 by default), the oldest
+ * such generation first; and a full collection also waits until the
+ * objects moved to generation 2 since the last one are at least a quarter
+ * of those it holds (the young collections go on meanwhile). */
 RGC_API void rgc_gc_set_threshold(rgc_heap_t *heap, size_t t0, size_t t1, size_t t2);
 
 typedef struct rgc_gc_gen_stats {
@@ -680,6 +685,8 @@ RGC_API int rgc_array_get_float(const void *a, size_t i, double *out);
  * are declared with rgc_type_register. */
 RGC_API rgc_type_t *rgc_class_register(const char *name);
 RGC_API void *rgc_instance_new(rgc_heap_t *heap, rgc_type_t *cls);
+/* Each of these reports RGC_EINVAL and fails (-1, NULL) when obj is not an
+ * instance of such a class — a fixed-layout object has no dict. */
 RGC_API int rgc_attr_set(void *obj, const char *name, void *value); /* increfs */
 RGC_API void *rgc_attr_get(const void *obj, const char *name);      /* borrowed */
 RGC_API void *rgc_instance_dict(const void *obj); /* borrowed; NULL until first set */
