@@ -553,10 +553,10 @@ RGC_API void rgc_heap_print_stats(rgc_heap_t *heap, FILE *f);
  * malloc_trim does: the empty pool each size class keeps, the spare empty
  * arena and any other arena left empty, every empty pool still committed,
  * and every 4 KiB page of a pool in use whose blocks are all free (a heap
- * whose blocks were all freed keeps no arena after it).  The heap does the same on its own as it frees (its purge keeps a
- * few empty pools committed, so that allocating again costs no page
- * faults); this is for a program that knows it has just shed most of its
- * data.  Returns the bytes unmapped or decommitted.  Pages given back read
+ * whose blocks were all freed keeps no arena after it).  The heap does the
+ * same on its own as it frees (its purge keeps a few empty pools
+ * committed, so that allocating again costs no page faults); this is for a
+ * program that knows it has just shed most of its data.  Returns the bytes unmapped or decommitted.  Pages given back read
  * as zero and are backed again when blocks on them are next handed out.
  */
 RGC_API size_t rgc_heap_trim(rgc_heap_t *heap);

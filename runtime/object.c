@@ -439,8 +439,8 @@ __attribute__((noinline)) static void destroy_children(rgc_object_t *o, rgc_type
  * nothing else (no arrays, hooks or finalizer): the usual container node;
  * f is its flags, n its number of fields (a constant in the versions for
  * up to four fields, so the drops are unrolled), contig set when field i
- * is the word right after the header's i-th word (the struct begins with
- * its references: no offsets to load).  The common case, where no
+ * is word 2 + i of the object (the references follow the header, in
+ * order: no offsets to load).  The common case, where no
  * referent dies with it, calls nothing: it leaves its generation, each
  * referent loses a reference in place, and the block is freed, its slots
  * and flags left as they are (the free overwrites the flags; no code runs
