@@ -26,6 +26,10 @@ ASAN_TEST_BIN := $(TEST_SRC:tests/unit/%.c=build/tests-asan/%)
 TEST_CFLAGS := $(WARN) -O1 -g -D_GNU_SOURCE -DRGC_TESTING -Iinclude -Itests/unit
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
+# A program linked with librgc.a exports the debug table as a dynamic
+# symbol (a shared librgc exports it anyway); rgc.pc says the same.
+LDFLAGS_RGC := -Wl,--export-dynamic-symbol=rgc_debug_table
+
 EXAMPLE_SRC := $(sort $(wildcard examples/*.c))
 EXAMPLE_BIN := $(EXAMPLE_SRC:examples/%.c=build/examples/%)
 
@@ -56,15 +60,15 @@ build/librgc.so: $(OBJ)
 
 build/tests/%: tests/unit/%.c tests/unit/testutil.h build/librgc.a | deps
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) $< -o $@ build/librgc.a -lcmocka -lpthread -lm
+	$(CC) $(TEST_CFLAGS) $< -o $@ build/librgc.a $(LDFLAGS_RGC) -lcmocka -lpthread -lm -ldl
 
 build/tests-asan/%: tests/unit/%.c tests/unit/testutil.h build/librgc-asan.a | deps
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -DRGC_DEBUG $(ASAN_FLAGS) $< -o $@ build/librgc-asan.a -lcmocka -lpthread -lm
+	$(CC) $(TEST_CFLAGS) -DRGC_DEBUG $(ASAN_FLAGS) $< -o $@ build/librgc-asan.a $(LDFLAGS_RGC) -lcmocka -lpthread -lm -ldl
 
 build/examples/%: examples/%.c build/librgc.a | deps-demo
 	@mkdir -p $(@D)
-	$(CC) $(WARN) -O0 -g -Iinclude $< -o $@ build/librgc.a -lpthread -lm
+	$(CC) $(WARN) -O0 -g -Iinclude $< -o $@ build/librgc.a $(LDFLAGS_RGC) -lpthread -lm
 
 deps:
 	@scripts/deps.sh check

@@ -223,6 +223,23 @@ enum {
 /* Called when a decref reaches zero or hits a freed object. */
 RGC_API void _rgc_decref_slow(rgc_object_t *o);
 
+/* Code built with RGC_HOOK_REFCOUNTS defined (a debug build of the
+ * embedder) reports every count change of the one object a debugger asked
+ * about (RGC_EV_REFCNT, see rgc_debug.h): rgc_incref and rgc_decref then
+ * compare the object with rgc_debug_refcnt_watch, the address armed by the
+ * debugger (0 when none).  Other code pays nothing for it. */
+RGC_API extern volatile uintptr_t rgc_debug_refcnt_watch;
+RGC_API void rgc_debug_refcnt_changed(void *obj, uint32_t new_count);
+#ifdef RGC_HOOK_REFCOUNTS
+#define RGC_REFCNT_WATCH_(o, n)                                                   \
+    do {                                                                          \
+        if (RGC_UNLIKELY((uintptr_t)(o) == rgc_debug_refcnt_watch))               \
+            rgc_debug_refcnt_changed((o), (n));                                   \
+    } while (0)
+#else
+#define RGC_REFCNT_WATCH_(o, n) ((void)0)
+#endif
+
 /* Adds a strong reference.  Immortal objects are left unchanged. */
 static inline void rgc_incref(void *obj)
 {
@@ -230,6 +247,7 @@ static inline void rgc_incref(void *obj)
     uint32_t r = o->refcnt + 1u;
     if (RGC_LIKELY(r != 0))
         o->refcnt = r;
+    RGC_REFCNT_WATCH_(o, o->refcnt);
 }
 
 /* Drops a strong reference; at zero the object is destroyed at once. */
@@ -239,6 +257,7 @@ static inline void rgc_decref(void *obj)
     uint32_t r = o->refcnt;
     /* One compare: r in [2, IMMORTAL) just decrements; 0, 1 and
      * IMMORTAL take the slow path (misuse, destroy, nothing). */
+    RGC_REFCNT_WATCH_(o, r == RGC_REFCNT_IMMORTAL ? r : r - 1u);
     if (RGC_LIKELY(r - 2u < RGC_REFCNT_IMMORTAL - 2u))
         o->refcnt = r - 1u;
     else
@@ -437,6 +456,10 @@ RGC_API size_t rgc_gc_get_freeze_count(const rgc_heap_t *heap);
  * Returns the number of objects visited.  fn must not free objects. */
 typedef int (*rgc_object_fn)(rgc_object_t *obj, void *arg);
 RGC_API size_t rgc_gc_get_objects(rgc_heap_t *heap, int gen, rgc_object_fn fn, void *arg);
+/* Calls fn on every live object of the heap, tracked or not (dead objects
+ * awaiting destruction and held blocks are not live); stops early when fn
+ * returns non-zero.  Returns the number visited.  fn must not free objects. */
+RGC_API size_t rgc_heap_objects(rgc_heap_t *heap, rgc_object_fn fn, void *arg);
 /* gc.get_referrers(): calls fn on each tracked object that holds a
  * reference to obj.  Returns how many there were. */
 RGC_API size_t rgc_gc_get_referrers(rgc_heap_t *heap, const void *obj, rgc_object_fn fn, void *arg);
@@ -560,6 +583,53 @@ RGC_API void rgc_heap_print_stats(rgc_heap_t *heap, FILE *f);
  * as zero and are backed again when blocks on them are next handed out.
  */
 RGC_API size_t rgc_heap_trim(rgc_heap_t *heap);
+
+/* ------------------------------------------------------------------------ */
+/* Events: the event recorder (a flight recorder per heap) and the debugger
+ * hook.  The layout of the records and of the hook's state is published in
+ * the debug table (rgc_debug.h), so a tool reads them from a core file. */
+
+typedef enum rgc_event_kind {
+    RGC_EV_ALLOC = 1,    /* a block or object handed out: address, size, type */
+    RGC_EV_FREE = 2,     /* a block or object given back: address, size, type */
+    RGC_EV_ZERO = 3,     /* an object's count reached zero: address, type */
+    RGC_EV_GC_START = 4, /* a collection starts: size = generation */
+    RGC_EV_GC_END = 5,   /* a collection ended: size = objects collected */
+    RGC_EV_ERROR = 6,    /* a detected error: address, size = rgc_error_t */
+    RGC_EV_REFCNT = 7,   /* a count changed: size = the new count (hook only,
+                          * in code built with RGC_HOOK_REFCOUNTS) */
+} rgc_event_kind_t;
+
+/* One event, 40 bytes. */
+typedef struct rgc_event {
+    uint64_t seq;      /* per heap, from 1; 0 marks an empty record */
+    uint32_t kind;     /* rgc_event_kind_t */
+    uint32_t type_id;  /* the object's type; 0 for raw memory */
+    uint64_t address;
+    uint64_t size;     /* bytes requested, or as the kind says */
+    uint64_t site;     /* a return address in the code that asked */
+} rgc_event_t;
+
+/*
+ * Starts recording the heap's last `nevents` events (rounded up to a power
+ * of two, at most 2^24) in a ring; 0 stops and frees the ring.  A running
+ * recorder is restarted empty.  Returns 0, or -1 (RGC_ENOMEM, RGC_EINVAL).
+ */
+RGC_API int rgc_recorder_start(rgc_heap_t *heap, size_t nevents);
+RGC_API void rgc_recorder_stop(rgc_heap_t *heap);
+/* The ring's capacity (0 when off). */
+RGC_API size_t rgc_recorder_capacity(const rgc_heap_t *heap);
+/* Copies the last events, oldest first, into out (at most max); returns how
+ * many.  The sequence numbers say how many came before. */
+RGC_API size_t rgc_recorder_events(const rgc_heap_t *heap, rgc_event_t *out, size_t max);
+
+/*
+ * The debugger hook: called, with the event, for the events a debugger
+ * armed by writing the hook mask and filters of the runtime root (see
+ * rgc_debug.h: a debugger stops here with a breakpoint).  Never inlined;
+ * when nothing is armed the runtime's paths pay one load and a branch.
+ */
+RGC_API void rgc_debug_hook(const rgc_event_t *event);
 
 /* ------------------------------------------------------------------------ */
 /* The heap checker: every invariant, executable. */

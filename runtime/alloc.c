@@ -43,6 +43,8 @@ static void runtime_init_once(void)
 {
     _rgc_runtime.arena_map = _rgc_os_reserve(ARENA_MAP_BYTES);
     runtime_ok = _rgc_runtime.arena_map != NULL;
+    _rgc_runtime.hooks.generation = -1;
+    _rgc_debug_init();
 }
 
 /* Reserves the arena map on first use.  Returns 0, or -1 without memory. */
@@ -783,8 +785,19 @@ __attribute__((noinline)) static void *mem_alloc_miss(rgc_heap_t *h, size_t n, s
     return mem_alloc_empty(h, n, c);
 }
 
+/* rgc_mem_alloc while events are reported. */
+__attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n, const void *site)
+{
+    void *p = mem_alloc_slow(h, n);
+    if (p)
+        _rgc_event(h, RGC_EV_ALLOC, p, n, 0, site);
+    return p;
+}
+
 void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
 {
+    if (_rgc_watching())
+        return mem_alloc_watched(h, n, __builtin_return_address(0));
     size_t c = (n - 1) >> 4;
     if (RGC_LIKELY(c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL))) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
@@ -807,6 +820,8 @@ void *rgc_mem_calloc(rgc_heap_t *h, size_t n)
     void *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
     if (p)
         memset(p, 0, n);
+    if (p && _rgc_watching())
+        _rgc_event(h, RGC_EV_ALLOC, p, n, 0, __builtin_return_address(0));
     return p;
 }
 
@@ -867,13 +882,15 @@ static rgc_pool_t *mem_owner(rgc_heap_t *h, const void *p, rgc_large_t **large, 
 }
 
 /* Everything rgc_mem_free's fast path does not do: NULL, large blocks,
- * ownership and double-free checks, pools that fill up or empty. */
+ * ownership and double-free checks, pools that fill up or empty, events. */
 __attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
 {
     if (!p)
         return;
     rgc_large_t *l;
     rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_free");
+    if ((pool || l) && _rgc_watching())
+        _rgc_event(h, RGC_EV_FREE, p, pool ? pool->block_size : l->size, 0, NULL);
     if (pool) {
         if (!(pool->flags & RGC_PF_MAP))
             *(uint64_t *)p = RGC_FREED_WORD;
@@ -944,7 +961,7 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
         /* One compare for owner, kind, state and flags; a second free of
          * a block takes the slow path.  When the tag matches, flags are
          * clear: the word is nused, and the pool is on its usable list. */
-        if (RGC_LIKELY(pool->tag == (uintptr_t)h && *w != RGC_FREED_WORD)) {
+        if (RGC_LIKELY(pool->tag == ((uintptr_t)h | _rgc_runtime.hooks.any) && *w != RGC_FREED_WORD)) {
             *w = RGC_FREED_WORD;
             w[1] = (uint64_t)(uintptr_t)pool->free;
             pool->free = w;
@@ -952,7 +969,10 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
                 _rgc_pool_emptied(pool);
             return;
         }
-        mem_free_pool(h, p, pool);
+        if (RGC_UNLIKELY(_rgc_runtime.hooks.any != 0))
+            mem_free_slow(h, p);
+        else
+            mem_free_pool(h, p, pool);
         return;
     }
     mem_free_slow(h, p);

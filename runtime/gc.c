@@ -632,6 +632,8 @@ static long collect(rgc_heap_t *h, int gen)
     rgc_gc_info_t info = {gen, 0, 0, 0};
     gs->phase = RGC_GC_GATHER;
     gs->generation = gen;
+    if (_rgc_watching())
+        _rgc_event(h, RGC_EV_GC_START, h, (uint64_t)gen, 0, NULL);
     call_callbacks(h, RGC_GC_START, &info);
 
     /* Reserve everything the collection needs before touching anything:
@@ -674,6 +676,8 @@ static long collect(rgc_heap_t *h, int gen)
         _rgc_report(RGC_ENOMEM, h, NULL, "collection of generation %d declined: no memory for %zu candidates",
                     gen, n);
         info.duration_ns = now_ns() - t_start;
+        if (_rgc_watching())
+            _rgc_event(h, RGC_EV_GC_END, h, 0, 0, NULL);
         call_callbacks(h, RGC_GC_STOP, &info); /* still "running": no nested collection */
         gs->phase = RGC_GC_IDLE;
         gs->generation = -1;
@@ -850,6 +854,8 @@ static long collect(rgc_heap_t *h, int gen)
     if (gs->debug & RGC_GC_DEBUG_STATS)
         fprintf(stderr, "rgc gc: heap '%s' generation %d: %zu candidates, %zu collected, %zu uncollectable, %.3f ms\n",
                 h->name, gen, ncand, collected, uncollectable, (double)info.duration_ns / 1e6);
+    if (_rgc_watching())
+        _rgc_event(h, RGC_EV_GC_END, h, collected, 0, NULL);
     call_callbacks(h, RGC_GC_STOP, &info); /* still "running": no nested collection */
     gs->phase = RGC_GC_IDLE;
     gs->generation = -1;

@@ -33,7 +33,7 @@ size_t _rgc_gc_walk_ex(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg, int 
             for (uint32_t k = 0; b < end; b += p->block_size, k++) {
                 rgc_object_t *o = (rgc_object_t *)b;
                 if ((p->holes && _rgc_block_in_hole(p, k)) || o->refcnt == 0 ||
-                    !(o->flags & RGC_OF_TRACKED) || ((freem >> (k & 63)) & 1))
+                    (!(o->flags & RGC_OF_TRACKED) && gen != RGC_WALK_ALL) || ((freem >> (k & 63)) & 1))
                     continue;
                 if (gen >= 0 && (int)(o->flags & RGC_OF_GEN_MASK) != gen)
                     continue;
@@ -45,7 +45,7 @@ size_t _rgc_gc_walk_ex(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg, int 
     }
     for (rgc_large_t *l = h->large.next; l != &h->large; l = l->next) {
         rgc_object_t *o = (rgc_object_t *)(l + 1);
-        if (l->kind != RGC_KIND_OBJECT || !(o->flags & RGC_OF_TRACKED))
+        if (l->kind != RGC_KIND_OBJECT || (!(o->flags & RGC_OF_TRACKED) && gen != RGC_WALK_ALL))
             continue;
         if (gen >= 0 && (int)(o->flags & RGC_OF_GEN_MASK) != gen)
             continue;
@@ -61,6 +61,15 @@ size_t _rgc_gc_walk(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg)
 {
     int stopped;
     return _rgc_gc_walk_ex(h, gen, fn, arg, &stopped);
+}
+
+size_t rgc_heap_objects(rgc_heap_t *h, rgc_object_fn fn, void *arg)
+{
+    if (!h || !fn) {
+        _rgc_report(RGC_EINVAL, h, NULL, "rgc_heap_objects: NULL argument");
+        return 0;
+    }
+    return _rgc_gc_walk(h, RGC_WALK_ALL, fn, arg);
 }
 
 /* ---- the gc module */

@@ -87,19 +87,28 @@ struct rgc_pool {
     uint8_t state;          /* RGC_POOL_* */
     uint8_t kind;           /* RGC_KIND_*, 0xFF when not active */
     uint8_t szidx;          /* size class index (block = 16 * (szidx+1)) */
-    uint8_t holes : 4;      /* active pool: bit k set = its page k was given
-                             * back; every block touching it is free (in a
-                             * list pool, off the free list).  Else 0. */
-    uint8_t low_armed : 1;  /* active pool: nused counts from its low-water
-                             * mark (nblocks / 4), so that the free that
-                             * takes it there finds the count at 0, like
-                             * the last free (see _rgc_pool_used).  Set
-                             * when a full pool gets a block back, cleared
-                             * at the mark.  Else 0. */
-    uint8_t low_fired : 1;  /* active list pool: reached its mark since it
-                             * was last flagged full; counted in its
-                             * arena's low_pools.  Else 0. */
-    uint8_t holes_spare : 2;
+    union {
+        struct {
+            uint8_t holes : 4;      /* active pool: bit k set = its page k was
+                                     * given back; every block touching it is
+                                     * free (in a list pool, off the free
+                                     * list).  Else 0. */
+            uint8_t low_armed : 1;  /* active pool: nused counts from its
+                                     * low-water mark (nblocks / 4), so that
+                                     * the free that takes it there finds the
+                                     * count at 0, like the last free (see
+                                     * _rgc_pool_used).  Set when a full pool
+                                     * gets a block back, cleared at the
+                                     * mark.  Else 0. */
+            uint8_t low_fired : 1;  /* active list pool: reached its mark
+                                     * since it was last flagged full;
+                                     * counted in its arena's low_pools.
+                                     * Else 0. */
+            uint8_t holes_spare : 2;
+        };
+        uint8_t page_bits;          /* the four above as one byte (the debug
+                                     * table gives its offset and masks) */
+    };
     uintptr_t tag;          /* heap | RGC_TAG_OBJECT | RGC_TAG_SLOW while active,
                              * else 0: the raw free fast path's one compare */
     uint64_t freemap;       /* RGC_PF_MAP pools: bit i set = block i free;
@@ -243,6 +252,35 @@ typedef struct rgc_gc_state {
 
 struct rgc_weaktab; /* weakref.h: weak references by referent */
 
+/* The event recorder of a heap (debug.c): a ring of the last `cap` events
+ * (a power of two), event seq at events[(seq - 1) & (cap - 1)]. */
+typedef struct rgc_recorder {
+    rgc_event_t *events;     /* from the heap's byte allocator; NULL: off */
+    uint64_t cap;            /* 0 when off */
+    uint64_t seq;            /* events recorded so far (the last one's seq) */
+} rgc_recorder_t;
+
+/* Debugger hooks (debug.c).  A debugger arms them by writing `mask` (bit
+ * RGC_HOOK_BIT(kind) per rgc_event_kind_t) and the filters; `watching` is
+ * the runtime's own count of heaps that record events.  The runtime's paths
+ * test the two halves as one word: zero means nothing to report. */
+#define RGC_HOOK_BIT(kind) (1u << ((kind) + 1u)) /* never bits 0-1: see rgc_mem_free */
+typedef struct rgc_hooks {
+    union {
+        struct {
+            uint32_t mask;       /* RGC_HOOK_BIT(kind) for each kind armed */
+            uint32_t watching;   /* heaps with a recorder on */
+        };
+        uint64_t any;
+    };
+    uint32_t type_id;            /* RGC_EV_ALLOC: only this type; 0 any */
+    int32_t generation;          /* RGC_EV_GC_*: only this generation; -1 any */
+    uint64_t address;            /* RGC_EV_FREE, RGC_EV_ZERO: only this
+                                  * address; 0 any */
+    uint64_t hits;               /* calls of rgc_debug_hook so far */
+    rgc_event_t event;           /* the event of the last call */
+} rgc_hooks_t;
+
 #define RGC_INT_CACHE_MIN (-5)
 #define RGC_INT_CACHE_MAX 256
 
@@ -284,6 +322,7 @@ struct rgc_heap {
     rgc_object_t *small_ints[RGC_INT_CACHE_MAX - RGC_INT_CACHE_MIN + 1];
     rgc_object_t *interned;                    /* dict str -> same str */
     rgc_sysmem_t sysmem;
+    rgc_recorder_t recorder;                   /* the event ring (debug.c) */
     pthread_mutex_t lock;                      /* used when RGC_HEAP_SHARED */
     rgc_heap_t *next;                          /* runtime's heap list */
     rgc_heap_t *prev;
@@ -338,6 +377,7 @@ typedef struct rgc_runtime {
     rgc_type_t *types[RGC_MAX_TYPES]; /* by id; entries never move */
     rgc_error_fn error_fn;
     void *error_ctx;
+    rgc_hooks_t hooks;
 } rgc_runtime_t;
 
 RGC_HIDDEN extern rgc_runtime_t _rgc_runtime;
@@ -584,6 +624,7 @@ RGC_HIDDEN void _rgc_gc_auto(rgc_heap_t *h);
  * returns non-zero (then *stopped is 1).  Returns how many it visited. */
 RGC_HIDDEN size_t _rgc_gc_walk_ex(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg, int *stopped);
 RGC_HIDDEN size_t _rgc_gc_walk(rgc_heap_t *h, int gen, rgc_object_fn fn, void *arg);
+#define RGC_WALK_ALL (-2) /* _rgc_gc_walk's gen: every live object, tracked or not */
 
 /* The heap's first arena (the list is newest first); NULL if none. */
 static inline rgc_arena_t *_rgc_oldest_arena(const rgc_heap_t *h)
@@ -601,6 +642,21 @@ static inline void _rgc_gen0_relimit(rgc_heap_t *h)
     size_t trigger = h->gc.enabled && h->gc.threshold[0] ? h->gc.threshold[0] + g->holes : SIZE_MAX;
     g->limit = trigger < g->cap ? trigger : g->cap;
 }
+
+/* ---- debug.c */
+/* True when some event must be reported: a recorder is on or a debugger
+ * armed a hook.  One load and a branch on the runtime's paths. */
+static inline int _rgc_watching(void)
+{
+    return RGC_UNLIKELY(*(volatile uint64_t *)&_rgc_runtime.hooks.any != 0);
+}
+/* Records the event in h's ring (h may be NULL) and calls the hook when
+ * armed for it. */
+RGC_HIDDEN void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
+                           uint32_t type_id, const void *site);
+RGC_HIDDEN void _rgc_recorder_free(rgc_heap_t *h);
+/* Marks the table initialized (its page then belongs to the process). */
+RGC_HIDDEN void _rgc_debug_init(void);
 
 /* ---- weakref.c */
 RGC_HIDDEN void _rgc_weakrefs_on_dealloc(rgc_object_t *o);

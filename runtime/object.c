@@ -167,8 +167,9 @@ static inline void zero_body(uint64_t *w, uint32_t chunks)
 }
 
 /* Allocates and initializes an object of `size` bytes: any size, any type.
- * NULL on failure (already reported). */
-void *_rgc_object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size)
+ * NULL on failure (already reported).  site: where the caller asked, for
+ * the allocation event. */
+static void *object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size, const void *site)
 {
     if (size < 2 * RGC_ALIGN)
         size = 2 * RGC_ALIGN; /* every object block has a body chunk */
@@ -187,7 +188,14 @@ void *_rgc_object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size)
         _rgc_object_free_block(o);
         return NULL;
     }
+    if (_rgc_watching())
+        _rgc_event(h, RGC_EV_ALLOC, o, size, t->id, site);
     return o;
+}
+
+void *_rgc_object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size)
+{
+    return object_alloc(h, t, size, __builtin_return_address(0));
 }
 
 static void *new_slow(rgc_heap_t *h, rgc_type_t *t)
@@ -227,10 +235,21 @@ __attribute__((noinline)) static void *new_miss(rgc_heap_t *h, rgc_type_t *t)
     return w;
 }
 
+/* rgc_new while events are reported: the general path, which reports the
+ * allocation with the caller's return address. */
+__attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t, void *site)
+{
+    if (!h || !t || (t->flags & RGC_TF_VAR))
+        return new_slow(h, t);
+    return object_alloc(h, t, t->basic_size, site);
+}
+
 /* The fast path: a fixed-size small object from the class's current pool,
  * joining generation 0 when its type holds references. */
 void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
 {
+    if (_rgc_watching())
+        return new_watched(h, t, __builtin_return_address(0));
     if (RGC_UNLIKELY(!h || !t))
         return new_slow(h, t);
     uint32_t c = t->new_class;
@@ -280,7 +299,7 @@ void *rgc_new_var(rgc_heap_t *h, rgc_type_t *t, size_t nitems)
         _rgc_report(RGC_ENOMEM, t, t->name, "rgc_new_var: %zu items overflow the size", nitems);
         return NULL;
     }
-    rgc_object_t *o = _rgc_object_alloc(h, t, t->basic_size + nitems * t->item_size);
+    rgc_object_t *o = object_alloc(h, t, t->basic_size + nitems * t->item_size, __builtin_return_address(0));
     if (o)
         *(size_t *)((char *)o + t->nitems_offset) = nitems;
     return o;
@@ -290,6 +309,8 @@ void *rgc_new_var(rgc_heap_t *h, rgc_type_t *t, size_t nitems)
 void _rgc_object_free_block(rgc_object_t *o)
 {
     o->refcnt = 0;
+    if (_rgc_watching())
+        _rgc_event(heap_of(o), RGC_EV_FREE, o, _rgc_block_size_of(o), o->type_id, NULL);
     if (o->flags & RGC_OF_LARGE) {
         rgc_large_t *l = _rgc_large_of(o);
         _rgc_large_free(l->heap, l);
@@ -538,6 +559,15 @@ void (*_rgc_destroy_for(const rgc_type_t *t))(rgc_object_t *, rgc_type_t *, uint
                                                                    : destroy_fields_any;
 }
 
+/* Count 1 going to 0 while events are reported: the event, then the
+ * general destruction, whose free of the block is reported too. */
+__attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void *site)
+{
+    _rgc_event(heap_of(o), RGC_EV_ZERO, o, 0, o->type_id, site);
+    o->refcnt = 0;
+    destroy_any(o, _rgc_type(o), o->flags);
+}
+
 /* Count 1 going to 0.  The common case, a plain small object (no
  * references, hooks or finalizer: no RGC_OF_TEARDOWN), is handled here without
  * a call and without looking at its type. */
@@ -545,6 +575,10 @@ void _rgc_decref_slow(rgc_object_t *o)
 {
     if (RGC_UNLIKELY(o->refcnt != 1)) {
         decref_odd(o);
+        return;
+    }
+    if (_rgc_watching()) {
+        decref_watched(o, __builtin_return_address(0));
         return;
     }
     o->refcnt = 0;
@@ -568,7 +602,7 @@ void _rgc_object_free_cleared(rgc_object_t *o)
 {
     rgc_type_t *t = _rgc_type(o);
     /* A finalizer may have made new weak references to it meanwhile. */
-    if (!(o->flags & (RGC_OF_LARGE | RGC_OF_WEAKREFED)) && t->fields_only) {
+    if (!(o->flags & (RGC_OF_LARGE | RGC_OF_WEAKREFED)) && t->fields_only && !_rgc_watching()) {
         o->refcnt = 0;
         _rgc_block_free(_rgc_pool_of(o), o);
         return;

@@ -1,0 +1,192 @@
+/*
+ * debug.c — what a debugger reads and arms: the debug table (rgc_debug.h,
+ * specified in docs/debug-abi.md), the debugger hook, and the event
+ * recorder, each heap's ring of its last events.
+ */
+#include "builtins.h"
+#include "rgc_debug.h"
+#include "weakref.h"
+
+#include <stddef.h>
+
+/* ---- the table */
+
+#define S_(name, ctype) .sizeof_##name = sizeof(ctype),
+#define F_(name, ctype, entry, member) .name##_##entry = offsetof(ctype, member),
+#define K_(entry, value) .entry = (uint64_t)(value),
+#define A_(entry, address) .entry = (uint64_t)(uintptr_t)(address),
+
+/* Writable, so that the runtime's first write (`initialized`) makes the
+ * page the process's own: a core file then carries it even when the table
+ * needed no relocation. */
+__attribute__((section(".rgc_debug"), used, aligned(64))) RGC_API rgc_debug_table_t rgc_debug_table = {
+    .cookie = RGC_DEBUG_COOKIE,
+    .version = RGC_DEBUG_VERSION,
+    .table_size = sizeof(rgc_debug_table_t),
+    .pointer_size = sizeof(void *),
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    .byte_order = 1,
+#else
+    .byte_order = 2,
+#endif
+    .entry_size = sizeof(uint64_t),
+    RGC_DEBUG_ENTRIES(S_, F_, K_, A_)
+};
+
+#undef S_
+#undef F_
+#undef K_
+#undef A_
+
+_Static_assert(offsetof(rgc_debug_table_t, runtime_address) == RGC_DEBUG_HEADER_SIZE,
+               "entries start after the 24-byte header");
+_Static_assert(sizeof(rgc_event_t) == 40, "rgc_event_t is 40 bytes (rgc.h)");
+_Static_assert(RGC_DEBUG_HOOK_BIT(RGC_EV_FREE) == RGC_HOOK_BIT(RGC_EV_FREE), "one hook bit rule");
+
+void _rgc_debug_init(void)
+{
+    *(volatile uint32_t *)&rgc_debug_table.initialized = 1;
+}
+
+/* ---- the hook */
+
+volatile uintptr_t rgc_debug_refcnt_watch;
+
+__attribute__((noinline)) void rgc_debug_hook(const rgc_event_t *event)
+{
+    /* A debugger's breakpoint lands here; the call must stay a call. */
+    __asm__ volatile("" : : "r"(event) : "memory");
+}
+
+static int hook_wants(const rgc_hooks_t *k, const rgc_event_t *e)
+{
+    if (!(k->mask & RGC_HOOK_BIT(e->kind)))
+        return 0;
+    switch (e->kind) {
+    case RGC_EV_ALLOC:
+        return k->type_id == 0 || k->type_id == e->type_id;
+    case RGC_EV_FREE:
+    case RGC_EV_ZERO:
+    case RGC_EV_REFCNT:
+        return k->address == 0 || k->address == e->address;
+    case RGC_EV_GC_START:
+        return k->generation < 0 || (uint64_t)k->generation == e->size;
+    case RGC_EV_GC_END:
+        return 1; /* the generation is the one its start named */
+    default:
+        return 1;
+    }
+}
+
+static void hook_call(const rgc_event_t *e)
+{
+    rgc_hooks_t *k = &_rgc_runtime.hooks;
+    if (!hook_wants(k, e))
+        return;
+    k->event = *e;
+    k->hits++;
+    rgc_debug_hook(&k->event);
+}
+
+void rgc_debug_refcnt_changed(void *obj, uint32_t new_count)
+{
+    const rgc_object_t *o = obj;
+    rgc_event_t e = {.kind = RGC_EV_REFCNT, .type_id = o ? o->type_id : 0,
+                     .address = (uint64_t)(uintptr_t)obj, .size = new_count,
+                     .site = (uint64_t)(uintptr_t)__builtin_return_address(0)};
+    hook_call(&e);
+}
+
+/* ---- events */
+
+void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, uint32_t type_id,
+                const void *site)
+{
+    rgc_event_t e = {.kind = kind, .type_id = type_id, .address = (uint64_t)(uintptr_t)addr,
+                     .size = size, .site = (uint64_t)(uintptr_t)site};
+    if (h && h->recorder.cap) {
+        rgc_recorder_t *r = &h->recorder;
+        e.seq = ++r->seq;
+        r->events[(e.seq - 1) & (r->cap - 1)] = e;
+    }
+    if (RGC_UNLIKELY(_rgc_runtime.hooks.mask != 0))
+        hook_call(&e);
+}
+
+/* ---- the recorder */
+
+#define RECORDER_MAX ((size_t)1 << 24)
+
+static int heap_ok(const rgc_heap_t *h, const char *fn)
+{
+    if (h && h->magic == RGC_HEAP_MAGIC)
+        return 1;
+    _rgc_report(RGC_EINVAL, h, NULL, "%s: not a live heap", fn);
+    return 0;
+}
+
+void _rgc_recorder_free(rgc_heap_t *h)
+{
+    rgc_recorder_t *r = &h->recorder;
+    if (!r->events)
+        return;
+    h->sysmem.free(h->sysmem.ctx, r->events, r->cap * sizeof(rgc_event_t));
+    r->events = NULL;
+    r->cap = 0;
+    r->seq = 0;
+    __atomic_fetch_sub(&_rgc_runtime.hooks.watching, 1, __ATOMIC_RELAXED);
+}
+
+int rgc_recorder_start(rgc_heap_t *h, size_t nevents)
+{
+    if (!heap_ok(h, "rgc_recorder_start"))
+        return -1;
+    if (nevents > RECORDER_MAX) {
+        _rgc_report(RGC_EINVAL, h, NULL, "rgc_recorder_start: %zu events is more than %zu", nevents,
+                    RECORDER_MAX);
+        return -1;
+    }
+    _rgc_recorder_free(h);
+    if (nevents == 0)
+        return 0;
+    size_t cap = 1;
+    while (cap < nevents)
+        cap <<= 1;
+    rgc_event_t *ev = h->sysmem.alloc(h->sysmem.ctx, cap * sizeof *ev);
+    if (!ev) {
+        _rgc_report(RGC_ENOMEM, h, NULL, "rgc_recorder_start: no memory for %zu events", cap);
+        return -1;
+    }
+    memset(ev, 0, cap * sizeof *ev);
+    h->recorder.events = ev;
+    h->recorder.cap = cap;
+    h->recorder.seq = 0;
+    __atomic_fetch_add(&_rgc_runtime.hooks.watching, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+void rgc_recorder_stop(rgc_heap_t *h)
+{
+    if (heap_ok(h, "rgc_recorder_stop"))
+        _rgc_recorder_free(h);
+}
+
+size_t rgc_recorder_capacity(const rgc_heap_t *h)
+{
+    return h && h->magic == RGC_HEAP_MAGIC ? (size_t)h->recorder.cap : 0;
+}
+
+size_t rgc_recorder_events(const rgc_heap_t *h, rgc_event_t *out, size_t max)
+{
+    if (!heap_ok(h, "rgc_recorder_events") || (!out && max))
+        return 0;
+    const rgc_recorder_t *r = &h->recorder;
+    uint64_t n = r->seq < r->cap ? r->seq : r->cap;
+    if (n > max)
+        n = max;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t seq = r->seq - n + 1 + i;
+        out[i] = r->events[(seq - 1) & (r->cap - 1)];
+    }
+    return (size_t)n;
+}
