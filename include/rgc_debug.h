@@ -39,9 +39,9 @@ extern "C" {
 #define RGC_DEBUG_SECTION ".rgc_debug"
 #define RGC_DEBUG_SYMBOL "rgc_debug_table"
 
-/* Bits of the hook mask a debugger writes (runtime.hooks.mask): one per
- * rgc_event_kind_t, never bits 0 and 1. */
-#define RGC_DEBUG_HOOK_BIT(kind) (1u << ((kind) + 1u))
+/* Bits of the hook mask, the byte a debugger writes (hooks_mask): one per
+ * rgc_event_kind_t. */
+#define RGC_DEBUG_HOOK_BIT(kind) (1u << (kind))
 
 /*
  * The entries, in table order.  S(name, ctype): sizeof_name; F(name, ctype,
@@ -74,6 +74,7 @@ extern "C" {
     F(hooks, rgc_hooks_t, address, address)                                               \
     F(hooks, rgc_hooks_t, hits, hits)                                                     \
     F(hooks, rgc_hooks_t, event, event)                                                   \
+    F(hooks, rgc_hooks_t, recorders, recorders)                                           \
     /* heaps */                                                                           \
     S(heap, rgc_heap_t)                                                                   \
     F(heap, rgc_heap_t, magic, magic)                                                     \

@@ -943,12 +943,26 @@ __attribute__((noinline)) static void mem_free_pool(rgc_heap_t *h, void *p, rgc_
     mem_free_slow(h, p);
 }
 
+/* rgc_mem_free's miss, given its heap xor-ed with the hook word (so that
+ * the fast path keeps one register): the reported free, or the next cases. */
+__attribute__((noinline)) static void mem_free_next(uintptr_t hx, void *p, rgc_pool_t *pool)
+{
+    uint64_t any = _rgc_runtime.hooks.any;
+    rgc_heap_t *h = (rgc_heap_t *)(hx ^ any);
+    if (any)
+        mem_free_slow(h, p);
+    else
+        mem_free_pool(h, p, pool);
+}
+
 void rgc_mem_free(rgc_heap_t *h, void *p)
 {
     uintptr_t i = (uintptr_t)p >> RGC_ARENA_SHIFT;
     /* NULL and pointers above the 47-bit space are not in any arena. */
     if (RGC_LIKELY(i < ((uintptr_t)1 << (47 - RGC_ARENA_SHIFT)) && _rgc_runtime.arena_map[i])) {
-        /* _rgc_pool_of, reusing the arena index already computed. */
+        /* _rgc_pool_of, reusing the arena index already computed (the
+         * empty asm keeps the compiler from masking p again instead). */
+        __asm__("" : "+r"(i));
         rgc_pool_t *pool = (rgc_pool_t *)((i << RGC_ARENA_SHIFT) +
                                           (((uintptr_t)p >> (RGC_POOL_SHIFT - 6)) & RGC_POOL_OF_MASK));
         uint64_t *w = p;
@@ -960,8 +974,12 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
 #endif
         /* One compare for owner, kind, state and flags; a second free of
          * a block takes the slow path.  When the tag matches, flags are
-         * clear: the word is nused, and the pool is on its usable list. */
-        if (RGC_LIKELY(pool->tag == ((uintptr_t)h | _rgc_runtime.hooks.any) && *w != RGC_FREED_WORD)) {
+         * clear: the word is nused, and the pool is on its usable list.
+         * The hook word, xor-ed into the heap, makes it match no tag
+         * while events are reported (it is then 2^49 or more, above any
+         * address): reporting costs the fast path one instruction. */
+        uintptr_t hx = (uintptr_t)h ^ _rgc_runtime.hooks.any;
+        if (RGC_LIKELY(pool->tag == hx && *w != RGC_FREED_WORD)) {
             *w = RGC_FREED_WORD;
             w[1] = (uint64_t)(uintptr_t)pool->free;
             pool->free = w;
@@ -969,10 +987,7 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
                 _rgc_pool_emptied(pool);
             return;
         }
-        if (RGC_UNLIKELY(_rgc_runtime.hooks.any != 0))
-            mem_free_slow(h, p);
-        else
-            mem_free_pool(h, p, pool);
+        mem_free_next(hx, p, pool);
         return;
     }
     mem_free_slow(h, p);

@@ -134,7 +134,9 @@ void _rgc_recorder_free(rgc_heap_t *h)
     r->events = NULL;
     r->cap = 0;
     r->seq = 0;
-    __atomic_fetch_sub(&_rgc_runtime.hooks.watching, 1, __ATOMIC_RELAXED);
+    rgc_hooks_t *k = &_rgc_runtime.hooks;
+    if (__atomic_sub_fetch(&k->recorders, 1, __ATOMIC_RELAXED) == 0)
+        __atomic_store_n(&k->watching, 0, __ATOMIC_RELAXED);
 }
 
 int rgc_recorder_start(rgc_heap_t *h, size_t nevents)
@@ -161,7 +163,8 @@ int rgc_recorder_start(rgc_heap_t *h, size_t nevents)
     h->recorder.events = ev;
     h->recorder.cap = cap;
     h->recorder.seq = 0;
-    __atomic_fetch_add(&_rgc_runtime.hooks.watching, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&_rgc_runtime.hooks.recorders, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&_rgc_runtime.hooks.watching, RGC_WATCH_ON, __ATOMIC_RELAXED);
     return 0;
 }
 

@@ -260,26 +260,33 @@ typedef struct rgc_recorder {
     uint64_t seq;            /* events recorded so far (the last one's seq) */
 } rgc_recorder_t;
 
-/* Debugger hooks (debug.c).  A debugger arms them by writing `mask` (bit
- * RGC_HOOK_BIT(kind) per rgc_event_kind_t) and the filters; `watching` is
- * the runtime's own count of heaps that record events.  The runtime's paths
- * test the two halves as one word: zero means nothing to report. */
-#define RGC_HOOK_BIT(kind) (1u << ((kind) + 1u)) /* never bits 0-1: see rgc_mem_free */
+/* Debugger hooks (debug.c).  A debugger arms them by writing `mask` (bit k
+ * for rgc_event_kind_t k) and the filters; `watching` is the runtime's own
+ * flag (RGC_WATCH_ON) while some heap records events.  The runtime's paths
+ * test the word `any` they sit in: zero when nothing is to be reported, and
+ * otherwise at least 2^49, above every user-space address — so that
+ * rgc_new's test of its heap against it also catches a NULL heap, and
+ * rgc_mem_free's tag compare, with it xor-ed into the heap, fails. */
+#define RGC_HOOK_BIT(kind) (1u << (kind))
+#define RGC_WATCH_ON 0x80u
 typedef struct rgc_hooks {
     union {
         struct {
-            uint32_t mask;       /* RGC_HOOK_BIT(kind) for each kind armed */
-            uint32_t watching;   /* heaps with a recorder on */
+            uint8_t zero[6];     /* always 0 */
+            uint8_t mask;        /* bits 49-55 of `any` */
+            uint8_t watching;    /* bit 63 of `any` */
         };
         uint64_t any;
     };
     uint32_t type_id;            /* RGC_EV_ALLOC: only this type; 0 any */
-    int32_t generation;          /* RGC_EV_GC_*: only this generation; -1 any */
-    uint64_t address;            /* RGC_EV_FREE, RGC_EV_ZERO: only this
-                                  * address; 0 any */
+    int32_t generation;          /* RGC_EV_GC_START: only this generation; -1 any */
+    uint64_t address;            /* RGC_EV_FREE, RGC_EV_ZERO, RGC_EV_REFCNT:
+                                  * only this address; 0 any */
     uint64_t hits;               /* calls of rgc_debug_hook so far */
     rgc_event_t event;           /* the event of the last call */
+    uint32_t recorders;          /* heaps with a recorder on */
 } rgc_hooks_t;
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "rgc_hooks_t.any: mask and watching are its top bytes");
 
 #define RGC_INT_CACHE_MIN (-5)
 #define RGC_INT_CACHE_MAX 256
@@ -648,7 +655,7 @@ static inline void _rgc_gen0_relimit(rgc_heap_t *h)
  * armed a hook.  One load and a branch on the runtime's paths. */
 static inline int _rgc_watching(void)
 {
-    return RGC_UNLIKELY(*(volatile uint64_t *)&_rgc_runtime.hooks.any != 0);
+    return RGC_UNLIKELY(_rgc_runtime.hooks.any != 0);
 }
 /* Records the event in h's ring (h may be NULL) and calls the hook when
  * armed for it. */

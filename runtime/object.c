@@ -235,8 +235,8 @@ __attribute__((noinline)) static void *new_miss(rgc_heap_t *h, rgc_type_t *t)
     return w;
 }
 
-/* rgc_new while events are reported: the general path, which reports the
- * allocation with the caller's return address. */
+/* rgc_new with a NULL heap, or while events are reported: the general
+ * path, which reports the allocation with the caller's return address. */
 __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t, void *site)
 {
     if (!h || !t || (t->flags & RGC_TF_VAR))
@@ -248,9 +248,10 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
  * joining generation 0 when its type holds references. */
 void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
 {
-    if (_rgc_watching())
+    /* A NULL heap, or events to report (see rgc_hooks_t): one compare. */
+    if (RGC_UNLIKELY((uintptr_t)h <= _rgc_runtime.hooks.any))
         return new_watched(h, t, __builtin_return_address(0));
-    if (RGC_UNLIKELY(!h || !t))
+    if (RGC_UNLIKELY(!t))
         return new_slow(h, t);
     uint32_t c = t->new_class;
     if (RGC_LIKELY(c < RGC_NCLASSES)) {

@@ -1,0 +1,543 @@
+/*
+ * test_debug.c — the debug table, the debugger hook and the event recorder
+ * (runtime/debug.c): what a tool reads and arms in target memory.
+ */
+#define RGC_HOOK_REFCOUNTS 1 /* this file's increfs and decrefs report to the hook */
+
+#include "testutil.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+
+#include "rgc_debug.h"
+
+/* The runtime's own structures, to hold the table to the compiler's view of
+ * them (the library was compiled on its own, with other flags). */
+#define RGC_BUILD_CORE 1
+#include "../../runtime/builtins.h"
+#include "../../runtime/weakref.h"
+
+static const rgc_debug_table_t *table(void)
+{
+    return &rgc_debug_table;
+}
+
+/* Reads a value of the target through the table, as a tool would. */
+static uint64_t rd64(uint64_t addr)
+{
+    uint64_t v;
+    memcpy(&v, (const void *)(uintptr_t)addr, sizeof v);
+    return v;
+}
+static uint32_t rd32(uint64_t addr)
+{
+    uint32_t v;
+    memcpy(&v, (const void *)(uintptr_t)addr, sizeof v);
+    return v;
+}
+static uint16_t rd16(uint64_t addr)
+{
+    uint16_t v;
+    memcpy(&v, (const void *)(uintptr_t)addr, sizeof v);
+    return v;
+}
+static uint8_t rd8(uint64_t addr)
+{
+    return *(const uint8_t *)(uintptr_t)addr;
+}
+
+static void test_the_table_begins_with_its_cookie_version_and_this_builds_sizes(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    const rgc_debug_table_t *t = table();
+    assert_memory_equal(t->cookie, RGC_DEBUG_COOKIE, RGC_DEBUG_COOKIE_SIZE);
+    assert_int_equal(t->version, RGC_DEBUG_VERSION);
+    assert_int_equal(t->table_size, sizeof(rgc_debug_table_t));
+    assert_int_equal(t->pointer_size, sizeof(void *));
+    assert_int_equal(t->byte_order, 1);
+    assert_int_equal(t->entry_size, 8);
+    assert_int_equal(t->initialized, 1);
+    /* Entries follow the header, 8 bytes each, nothing else in between. */
+    assert_int_equal(offsetof(rgc_debug_table_t, runtime_address), RGC_DEBUG_HEADER_SIZE);
+    assert_int_equal((sizeof(rgc_debug_table_t) - RGC_DEBUG_HEADER_SIZE) % 8, 0);
+    assert_int_equal(t->runtime_address, (uint64_t)(uintptr_t)&_rgc_runtime);
+    assert_int_equal(rd64(t->runtime_address + t->runtime_magic), t->magic_runtime);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+/* One assertion per entry, expanded from the same list as the table. */
+static void test_every_entry_holds_the_size_offset_or_constant_the_compiler_gives(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    const rgc_debug_table_t *t = table();
+    size_t n = 0;
+#define S_(name, ctype)                                                                      \
+    assert_int_equal(t->sizeof_##name, sizeof(ctype));                                       \
+    n++;
+#define F_(name, ctype, entry, member)                                                       \
+    assert_int_equal(t->name##_##entry, offsetof(ctype, member));                            \
+    n++;
+#define K_(entry, value)                                                                     \
+    assert_int_equal(t->entry, (uint64_t)(value));                                           \
+    n++;
+#define A_(entry, address)                                                                   \
+    assert_int_equal(t->entry, (uint64_t)(uintptr_t)(address));                              \
+    n++;
+    RGC_DEBUG_ENTRIES(S_, F_, K_, A_)
+#undef S_
+#undef F_
+#undef K_
+#undef A_
+    assert_int_equal(n, (sizeof(rgc_debug_table_t) - RGC_DEBUG_HEADER_SIZE) / 8);
+    /* The bit fields the table gives by mask, seen through the byte. */
+    rgc_pool_t p;
+    memset(&p, 0, sizeof p);
+    p.holes = 0xA;
+    p.low_armed = 1;
+    assert_int_equal(p.page_bits & t->pool_holes_mask, 0xA);
+    assert_int_equal(p.page_bits & t->pool_low_armed_mask, t->pool_low_armed_mask);
+    p.nused = 77;
+    p.flags = RGC_PF_MAP;
+    assert_int_equal(p.nused_flags & t->pool_nused_mask, 77);
+    assert_int_equal(p.nused_flags >> t->pool_flags_shift, t->pool_flag_map);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+/* The main program's load bias and the address of its section `name`, from
+ * its own ELF file. */
+static int find_section(const char *name, uint64_t *addr)
+{
+    FILE *f = fopen("/proc/self/exe", "rb");
+    if (!f)
+        return -1;
+    Elf64_Ehdr eh;
+    int ok = fread(&eh, sizeof eh, 1, f) == 1 && eh.e_shentsize == sizeof(Elf64_Shdr);
+    Elf64_Shdr *sh = ok ? calloc(eh.e_shnum, sizeof *sh) : NULL;
+    ok = sh && fseek(f, (long)eh.e_shoff, SEEK_SET) == 0 && fread(sh, sizeof *sh, eh.e_shnum, f) == eh.e_shnum;
+    char *names = ok ? malloc(sh[eh.e_shstrndx].sh_size) : NULL;
+    ok = names && fseek(f, (long)sh[eh.e_shstrndx].sh_offset, SEEK_SET) == 0 &&
+         fread(names, 1, sh[eh.e_shstrndx].sh_size, f) == sh[eh.e_shstrndx].sh_size;
+    int found = -1;
+    for (unsigned i = 0; ok && i < eh.e_shnum; i++)
+        if (strcmp(names + sh[i].sh_name, name) == 0) {
+            *addr = sh[i].sh_addr;
+            found = 0;
+        }
+    free(names);
+    free(sh);
+    fclose(f);
+    return found;
+}
+
+static int main_bias(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    *(uint64_t *)arg = info->dlpi_addr;
+    return 1; /* the first object is the program */
+}
+
+static void test_the_table_is_a_dynamic_symbol_and_a_section_of_its_own(void **state)
+{
+    (void)state;
+    void *sym = dlsym(RTLD_DEFAULT, RGC_DEBUG_SYMBOL);
+    assert_ptr_equal(sym, &rgc_debug_table);
+    uint64_t sec = 0, bias = 0;
+    assert_int_equal(find_section(RGC_DEBUG_SECTION, &sec), 0);
+    dl_iterate_phdr(main_bias, &bias);
+    assert_int_equal(sec + bias, (uint64_t)(uintptr_t)&rgc_debug_table);
+}
+
+/* Follows the table's rules from a block to its pool descriptor and heap,
+ * and counts the class's blocks in use as a tool would. */
+static void test_the_table_alone_leads_from_a_block_to_its_pool_and_heap(void **state)
+{
+    (void)state;
+    const rgc_debug_table_t *t = table();
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *blocks[500];
+    for (int i = 0; i < 500; i++)
+        blocks[i] = rgc_mem_alloc(h, 40); /* class 2: 48 bytes */
+    for (int i = 0; i < 500; i += 3)
+        rgc_mem_free(h, blocks[i]);
+    uint64_t p = (uint64_t)(uintptr_t)blocks[1];
+    uint64_t arena = p & ~(t->arena_size - 1);
+    uint64_t colour = (p >> t->arena_shift) % t->arena_colours;
+    uint64_t pools = arena + colour * t->page_size;
+    uint64_t pool = pools + ((p - arena) >> t->pool_shift) * t->sizeof_pool;
+    uint64_t hdr = pools + (colour / (t->pool_size / t->page_size)) * t->sizeof_pool;
+    assert_int_equal(rd64(hdr + t->arena_magic), t->magic_arena);
+    assert_int_equal(rd64(hdr + t->arena_heap), (uint64_t)(uintptr_t)h);
+    assert_int_equal(rd8(pool + t->pool_state), t->pool_state_active);
+    assert_int_equal(rd8(pool + t->pool_kind), t->kind_raw);
+    assert_int_equal(rd16(pool + t->pool_block_size), 48);
+    /* Blocks in use in class 2, over the heap's arenas, as the statistics
+     * count them. */
+    uint64_t used = 0;
+    for (uint64_t a = rd64((uint64_t)(uintptr_t)h + t->heap_arenas); a; a = rd64(a + t->arena_next)) {
+        uint64_t col = (a >> t->arena_shift) % t->arena_colours;
+        uint64_t base = (a & ~(t->arena_size - 1)) + col * t->page_size;
+        for (uint64_t i = 0; i < t->pools_per_arena; i++) {
+            uint64_t d = base + i * t->sizeof_pool;
+            if (rd8(d + t->pool_state) != t->pool_state_active || rd8(d + t->pool_szidx) != 2)
+                continue;
+            uint32_t w = rd32(d + t->pool_nused_flags);
+            used += (w & t->pool_nused_mask) +
+                    ((rd8(d + t->pool_page_bits) & t->pool_low_armed_mask) ? rd16(d + t->pool_nblocks) / 4 : 0);
+        }
+    }
+    for (uint64_t k = 0; k < t->nkinds; k++)
+        used -= rd64((uint64_t)(uintptr_t)h + t->heap_held + (k * t->nclasses + 2) * 8) != 0;
+    rgc_heap_stats_t st;
+    assert_int_equal(rgc_heap_stats(h, &st), 0);
+    assert_int_equal(used, st.classes[2].blocks_used);
+    assert_int_equal(used, 500 - 167);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+/* ---- the recorder */
+
+static void test_the_recorder_keeps_the_last_events_oldest_first_with_their_numbers(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_recorder_capacity(h), 0);
+    assert_int_equal(rgc_recorder_start(h, 6), 0); /* rounded up to 8 */
+    assert_int_equal(rgc_recorder_capacity(h), 8);
+    void *p[10];
+    for (int i = 0; i < 10; i++)
+        p[i] = rgc_mem_alloc(h, (size_t)(16 + i));
+    for (int i = 0; i < 10; i++)
+        rgc_mem_free(h, p[i]);
+    rgc_event_t ev[16];
+    size_t n = rgc_recorder_events(h, ev, 16);
+    assert_int_equal(n, 8);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(ev[i].seq, 13 + i); /* 20 events; the last 8 */
+        assert_int_equal(ev[i].kind, RGC_EV_FREE);
+        assert_ptr_equal((void *)(uintptr_t)ev[i].address, p[2 + i]);
+        assert_int_equal(ev[i].type_id, 0);
+    }
+    /* Fewer asked: the last ones. */
+    assert_int_equal(rgc_recorder_events(h, ev, 2), 2);
+    assert_int_equal(ev[0].seq, 19);
+    assert_int_equal(ev[1].seq, 20);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_allocations_record_the_size_asked_and_a_site_in_the_caller(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_recorder_start(h, 16), 0);
+    void *raw = rgc_mem_alloc(h, 100);
+    void *big = rgc_mem_alloc(h, 5000);
+    void *i = rgc_int_new(h, 1 << 20);
+    rgc_event_t ev[16];
+    size_t n = rgc_recorder_events(h, ev, 16);
+    assert_int_equal(n, 3);
+    assert_int_equal(ev[0].kind, RGC_EV_ALLOC);
+    assert_int_equal(ev[0].size, 100);
+    assert_ptr_equal((void *)(uintptr_t)ev[0].address, raw);
+    assert_int_equal(ev[1].size, 5000);
+    assert_ptr_equal((void *)(uintptr_t)ev[1].address, big);
+    assert_int_equal(ev[2].type_id, rgc_type_id(rgc_int_type()));
+    assert_ptr_equal((void *)(uintptr_t)ev[2].address, i);
+    /* rgc_mem_alloc's site is a return address in this function. */
+    uint64_t fn = (uint64_t)(uintptr_t)test_allocations_record_the_size_asked_and_a_site_in_the_caller;
+    assert_true(ev[0].site > fn && ev[0].site < fn + 4096);
+    rgc_decref(i);
+    rgc_mem_free(h, raw);
+    rgc_mem_free(h, big);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+typedef struct node {
+    RGC_OBJECT_HEAD;
+    rgc_object_t *a, *b;
+} node_t;
+
+static rgc_type_t *node_type(void)
+{
+    static rgc_type_t *t;
+    static const rgc_ref_field_t f[] = {{"a", offsetof(node_t, a)}, {"b", offsetof(node_t, b)}};
+    if (!t) {
+        rgc_type_spec_t spec = {.name = "test_debug.node", .basic_size = sizeof(node_t), .ref_fields = f,
+                                .n_ref_fields = 2};
+        t = rgc_type_register(&spec);
+    }
+    return t;
+}
+
+static void test_an_object_dying_by_its_count_is_recorded_as_zero_then_free_children_included(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    node_t *parent = rgc_new(h, node_type());
+    node_t *child = rgc_new(h, node_type());
+    parent->a = (rgc_object_t *)child; /* steals */
+    assert_int_equal(rgc_recorder_start(h, 64), 0);
+    rgc_decref(parent);
+    rgc_event_t ev[64];
+    size_t n = rgc_recorder_events(h, ev, 64);
+    assert_int_equal(n, 4);
+    uint32_t id = rgc_type_id(node_type());
+    uint32_t kinds[4] = {RGC_EV_ZERO, RGC_EV_ZERO, RGC_EV_FREE, RGC_EV_FREE};
+    void *addrs[4] = {parent, child, child, parent};
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(ev[i].kind, kinds[i]);
+        assert_int_equal(ev[i].type_id, id);
+        assert_ptr_equal((void *)(uintptr_t)ev[i].address, addrs[i]);
+    }
+    assert_int_equal(ev[2].size, sizeof(node_t) <= 32 ? 32 : 48);
+    assert_int_equal(live_objects(h), 0);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_collections_and_errors_are_recorded_too(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    record_errors();
+    node_t *a = rgc_new(h, node_type()), *b = rgc_new(h, node_type());
+    a->a = (rgc_object_t *)b; /* our reference to b is now a's */
+    b->a = rgc_newref(a);     /* a cycle */
+    assert_int_equal(rgc_recorder_start(h, 64), 0);
+    rgc_decref(a);
+    assert_int_equal(rgc_gc_collect(h, 1), 2);
+    void *p = rgc_mem_alloc(h, 32);
+    rgc_mem_free(h, p);
+    rgc_mem_free(h, p); /* a double free: reported and recorded */
+    rgc_event_t ev[64];
+    size_t n = rgc_recorder_events(h, ev, 64);
+    assert_true(n >= 4);
+    assert_int_equal(ev[0].kind, RGC_EV_GC_START);
+    assert_int_equal(ev[0].size, 1);
+    size_t end = 0, err = 0, zeros = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ev[i].kind == RGC_EV_GC_END) {
+            end = i;
+            assert_int_equal(ev[i].size, 2);
+        }
+        if (ev[i].kind == RGC_EV_ZERO && end == 0)
+            zeros++;
+        if (ev[i].kind == RGC_EV_ERROR)
+            err = i;
+    }
+    assert_int_equal(zeros, 2); /* the collector drops its hold on each */
+    assert_true(end > 0 && err > end);
+    assert_int_equal(ev[err].size, RGC_EFREED);
+    assert_ptr_equal((void *)(uintptr_t)ev[err].address, p);
+    assert_int_equal(recorded.last_code, RGC_EFREED);
+    rgc_set_error_handler(NULL, NULL);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_the_recorder_refuses_a_bad_capacity_and_zero_turns_it_off(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    record_errors();
+    assert_int_equal(rgc_recorder_start(h, (size_t)1 << 30), -1);
+    assert_int_equal(recorded.last_code, RGC_EINVAL);
+    assert_int_equal(rgc_recorder_start(NULL, 8), -1);
+    assert_int_equal(rgc_recorder_capacity(h), 0);
+    assert_int_equal(rgc_recorder_start(h, 8), 0);
+    rgc_decref(rgc_int_new(h, 1000));
+    assert_int_equal(rgc_recorder_events(h, NULL, 0), 0);
+    rgc_event_t ev[8];
+    assert_int_equal(rgc_recorder_events(h, ev, 8), 3); /* alloc, zero, free */
+    assert_int_equal(rgc_recorder_start(h, 0), 0);
+    assert_int_equal(rgc_recorder_capacity(h), 0);
+    assert_int_equal(rgc_recorder_events(h, ev, 8), 0);
+    assert_int_equal(table()->runtime_address, (uint64_t)(uintptr_t)&_rgc_runtime);
+    assert_int_equal(_rgc_runtime.hooks.watching, 0);
+    assert_int_equal(_rgc_runtime.hooks.recorders, 0);
+    /* A heap with a recorder never sees another heap's events. */
+    rgc_heap_t *other = rgc_heap_new(NULL);
+    assert_int_equal(rgc_recorder_start(h, 8), 0);
+    rgc_decref(rgc_int_new(other, 1000));
+    assert_int_equal(rgc_recorder_events(h, ev, 8), 0);
+    rgc_recorder_stop(h);
+    rgc_set_error_handler(NULL, NULL);
+    assert_heap_ok(h);
+    assert_heap_ok(other);
+    rgc_heap_destroy(other);
+    rgc_heap_destroy(h);
+}
+
+/* ---- the hook, armed by writing the root as a debugger does */
+
+typedef struct armed {
+    uint64_t hooks; /* the hook state's address */
+} armed_t;
+
+static armed_t arm(uint8_t mask, uint32_t type_id, int32_t gen, const void *address)
+{
+    const rgc_debug_table_t *t = table();
+    armed_t a = {t->runtime_address + t->runtime_hooks};
+    memcpy((void *)(uintptr_t)(a.hooks + t->hooks_type_id), &type_id, 4);
+    memcpy((void *)(uintptr_t)(a.hooks + t->hooks_generation), &gen, 4);
+    uint64_t addr = (uint64_t)(uintptr_t)address;
+    memcpy((void *)(uintptr_t)(a.hooks + t->hooks_address), &addr, 8);
+    memcpy((void *)(uintptr_t)(a.hooks + t->hooks_mask), &mask, 1);
+    return a;
+}
+
+static uint64_t hits(armed_t a)
+{
+    return rd64(a.hooks + table()->hooks_hits);
+}
+
+static rgc_event_t last_event(armed_t a)
+{
+    rgc_event_t e;
+    memcpy(&e, (const void *)(uintptr_t)(a.hooks + table()->hooks_event), sizeof e);
+    return e;
+}
+
+static void test_a_hook_armed_for_one_types_allocations_fires_for_that_type_alone(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    uint32_t id = rgc_type_id(node_type());
+    armed_t a = arm(RGC_DEBUG_HOOK_BIT(RGC_EV_ALLOC), id, -1, NULL);
+    uint64_t before = hits(a);
+    void *i = rgc_int_new(h, 123456);
+    void *r = rgc_mem_alloc(h, 64);
+    assert_int_equal(hits(a), before);
+    node_t *n = rgc_new(h, node_type());
+    assert_int_equal(hits(a), before + 1);
+    rgc_event_t e = last_event(a);
+    assert_int_equal(e.kind, RGC_EV_ALLOC);
+    assert_int_equal(e.type_id, id);
+    assert_ptr_equal((void *)(uintptr_t)e.address, n);
+    arm(0, 0, -1, NULL);
+    rgc_decref(n);
+    rgc_decref(i);
+    rgc_mem_free(h, r);
+    assert_int_equal(hits(a), before + 1);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_a_hook_armed_for_one_address_fires_on_its_free_and_its_count_reaching_zero(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *keep = rgc_mem_alloc(h, 48), *gone = rgc_mem_alloc(h, 48);
+    void *obj = rgc_int_new(h, 99999), *other = rgc_int_new(h, 88888);
+    armed_t a = arm(RGC_DEBUG_HOOK_BIT(RGC_EV_FREE), 0, -1, gone);
+    uint64_t before = hits(a);
+    rgc_mem_free(h, keep);
+    assert_int_equal(hits(a), before);
+    rgc_mem_free(h, gone);
+    assert_int_equal(hits(a), before + 1);
+    assert_ptr_equal((void *)(uintptr_t)last_event(a).address, gone);
+    arm(RGC_DEBUG_HOOK_BIT(RGC_EV_ZERO), 0, -1, obj);
+    rgc_decref(other);
+    assert_int_equal(hits(a), before + 1);
+    rgc_decref(obj);
+    assert_int_equal(hits(a), before + 2);
+    assert_int_equal(last_event(a).kind, RGC_EV_ZERO);
+    assert_int_equal(last_event(a).type_id, rgc_type_id(rgc_int_type()));
+    arm(0, 0, -1, NULL);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_a_hook_armed_for_collections_of_one_generation_fires_at_its_start_and_end(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    armed_t a = arm(RGC_DEBUG_HOOK_BIT(RGC_EV_GC_START), 0, 2, NULL);
+    uint64_t before = hits(a);
+    rgc_gc_collect(h, 0);
+    rgc_gc_collect(h, 1);
+    assert_int_equal(hits(a), before);
+    rgc_gc_collect(h, 2);
+    assert_int_equal(hits(a), before + 1);
+    assert_int_equal(last_event(a).size, 2);
+    arm(RGC_DEBUG_HOOK_BIT(RGC_EV_GC_END), 0, -1, NULL);
+    rgc_gc_collect(h, 0);
+    assert_int_equal(hits(a), before + 2);
+    assert_int_equal(last_event(a).kind, RGC_EV_GC_END);
+    arm(0, 0, -1, NULL);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_count_changes_of_the_watched_object_reach_the_hook_in_code_built_for_it(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *o = rgc_int_new(h, 4242), *p = rgc_int_new(h, 4343);
+    armed_t a = arm(RGC_DEBUG_HOOK_BIT(RGC_EV_REFCNT), 0, -1, o);
+    rgc_debug_refcnt_watch = (uintptr_t)o;
+    uint64_t before = hits(a);
+    rgc_incref(p);
+    rgc_decref(p);
+    assert_int_equal(hits(a), before);
+    rgc_incref(o);
+    assert_int_equal(hits(a), before + 1);
+    assert_int_equal(last_event(a).size, 2);
+    rgc_decref(o);
+    assert_int_equal(hits(a), before + 2);
+    assert_int_equal(last_event(a).size, 1);
+    rgc_debug_refcnt_watch = 0;
+    arm(0, 0, -1, NULL);
+    rgc_decref(o);
+    rgc_decref(p);
+    assert_int_equal(hits(a), before + 2);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_hooks_armed_for_nothing_leave_every_path_as_it_was(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    armed_t a = arm(0, 0, -1, NULL);
+    uint64_t before = hits(a);
+    for (int i = 0; i < 1000; i++) {
+        void *o = rgc_int_new(h, 1000 + i);
+        void *r = rgc_mem_alloc(h, (size_t)(1 + i % 600));
+        rgc_mem_free(h, r);
+        rgc_decref(o);
+    }
+    rgc_gc_collect(h, 2);
+    assert_int_equal(hits(a), before);
+    assert_int_equal(_rgc_runtime.hooks.any, 0);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_the_table_begins_with_its_cookie_version_and_this_builds_sizes),
+        cmocka_unit_test(test_every_entry_holds_the_size_offset_or_constant_the_compiler_gives),
+        cmocka_unit_test(test_the_table_is_a_dynamic_symbol_and_a_section_of_its_own),
+        cmocka_unit_test(test_the_table_alone_leads_from_a_block_to_its_pool_and_heap),
+        cmocka_unit_test(test_the_recorder_keeps_the_last_events_oldest_first_with_their_numbers),
+        cmocka_unit_test(test_allocations_record_the_size_asked_and_a_site_in_the_caller),
+        cmocka_unit_test(test_an_object_dying_by_its_count_is_recorded_as_zero_then_free_children_included),
+        cmocka_unit_test(test_collections_and_errors_are_recorded_too),
+        cmocka_unit_test(test_the_recorder_refuses_a_bad_capacity_and_zero_turns_it_off),
+        cmocka_unit_test(test_a_hook_armed_for_one_types_allocations_fires_for_that_type_alone),
+        cmocka_unit_test(test_a_hook_armed_for_one_address_fires_on_its_free_and_its_count_reaching_zero),
+        cmocka_unit_test(test_a_hook_armed_for_collections_of_one_generation_fires_at_its_start_and_end),
+        cmocka_unit_test(test_count_changes_of_the_watched_object_reach_the_hook_in_code_built_for_it),
+        cmocka_unit_test(test_hooks_armed_for_nothing_leave_every_path_as_it_was),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
