@@ -947,7 +947,7 @@ __attribute__((noinline)) static void mem_free_pool(rgc_heap_t *h, void *p, rgc_
  * the fast path keeps one register): the reported free, or the next cases. */
 __attribute__((noinline)) static void mem_free_next(uintptr_t hx, void *p, rgc_pool_t *pool)
 {
-    uint64_t any = _rgc_runtime.hooks.any;
+    uint64_t any = RGC_HOOKS_ANY;
     rgc_heap_t *h = (rgc_heap_t *)(hx ^ any);
     if (any)
         mem_free_slow(h, p);
@@ -978,7 +978,7 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
          * The hook word, xor-ed into the heap, makes it match no tag
          * while events are reported (it is then 2^49 or more, above any
          * address): reporting costs the fast path one instruction. */
-        uintptr_t hx = (uintptr_t)h ^ _rgc_runtime.hooks.any;
+        uintptr_t hx = (uintptr_t)h ^ RGC_HOOKS_ANY;
         if (RGC_LIKELY(pool->tag == hx && *w != RGC_FREED_WORD)) {
             *w = RGC_FREED_WORD;
             w[1] = (uint64_t)(uintptr_t)pool->free;

@@ -249,7 +249,7 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
 void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
 {
     /* A NULL heap, or events to report (see rgc_hooks_t): one compare. */
-    if (RGC_UNLIKELY((uintptr_t)h <= _rgc_runtime.hooks.any))
+    if (RGC_UNLIKELY((uintptr_t)h <= RGC_HOOKS_ANY))
         return new_watched(h, t, __builtin_return_address(0));
     if (RGC_UNLIKELY(!t))
         return new_slow(h, t);
