@@ -632,6 +632,100 @@ RGC_API size_t rgc_recorder_events(const rgc_heap_t *heap, rgc_event_t *out, siz
 RGC_API void rgc_debug_hook(const rgc_event_t *event);
 
 /* ------------------------------------------------------------------------ */
+/* Allocation tracing (Python's tracemalloc, for rgc).  While a heap traces,
+ * each block it hands out is recorded with its size and where it was asked
+ * for: a return address in the caller (the first frame) and up to nframes
+ * return addresses in all, plus — through the allocation macros below — the
+ * file, line and function of the call.  The traces are plain data that the
+ * debug table describes, so a core file carries them. */
+
+typedef struct rgc_site {
+    const char *file;
+    const char *function;
+    uint32_t line;
+} rgc_site_t;
+
+/* The site of the code where it appears, as a static constant. */
+#define RGC_SITE                                                                           \
+    (__extension__({                                                                       \
+        static const rgc_site_t rgc_site_here_ = {__FILE__, __func__, __LINE__};          \
+        &rgc_site_here_;                                                                   \
+    }))
+/* The allocation macros: rgc_new, rgc_new_var and rgc_mem_alloc that also
+ * say where they were called from.  When the heap does not trace they cost
+ * what the plain calls cost, and an argument. */
+#define RGC_NEW(heap, type) rgc_new_at((heap), (type), RGC_SITE)
+#define RGC_NEW_VAR(heap, type, n) rgc_new_var_at((heap), (type), (n), RGC_SITE)
+#define RGC_MEM_ALLOC(heap, n) rgc_mem_alloc_at((heap), (n), RGC_SITE)
+RGC_API void *rgc_new_at(rgc_heap_t *heap, rgc_type_t *type, const rgc_site_t *site);
+RGC_API void *rgc_new_var_at(rgc_heap_t *heap, rgc_type_t *type, size_t nitems, const rgc_site_t *site);
+RGC_API void *rgc_mem_alloc_at(rgc_heap_t *heap, size_t n, const rgc_site_t *site);
+
+#define RGC_TRACE_MAX_FRAMES 32u
+
+/* Starts tracing the heap's allocations with up to nframes (1 to
+ * RGC_TRACE_MAX_FRAMES) return addresses each; a heap already tracing
+ * restarts empty.  sample_bytes 0 traces every allocation; otherwise about
+ * one allocation per sample_bytes bytes allocated is traced (each with the
+ * probability its size gives), for production use.  Blocks allocated before
+ * the start are not traced.  Returns 0, or -1 (RGC_EINVAL, RGC_ENOMEM). */
+RGC_API int rgc_trace_start(rgc_heap_t *heap, unsigned nframes, size_t sample_bytes);
+/* Stops tracing and forgets every trace. */
+RGC_API void rgc_trace_stop(rgc_heap_t *heap);
+RGC_API bool rgc_trace_is_tracing(const rgc_heap_t *heap);
+/* The frame limit while tracing, else 0. */
+RGC_API unsigned rgc_trace_frame_limit(const rgc_heap_t *heap);
+/* Bytes of the traced blocks now, and at most since the start (or the
+ * last reset). */
+RGC_API void rgc_trace_get_traced_memory(const rgc_heap_t *heap, size_t *current, size_t *peak);
+RGC_API void rgc_trace_reset_peak(rgc_heap_t *heap);
+/* Forgets every trace; tracing goes on. */
+RGC_API void rgc_trace_clear(rgc_heap_t *heap);
+
+/* The trace of one block (an object, or raw memory). */
+typedef struct rgc_trace_info {
+    size_t size;                /* bytes asked for */
+    const rgc_site_t *site;     /* from an allocation macro, or NULL */
+    unsigned nframes;
+    const void *frames[RGC_TRACE_MAX_FRAMES]; /* return addresses, innermost first */
+} rgc_trace_info_t;
+/* The allocation site of the block at ptr: 0, or -1 when it is not traced. */
+RGC_API int rgc_trace_get(const rgc_heap_t *heap, const void *ptr, rgc_trace_info_t *out);
+
+/* Snapshots: every trace at one moment, self-contained. */
+typedef struct rgc_trace_snapshot rgc_trace_snapshot_t;
+RGC_API rgc_trace_snapshot_t *rgc_trace_take_snapshot(rgc_heap_t *heap);
+RGC_API void rgc_trace_snapshot_free(rgc_trace_snapshot_t *snapshot);
+/* Traces in the snapshot, and their bytes. */
+RGC_API size_t rgc_trace_snapshot_count(const rgc_trace_snapshot_t *snapshot, size_t *bytes);
+
+typedef enum rgc_trace_key {
+    RGC_TRACE_BY_SITE = 1,      /* the macro's site, else the first frame */
+    RGC_TRACE_BY_FILE = 2,      /* the macro's file, else "<unknown>" */
+    RGC_TRACE_BY_TRACEBACK = 3, /* the site and every frame */
+} rgc_trace_key_t;
+
+typedef struct rgc_trace_stat {
+    const rgc_site_t *site;     /* by site and traceback: the macro's, or NULL */
+    const char *file;           /* by file: the file, or "<unknown>" */
+    unsigned nframes;           /* by site: at most 1; by file: 0 */
+    const void *const *frames;  /* innermost first; owned by the snapshot */
+    size_t size, count;         /* in the (newer) snapshot */
+    long long size_diff, count_diff; /* rgc_trace_compare: newer - older */
+} rgc_trace_stat_t;
+
+/* Groups the snapshot's traces by key, largest first (by size, then
+ * count).  *out gets an array to release with free(), valid while the
+ * snapshot lives.  Returns the number of groups, or -1. */
+RGC_API long rgc_trace_statistics(const rgc_trace_snapshot_t *snapshot, rgc_trace_key_t key,
+                                  rgc_trace_stat_t **out);
+/* The same over two snapshots, with the differences (newer - older),
+ * largest growth first (by |size_diff|, then size).  Groups only in the
+ * older one are listed with size 0. */
+RGC_API long rgc_trace_compare(const rgc_trace_snapshot_t *newer, const rgc_trace_snapshot_t *older,
+                               rgc_trace_key_t key, rgc_trace_stat_t **out);
+
+/* ------------------------------------------------------------------------ */
 /* The heap checker: every invariant, executable. */
 
 typedef struct rgc_check_result {

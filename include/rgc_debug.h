@@ -74,7 +74,7 @@ extern "C" {
     F(hooks, rgc_hooks_t, address, address)                                               \
     F(hooks, rgc_hooks_t, hits, hits)                                                     \
     F(hooks, rgc_hooks_t, event, event)                                                   \
-    F(hooks, rgc_hooks_t, recorders, recorders)                                           \
+    F(hooks, rgc_hooks_t, observers, observers)                                           \
     /* heaps */                                                                           \
     S(heap, rgc_heap_t)                                                                   \
     F(heap, rgc_heap_t, magic, magic)                                                     \
@@ -325,7 +325,32 @@ extern "C" {
     K(ev_gc_start, RGC_EV_GC_START)                                                       \
     K(ev_gc_end, RGC_EV_GC_END)                                                           \
     K(ev_error, RGC_EV_ERROR)                                                             \
-    K(ev_refcnt, RGC_EV_REFCNT)
+    K(ev_refcnt, RGC_EV_REFCNT)                                                           \
+    /* allocation tracing (added in the first release of version 1) */                    \
+    F(heap, rgc_heap_t, trace, trace)                                                     \
+    S(trace, rgc_trace_t)                                                                 \
+    F(trace, rgc_trace_t, nframes, nframes)                                               \
+    F(trace, rgc_trace_t, sample_bytes, sample_bytes)                                     \
+    F(trace, rgc_trace_t, entries, entries)                                               \
+    F(trace, rgc_trace_t, cap, cap)                                                       \
+    F(trace, rgc_trace_t, len, len)                                                       \
+    F(trace, rgc_trace_t, tracebacks, tracebacks)                                         \
+    F(trace, rgc_trace_t, tb_stride, tb_stride)                                           \
+    F(trace, rgc_trace_t, tb_len, tb_len)                                                 \
+    F(trace, rgc_trace_t, current, current)                                               \
+    F(trace, rgc_trace_t, peak, peak)                                                     \
+    S(trace_entry, rgc_trace_entry_t)                                                     \
+    F(trace_entry, rgc_trace_entry_t, address, address)                                   \
+    F(trace_entry, rgc_trace_entry_t, size, size)                                         \
+    F(trace_entry, rgc_trace_entry_t, traceback, traceback)                               \
+    S(traceback, rgc_traceback_t)                                                         \
+    F(traceback, rgc_traceback_t, site, site)                                             \
+    F(traceback, rgc_traceback_t, nframes, nframes)                                       \
+    F(traceback, rgc_traceback_t, frames, frames)                                         \
+    S(site, rgc_site_t)                                                                   \
+    F(site, rgc_site_t, file, file)                                                       \
+    F(site, rgc_site_t, function, function)                                               \
+    F(site, rgc_site_t, line, line)
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;
 #define RGC_DEBUG_F_(name, ctype, entry, member) uint64_t name##_##entry;

@@ -786,18 +786,19 @@ __attribute__((noinline)) static void *mem_alloc_miss(rgc_heap_t *h, size_t n, s
 }
 
 /* rgc_mem_alloc while events are reported. */
-__attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n, const void *site)
+__attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n, const void *pc,
+                                                         const rgc_site_t *site)
 {
     void *p = mem_alloc_slow(h, n);
     if (p)
-        _rgc_event(h, RGC_EV_ALLOC, p, n, 0, site);
+        _rgc_event(h, RGC_EV_ALLOC, p, n, 0, pc, site);
     return p;
 }
 
 void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
 {
     if (_rgc_watching())
-        return mem_alloc_watched(h, n, __builtin_return_address(0));
+        return mem_alloc_watched(h, n, __builtin_return_address(0), NULL);
     size_t c = (n - 1) >> 4;
     if (RGC_LIKELY(c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL))) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
@@ -815,13 +816,20 @@ void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
     return mem_alloc_slow(h, n);
 }
 
+void *rgc_mem_alloc_at(rgc_heap_t *h, size_t n, const rgc_site_t *site)
+{
+    if (_rgc_watching())
+        return mem_alloc_watched(h, n, __builtin_return_address(0), site);
+    return rgc_mem_alloc(h, n);
+}
+
 void *rgc_mem_calloc(rgc_heap_t *h, size_t n)
 {
     void *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
     if (p)
         memset(p, 0, n);
     if (p && _rgc_watching())
-        _rgc_event(h, RGC_EV_ALLOC, p, n, 0, __builtin_return_address(0));
+        _rgc_event(h, RGC_EV_ALLOC, p, n, 0, __builtin_return_address(0), NULL);
     return p;
 }
 
@@ -890,7 +898,7 @@ __attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
     rgc_large_t *l;
     rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_free");
     if ((pool || l) && _rgc_watching())
-        _rgc_event(h, RGC_EV_FREE, p, pool ? pool->block_size : l->size, 0, NULL);
+        _rgc_event(h, RGC_EV_FREE, p, pool ? pool->block_size : l->size, 0, NULL, NULL);
     if (pool) {
         if (!(pool->flags & RGC_PF_MAP))
             *(uint64_t *)p = RGC_FREED_WORD;
@@ -1017,10 +1025,14 @@ void *rgc_mem_realloc(rgc_heap_t *h, void *p, size_t n)
         old = l->size;
     else
         return NULL;
-    if (pool && n != 0 && n <= RGC_SMALL_MAX && _rgc_size_class(n) == pool->szidx)
+    if ((pool && n != 0 && n <= RGC_SMALL_MAX && _rgc_size_class(n) == pool->szidx) ||
+        (l && n <= l->size && n > l->size / 2 && n > RGC_SMALL_MAX)) {
+        if (_rgc_watching()) { /* the block stays: reported as given back and taken again */
+            _rgc_event(h, RGC_EV_FREE, p, old, 0, NULL, NULL);
+            _rgc_event(h, RGC_EV_ALLOC, p, n, 0, __builtin_return_address(0), NULL);
+        }
         return p;
-    if (l && n <= l->size && n > l->size / 2 && n > RGC_SMALL_MAX)
-        return p;
+    }
     void *q = rgc_mem_alloc(h, n);
     if (!q)
         return NULL;

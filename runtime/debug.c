@@ -100,10 +100,12 @@ void rgc_debug_refcnt_changed(void *obj, uint32_t new_count)
 /* ---- events */
 
 void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, uint32_t type_id,
-                const void *site)
+                const void *pc, const rgc_site_t *site)
 {
     rgc_event_t e = {.kind = kind, .type_id = type_id, .address = (uint64_t)(uintptr_t)addr,
-                     .size = size, .site = (uint64_t)(uintptr_t)site};
+                     .size = size, .site = (uint64_t)(uintptr_t)pc};
+    if (h && h->trace)
+        _rgc_trace_event(h, kind, addr, size, pc, site);
     if (h && h->recorder.cap) {
         rgc_recorder_t *r = &h->recorder;
         e.seq = ++r->seq;
@@ -111,6 +113,13 @@ void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, u
     }
     if (RGC_UNLIKELY(_rgc_runtime.hooks.mask != 0))
         hook_call(&e);
+}
+
+void _rgc_observers_add(int delta)
+{
+    rgc_hooks_t *k = &_rgc_runtime.hooks;
+    uint32_t n = __atomic_add_fetch(&k->observers, (uint32_t)delta, __ATOMIC_RELAXED);
+    __atomic_store_n(&k->watching, n ? RGC_WATCH_ON : 0, __ATOMIC_RELAXED);
 }
 
 /* ---- the recorder */
@@ -134,9 +143,7 @@ void _rgc_recorder_free(rgc_heap_t *h)
     r->events = NULL;
     r->cap = 0;
     r->seq = 0;
-    rgc_hooks_t *k = &_rgc_runtime.hooks;
-    if (__atomic_sub_fetch(&k->recorders, 1, __ATOMIC_RELAXED) == 0)
-        __atomic_store_n(&k->watching, 0, __ATOMIC_RELAXED);
+    _rgc_observers_add(-1);
 }
 
 int rgc_recorder_start(rgc_heap_t *h, size_t nevents)
@@ -163,8 +170,7 @@ int rgc_recorder_start(rgc_heap_t *h, size_t nevents)
     h->recorder.events = ev;
     h->recorder.cap = cap;
     h->recorder.seq = 0;
-    __atomic_fetch_add(&_rgc_runtime.hooks.recorders, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&_rgc_runtime.hooks.watching, RGC_WATCH_ON, __ATOMIC_RELAXED);
+    _rgc_observers_add(1);
     return 0;
 }
 

@@ -57,7 +57,7 @@ void _rgc_report(rgc_error_t code, const void *addr, const char *type_name, cons
     if (_rgc_watching()) {
         /* The heap of the address, when it is in an arena. */
         rgc_heap_t *h = addr && _rgc_in_arena(addr) ? _rgc_arena_of(addr)->heap : NULL;
-        _rgc_event(h, RGC_EV_ERROR, addr, (uint64_t)code, 0, __builtin_return_address(0));
+        _rgc_event(h, RGC_EV_ERROR, addr, (uint64_t)code, 0, __builtin_return_address(0), NULL);
     }
     rgc_error_fn fn = _rgc_runtime.error_fn;
     if (fn) {

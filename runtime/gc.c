@@ -633,7 +633,7 @@ static long collect(rgc_heap_t *h, int gen)
     gs->phase = RGC_GC_GATHER;
     gs->generation = gen;
     if (_rgc_watching())
-        _rgc_event(h, RGC_EV_GC_START, h, (uint64_t)gen, 0, NULL);
+        _rgc_event(h, RGC_EV_GC_START, h, (uint64_t)gen, 0, NULL, NULL);
     call_callbacks(h, RGC_GC_START, &info);
 
     /* Reserve everything the collection needs before touching anything:
@@ -677,7 +677,7 @@ static long collect(rgc_heap_t *h, int gen)
                     gen, n);
         info.duration_ns = now_ns() - t_start;
         if (_rgc_watching())
-            _rgc_event(h, RGC_EV_GC_END, h, 0, 0, NULL);
+            _rgc_event(h, RGC_EV_GC_END, h, 0, 0, NULL, NULL);
         call_callbacks(h, RGC_GC_STOP, &info); /* still "running": no nested collection */
         gs->phase = RGC_GC_IDLE;
         gs->generation = -1;
@@ -855,7 +855,7 @@ static long collect(rgc_heap_t *h, int gen)
         fprintf(stderr, "rgc gc: heap '%s' generation %d: %zu candidates, %zu collected, %zu uncollectable, %.3f ms\n",
                 h->name, gen, ncand, collected, uncollectable, (double)info.duration_ns / 1e6);
     if (_rgc_watching())
-        _rgc_event(h, RGC_EV_GC_END, h, collected, 0, NULL);
+        _rgc_event(h, RGC_EV_GC_END, h, collected, 0, NULL, NULL);
     call_callbacks(h, RGC_GC_STOP, &info); /* still "running": no nested collection */
     gs->phase = RGC_GC_IDLE;
     gs->generation = -1;

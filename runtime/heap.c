@@ -73,6 +73,7 @@ void rgc_heap_destroy(rgc_heap_t *h)
     _rgc_runtime.nheaps--;
     pthread_mutex_unlock(&_rgc_runtime.lock);
     _rgc_recorder_free(h);
+    _rgc_trace_free_all(h);
     _rgc_heap_release_all(h);
     if (h->flags & RGC_HEAP_SHARED)
         pthread_mutex_destroy(&h->lock);

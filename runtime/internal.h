@@ -284,7 +284,7 @@ typedef struct rgc_hooks {
                                   * only this address; 0 any */
     uint64_t hits;               /* calls of rgc_debug_hook so far */
     rgc_event_t event;           /* the event of the last call */
-    uint32_t recorders;          /* heaps with a recorder on */
+    uint32_t observers;          /* heaps with a recorder or tracing on */
 } rgc_hooks_t;
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "rgc_hooks_t.any: mask and watching are its top bytes");
 
@@ -330,6 +330,8 @@ struct rgc_heap {
     rgc_object_t *interned;                    /* dict str -> same str */
     rgc_sysmem_t sysmem;
     rgc_recorder_t recorder;                   /* the event ring (debug.c) */
+    struct rgc_trace *trace;                   /* allocation tracing (trace.c),
+                                                * NULL when off */
     pthread_mutex_t lock;                      /* used when RGC_HEAP_SHARED */
     rgc_heap_t *next;                          /* runtime's heap list */
     rgc_heap_t *prev;
@@ -668,7 +670,47 @@ static inline int _rgc_watching(void)
 /* Records the event in h's ring (h may be NULL) and calls the hook when
  * armed for it. */
 RGC_HIDDEN void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
-                           uint32_t type_id, const void *site);
+                           uint32_t type_id, const void *pc, const rgc_site_t *site);
+/* Heaps that record or trace: the runtime's part of the hook word. */
+RGC_HIDDEN void _rgc_observers_add(int delta);
+
+/* ---- trace.c: allocation tracing */
+typedef struct rgc_trace_entry {
+    uint64_t address;          /* the block; 0 marks an empty slot */
+    uint64_t size;             /* bytes asked for */
+    uint32_t traceback;        /* its traceback's number (from 1) */
+    uint32_t reserved;
+} rgc_trace_entry_t;
+
+/* A traceback: tb_stride bytes in the trace's array, numbered from 1. */
+typedef struct rgc_traceback {
+    const rgc_site_t *site;    /* from an allocation macro, or NULL */
+    uint32_t nframes;
+    uint32_t hash;
+    uint64_t frames[];         /* nframes return addresses, innermost first */
+} rgc_traceback_t;
+
+typedef struct rgc_trace {
+    uint32_t nframes;          /* the frame limit */
+    uint32_t reserved;
+    uint64_t sample_bytes;     /* 0: every allocation is traced */
+    int64_t countdown;         /* sampling: bytes before the next trace */
+    uint64_t rng;
+    rgc_trace_entry_t *entries;/* live traced blocks: open addressing by
+                                * address, linear probing, cap a power of 2 */
+    uint64_t cap, len;
+    uint8_t *tracebacks;       /* tb_len tracebacks of tb_stride bytes */
+    uint64_t tb_stride, tb_len, tb_cap;
+    uint32_t *tb_index;        /* open addressing: traceback numbers, 0 empty */
+    uint64_t tb_index_cap;
+    uint64_t current, peak;    /* traced bytes */
+    uint64_t last_pc;          /* the last one-frame traceback, for reuse */
+    const rgc_site_t *last_site;
+    uint32_t last_tb;
+} rgc_trace_t;
+RGC_HIDDEN void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
+                                 const void *pc, const rgc_site_t *site);
+RGC_HIDDEN void _rgc_trace_free_all(rgc_heap_t *h);
 RGC_HIDDEN void _rgc_recorder_free(rgc_heap_t *h);
 /* Marks the table initialized (its page then belongs to the process). */
 RGC_HIDDEN void _rgc_debug_init(void);

@@ -169,7 +169,7 @@ static inline void zero_body(uint64_t *w, uint32_t chunks)
 /* Allocates and initializes an object of `size` bytes: any size, any type.
  * NULL on failure (already reported).  site: where the caller asked, for
  * the allocation event. */
-static void *object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size, const void *site)
+static void *object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size, const void *pc, const rgc_site_t *site)
 {
     if (size < 2 * RGC_ALIGN)
         size = 2 * RGC_ALIGN; /* every object block has a body chunk */
@@ -189,13 +189,13 @@ static void *object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size, const void 
         return NULL;
     }
     if (_rgc_watching())
-        _rgc_event(h, RGC_EV_ALLOC, o, size, t->id, site);
+        _rgc_event(h, RGC_EV_ALLOC, o, size, t->id, pc, site);
     return o;
 }
 
 void *_rgc_object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size)
 {
-    return object_alloc(h, t, size, __builtin_return_address(0));
+    return object_alloc(h, t, size, __builtin_return_address(0), NULL);
 }
 
 static void *new_slow(rgc_heap_t *h, rgc_type_t *t)
@@ -237,11 +237,12 @@ __attribute__((noinline)) static void *new_miss(rgc_heap_t *h, rgc_type_t *t)
 
 /* rgc_new with a NULL heap, or while events are reported: the general
  * path, which reports the allocation with the caller's return address. */
-__attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t, void *site)
+__attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t, void *pc,
+                                                   const rgc_site_t *site)
 {
     if (!h || !t || (t->flags & RGC_TF_VAR))
         return new_slow(h, t);
-    return object_alloc(h, t, t->basic_size, site);
+    return object_alloc(h, t, t->basic_size, pc, site);
 }
 
 /* The fast path: a fixed-size small object from the class's current pool,
@@ -250,7 +251,7 @@ void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
 {
     /* A NULL heap, or events to report (see rgc_hooks_t): one compare. */
     if (RGC_UNLIKELY((uintptr_t)h <= RGC_HOOKS_ANY))
-        return new_watched(h, t, __builtin_return_address(0));
+        return new_watched(h, t, __builtin_return_address(0), NULL);
     if (RGC_UNLIKELY(!t))
         return new_slow(h, t);
     uint32_t c = t->new_class;
@@ -289,7 +290,7 @@ void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
     return new_slow(h, t);
 }
 
-void *rgc_new_var(rgc_heap_t *h, rgc_type_t *t, size_t nitems)
+static void *new_var(rgc_heap_t *h, rgc_type_t *t, size_t nitems, const void *pc, const rgc_site_t *site)
 {
     if (!h || !t || !(t->flags & RGC_TF_VAR)) {
         _rgc_report(RGC_EINVAL, t, t ? t->name : NULL,
@@ -300,10 +301,29 @@ void *rgc_new_var(rgc_heap_t *h, rgc_type_t *t, size_t nitems)
         _rgc_report(RGC_ENOMEM, t, t->name, "rgc_new_var: %zu items overflow the size", nitems);
         return NULL;
     }
-    rgc_object_t *o = object_alloc(h, t, t->basic_size + nitems * t->item_size, __builtin_return_address(0));
+    rgc_object_t *o = object_alloc(h, t, t->basic_size + nitems * t->item_size, pc, site);
     if (o)
         *(size_t *)((char *)o + t->nitems_offset) = nitems;
     return o;
+}
+
+void *rgc_new_var(rgc_heap_t *h, rgc_type_t *t, size_t nitems)
+{
+    return new_var(h, t, nitems, __builtin_return_address(0), NULL);
+}
+
+void *rgc_new_var_at(rgc_heap_t *h, rgc_type_t *t, size_t nitems, const rgc_site_t *site)
+{
+    return new_var(h, t, nitems, __builtin_return_address(0), site);
+}
+
+/* rgc_new with the caller's site: the fast path unless events are
+ * reported. */
+void *rgc_new_at(rgc_heap_t *h, rgc_type_t *t, const rgc_site_t *site)
+{
+    if (RGC_UNLIKELY((uintptr_t)h <= RGC_HOOKS_ANY))
+        return new_watched(h, t, __builtin_return_address(0), site);
+    return rgc_new(h, t);
 }
 
 /* Returns the block of a dead object to its pool or the large list. */
@@ -311,7 +331,7 @@ void _rgc_object_free_block(rgc_object_t *o)
 {
     o->refcnt = 0;
     if (_rgc_watching())
-        _rgc_event(heap_of(o), RGC_EV_FREE, o, _rgc_block_size_of(o), o->type_id, NULL);
+        _rgc_event(heap_of(o), RGC_EV_FREE, o, _rgc_block_size_of(o), o->type_id, NULL, NULL);
     if (o->flags & RGC_OF_LARGE) {
         rgc_large_t *l = _rgc_large_of(o);
         _rgc_large_free(l->heap, l);
@@ -564,7 +584,7 @@ void (*_rgc_destroy_for(const rgc_type_t *t))(rgc_object_t *, rgc_type_t *, uint
  * general destruction, whose free of the block is reported too. */
 __attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void *site)
 {
-    _rgc_event(heap_of(o), RGC_EV_ZERO, o, 0, o->type_id, site);
+    _rgc_event(heap_of(o), RGC_EV_ZERO, o, 0, o->type_id, site, NULL);
     o->refcnt = 0;
     destroy_any(o, _rgc_type(o), o->flags);
 }

@@ -361,7 +361,7 @@ static void test_the_recorder_refuses_a_bad_capacity_and_zero_turns_it_off(void 
     assert_int_equal(rgc_recorder_events(h, ev, 8), 0);
     assert_int_equal(table()->runtime_address, (uint64_t)(uintptr_t)&_rgc_runtime);
     assert_int_equal(_rgc_runtime.hooks.watching, 0);
-    assert_int_equal(_rgc_runtime.hooks.recorders, 0);
+    assert_int_equal(_rgc_runtime.hooks.observers, 0);
     /* A heap with a recorder never sees another heap's events. */
     rgc_heap_t *other = rgc_heap_new(NULL);
     assert_int_equal(rgc_recorder_start(h, 8), 0);

@@ -1,0 +1,639 @@
+/*
+ * trace.c — allocation tracing, Python's tracemalloc for rgc: per live
+ * traced block its size and traceback; current and peak traced bytes;
+ * snapshots, statistics by site, file or traceback, and the comparison of
+ * two snapshots.
+ *
+ * Tracing rides on the event paths (debug.c): a heap that traces counts as
+ * an observer, so its allocations and frees leave the fast paths and reach
+ * _rgc_event, which hands them here.  The traces live in memory from the
+ * heap's byte allocator, never in its pools (tracing must not change what
+ * it measures), as plain arrays the debug table describes:
+ *
+ *   entries     the live traced blocks, open addressing by address with
+ *               linear probing (a removal shifts the run back: no
+ *               tombstones), at most half full;
+ *   tracebacks  every distinct (site, frames) seen, numbered from 1, each
+ *               tb_stride bytes; an entry names its traceback's number.
+ *
+ * A traceback with one frame (the common setting) is found again without
+ * hashing while the same call site keeps allocating (last_pc).
+ */
+#include "internal.h"
+
+#include <execinfo.h>
+#include <stdlib.h>
+
+#define ENTRIES_MIN 1024u
+#define TB_MIN 256u
+
+static void *sys_alloc(rgc_heap_t *h, size_t n)
+{
+    void *p = h->sysmem.alloc(h->sysmem.ctx, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+static void sys_free(rgc_heap_t *h, void *p, size_t n)
+{
+    if (p)
+        h->sysmem.free(h->sysmem.ctx, p, n);
+}
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static rgc_traceback_t *tb_at(const rgc_trace_t *tr, uint32_t n)
+{
+    return (rgc_traceback_t *)(tr->tracebacks + (uint64_t)(n - 1) * tr->tb_stride);
+}
+
+/* ---- the live entries */
+
+static uint64_t slot_of(uint64_t addr, uint64_t cap)
+{
+    return mix(addr) & (cap - 1);
+}
+
+static int entries_grow(rgc_heap_t *h, rgc_trace_t *tr)
+{
+    uint64_t ncap = tr->cap ? tr->cap * 2 : ENTRIES_MIN;
+    rgc_trace_entry_t *ne = sys_alloc(h, ncap * sizeof *ne);
+    if (!ne)
+        return -1;
+    for (uint64_t i = 0; i < tr->cap; i++) {
+        rgc_trace_entry_t *e = &tr->entries[i];
+        if (!e->address)
+            continue;
+        uint64_t j = slot_of(e->address, ncap);
+        while (ne[j].address)
+            j = (j + 1) & (ncap - 1);
+        ne[j] = *e;
+    }
+    sys_free(h, tr->entries, tr->cap * sizeof *tr->entries);
+    tr->entries = ne;
+    tr->cap = ncap;
+    return 0;
+}
+
+static rgc_trace_entry_t *entry_find(const rgc_trace_t *tr, uint64_t addr)
+{
+    if (!tr->cap)
+        return NULL;
+    for (uint64_t j = slot_of(addr, tr->cap);; j = (j + 1) & (tr->cap - 1)) {
+        rgc_trace_entry_t *e = &tr->entries[j];
+        if (e->address == addr)
+            return e;
+        if (!e->address)
+            return NULL;
+    }
+}
+
+/* Removes the entry at slot j, shifting back the run behind it. */
+static void entry_remove(rgc_trace_t *tr, uint64_t j)
+{
+    uint64_t mask = tr->cap - 1;
+    for (uint64_t k = (j + 1) & mask; tr->entries[k].address; k = (k + 1) & mask) {
+        uint64_t home = slot_of(tr->entries[k].address, tr->cap);
+        /* k's entry may move to j when j lies on its way from home to k. */
+        if (((k - home) & mask) >= ((k - j) & mask)) {
+            tr->entries[j] = tr->entries[k];
+            j = k;
+        }
+    }
+    memset(&tr->entries[j], 0, sizeof tr->entries[j]);
+    tr->len--;
+}
+
+/* ---- tracebacks */
+
+static uint32_t tb_hash(const rgc_site_t *site, const uint64_t *frames, uint32_t n)
+{
+    uint64_t x = mix((uint64_t)(uintptr_t)site + n);
+    for (uint32_t i = 0; i < n; i++)
+        x = mix(x ^ frames[i]);
+    return (uint32_t)x | 1u;
+}
+
+static int tb_index_grow(rgc_heap_t *h, rgc_trace_t *tr)
+{
+    uint64_t ncap = tr->tb_index_cap ? tr->tb_index_cap * 2 : TB_MIN * 2;
+    uint32_t *ni = sys_alloc(h, ncap * sizeof *ni);
+    if (!ni)
+        return -1;
+    for (uint32_t n = 1; n <= tr->tb_len; n++) {
+        uint64_t j = tb_at(tr, n)->hash & (ncap - 1);
+        while (ni[j])
+            j = (j + 1) & (ncap - 1);
+        ni[j] = n;
+    }
+    sys_free(h, tr->tb_index, tr->tb_index_cap * sizeof *tr->tb_index);
+    tr->tb_index = ni;
+    tr->tb_index_cap = ncap;
+    return 0;
+}
+
+/* The number of the traceback (site, frames), added if new; 0 without
+ * memory. */
+static uint32_t tb_intern(rgc_heap_t *h, rgc_trace_t *tr, const rgc_site_t *site, const uint64_t *frames,
+                          uint32_t n)
+{
+    uint32_t hash = tb_hash(site, frames, n);
+    if (tr->tb_index_cap) {
+        for (uint64_t j = hash & (tr->tb_index_cap - 1);; j = (j + 1) & (tr->tb_index_cap - 1)) {
+            uint32_t id = tr->tb_index[j];
+            if (!id)
+                break;
+            rgc_traceback_t *tb = tb_at(tr, id);
+            if (tb->hash == hash && tb->site == site && tb->nframes == n &&
+                memcmp(tb->frames, frames, n * sizeof *frames) == 0)
+                return id;
+        }
+    }
+    if (tr->tb_len == tr->tb_cap) {
+        uint64_t ncap = tr->tb_cap ? tr->tb_cap * 2 : TB_MIN;
+        uint8_t *nt = sys_alloc(h, ncap * tr->tb_stride);
+        if (!nt)
+            return 0;
+        if (tr->tb_len)
+            memcpy(nt, tr->tracebacks, tr->tb_len * tr->tb_stride);
+        sys_free(h, tr->tracebacks, tr->tb_cap * tr->tb_stride);
+        tr->tracebacks = nt;
+        tr->tb_cap = ncap;
+    }
+    if ((tr->tb_len + 1) * 2 > tr->tb_index_cap && tb_index_grow(h, tr) < 0)
+        return 0;
+    uint32_t id = (uint32_t)++tr->tb_len;
+    rgc_traceback_t *tb = tb_at(tr, id);
+    tb->site = site;
+    tb->nframes = n;
+    tb->hash = hash;
+    memcpy(tb->frames, frames, n * sizeof *frames);
+    uint64_t j = hash & (tr->tb_index_cap - 1);
+    while (tr->tb_index[j])
+        j = (j + 1) & (tr->tb_index_cap - 1);
+    tr->tb_index[j] = id;
+    return id;
+}
+
+/* The frames of the allocation that returns to pc: pc itself, then the
+ * return addresses above it on the stack. */
+static uint32_t capture(const rgc_trace_t *tr, const void *pc, uint64_t *frames)
+{
+    frames[0] = (uint64_t)(uintptr_t)pc;
+    if (tr->nframes == 1 || !pc)
+        return 1;
+    void *buf[RGC_TRACE_MAX_FRAMES + 16];
+    int got = backtrace(buf, (int)(sizeof buf / sizeof *buf));
+    uint32_t n = 1;
+    for (int i = 0; i < got; i++) {
+        if (buf[i] != pc)
+            continue;
+        for (int k = i + 1; k < got && n < tr->nframes; k++)
+            frames[n++] = (uint64_t)(uintptr_t)buf[k];
+        break;
+    }
+    return n;
+}
+
+/* ---- events */
+
+static int sampled(rgc_trace_t *tr, uint64_t size)
+{
+    tr->countdown -= (int64_t)size;
+    if (tr->countdown > 0)
+        return 0;
+    /* The next gap: uniform in [1, 2 * sample_bytes], so one allocation in
+     * about sample_bytes bytes is traced, whatever the sizes' pattern. */
+    tr->rng ^= tr->rng << 13;
+    tr->rng ^= tr->rng >> 7;
+    tr->rng ^= tr->rng << 17;
+    tr->countdown += (int64_t)(1 + tr->rng % (2 * tr->sample_bytes));
+    return 1;
+}
+
+static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr, const void *addr, uint64_t size, const void *pc,
+                        const rgc_site_t *site)
+{
+    if (tr->sample_bytes && !sampled(tr, size))
+        return;
+    uint32_t tb;
+    if (tr->nframes == 1 && tr->last_tb && tr->last_pc == (uint64_t)(uintptr_t)pc && tr->last_site == site) {
+        tb = tr->last_tb;
+    } else {
+        uint64_t frames[RGC_TRACE_MAX_FRAMES];
+        uint32_t n = capture(tr, pc, frames);
+        tb = tb_intern(h, tr, site, frames, n);
+        if (!tb)
+            return; /* no memory: this block goes untraced */
+        tr->last_tb = tb;
+        tr->last_pc = (uint64_t)(uintptr_t)pc;
+        tr->last_site = site;
+    }
+    if ((tr->len + 1) * 2 > tr->cap && entries_grow(h, tr) < 0)
+        return;
+    uint64_t a = (uint64_t)(uintptr_t)addr;
+    uint64_t j = slot_of(a, tr->cap);
+    while (tr->entries[j].address && tr->entries[j].address != a)
+        j = (j + 1) & (tr->cap - 1);
+    rgc_trace_entry_t *e = &tr->entries[j];
+    if (e->address) {
+        tr->current -= e->size; /* a block traced twice: freed unseen */
+    } else {
+        tr->len++;
+    }
+    e->address = a;
+    e->size = size;
+    e->traceback = tb;
+    tr->current += size;
+    if (tr->current > tr->peak)
+        tr->peak = tr->current;
+}
+
+void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, const void *pc,
+                      const rgc_site_t *site)
+{
+    rgc_trace_t *tr = h->trace;
+    if (kind == RGC_EV_ALLOC) {
+        trace_alloc(h, tr, addr, size, pc, site);
+    } else if (kind == RGC_EV_FREE && tr->len) {
+        rgc_trace_entry_t *e = entry_find(tr, (uint64_t)(uintptr_t)addr);
+        if (e) {
+            tr->current -= e->size;
+            entry_remove(tr, (uint64_t)(e - tr->entries));
+        }
+    }
+}
+
+/* ---- the API */
+
+static int heap_ok(const rgc_heap_t *h, const char *fn)
+{
+    if (h && h->magic == RGC_HEAP_MAGIC)
+        return 1;
+    _rgc_report(RGC_EINVAL, h, NULL, "%s: not a live heap", fn);
+    return 0;
+}
+
+static void trace_release(rgc_heap_t *h, rgc_trace_t *tr)
+{
+    sys_free(h, tr->entries, tr->cap * sizeof *tr->entries);
+    sys_free(h, tr->tracebacks, tr->tb_cap * tr->tb_stride);
+    sys_free(h, tr->tb_index, tr->tb_index_cap * sizeof *tr->tb_index);
+    tr->entries = NULL;
+    tr->tracebacks = NULL;
+    tr->tb_index = NULL;
+    tr->cap = tr->len = tr->tb_len = tr->tb_cap = tr->tb_index_cap = 0;
+    tr->current = tr->peak = 0;
+    tr->last_tb = 0;
+    tr->last_pc = 0;
+    tr->last_site = NULL;
+}
+
+void _rgc_trace_free_all(rgc_heap_t *h)
+{
+    rgc_trace_t *tr = h->trace;
+    if (!tr)
+        return;
+    h->trace = NULL;
+    trace_release(h, tr);
+    sys_free(h, tr, sizeof *tr);
+    _rgc_observers_add(-1);
+}
+
+int rgc_trace_start(rgc_heap_t *h, unsigned nframes, size_t sample_bytes)
+{
+    if (!heap_ok(h, "rgc_trace_start"))
+        return -1;
+    if (nframes < 1 || nframes > RGC_TRACE_MAX_FRAMES) {
+        _rgc_report(RGC_EINVAL, h, NULL, "rgc_trace_start: %u frames (1 to %u)", nframes, RGC_TRACE_MAX_FRAMES);
+        return -1;
+    }
+    if (sample_bytes > ((uint64_t)1 << 40)) {
+        _rgc_report(RGC_EINVAL, h, NULL, "rgc_trace_start: a sample every %zu bytes is too sparse", sample_bytes);
+        return -1;
+    }
+    _rgc_trace_free_all(h);
+    rgc_trace_t *tr = sys_alloc(h, sizeof *tr);
+    if (!tr) {
+        _rgc_report(RGC_ENOMEM, h, NULL, "rgc_trace_start: no memory");
+        return -1;
+    }
+    tr->nframes = nframes;
+    tr->tb_stride = sizeof(rgc_traceback_t) + nframes * sizeof(uint64_t);
+    tr->sample_bytes = sample_bytes;
+    tr->rng = mix((uint64_t)(uintptr_t)h) | 1;
+    tr->countdown = sample_bytes ? (int64_t)(1 + mix(tr->rng) % (2 * sample_bytes)) : 0;
+    h->trace = tr;
+    _rgc_observers_add(1);
+    return 0;
+}
+
+void rgc_trace_stop(rgc_heap_t *h)
+{
+    if (heap_ok(h, "rgc_trace_stop"))
+        _rgc_trace_free_all(h);
+}
+
+bool rgc_trace_is_tracing(const rgc_heap_t *h)
+{
+    return h && h->magic == RGC_HEAP_MAGIC && h->trace;
+}
+
+unsigned rgc_trace_frame_limit(const rgc_heap_t *h)
+{
+    return rgc_trace_is_tracing(h) ? h->trace->nframes : 0;
+}
+
+void rgc_trace_get_traced_memory(const rgc_heap_t *h, size_t *current, size_t *peak)
+{
+    const rgc_trace_t *tr = rgc_trace_is_tracing(h) ? h->trace : NULL;
+    if (current)
+        *current = tr ? (size_t)tr->current : 0;
+    if (peak)
+        *peak = tr ? (size_t)tr->peak : 0;
+}
+
+void rgc_trace_reset_peak(rgc_heap_t *h)
+{
+    if (rgc_trace_is_tracing(h))
+        h->trace->peak = h->trace->current;
+}
+
+void rgc_trace_clear(rgc_heap_t *h)
+{
+    if (rgc_trace_is_tracing(h))
+        trace_release(h, h->trace);
+}
+
+int rgc_trace_get(const rgc_heap_t *h, const void *ptr, rgc_trace_info_t *out)
+{
+    if (!rgc_trace_is_tracing(h) || !ptr || !out)
+        return -1;
+    const rgc_trace_t *tr = h->trace;
+    const rgc_trace_entry_t *e = entry_find(tr, (uint64_t)(uintptr_t)ptr);
+    if (!e)
+        return -1;
+    const rgc_traceback_t *tb = tb_at(tr, e->traceback);
+    memset(out, 0, sizeof *out);
+    out->size = (size_t)e->size;
+    out->site = tb->site;
+    out->nframes = tb->nframes;
+    for (uint32_t i = 0; i < tb->nframes; i++)
+        out->frames[i] = (const void *)(uintptr_t)tb->frames[i];
+    return 0;
+}
+
+/* ---- snapshots and statistics */
+
+typedef struct snap_trace {
+    uint64_t size;
+    uint32_t traceback;
+} snap_trace_t;
+
+struct rgc_trace_snapshot {
+    snap_trace_t *traces;
+    size_t ntraces;
+    uint8_t *tracebacks; /* a copy: numbers as in the traces */
+    size_t ntracebacks, tb_stride;
+    size_t bytes;
+};
+
+rgc_trace_snapshot_t *rgc_trace_take_snapshot(rgc_heap_t *h)
+{
+    if (!heap_ok(h, "rgc_trace_take_snapshot"))
+        return NULL;
+    if (!h->trace) {
+        _rgc_report(RGC_EMISUSE, h, NULL, "rgc_trace_take_snapshot: the heap is not tracing");
+        return NULL;
+    }
+    const rgc_trace_t *tr = h->trace;
+    rgc_trace_snapshot_t *s = calloc(1, sizeof *s);
+    if (s) {
+        s->traces = malloc((tr->len ? tr->len : 1) * sizeof *s->traces);
+        s->tracebacks = malloc(tr->tb_len ? tr->tb_len * tr->tb_stride : 1);
+    }
+    if (!s || !s->traces || !s->tracebacks) {
+        rgc_trace_snapshot_free(s);
+        _rgc_report(RGC_ENOMEM, h, NULL, "rgc_trace_take_snapshot: no memory");
+        return NULL;
+    }
+    for (uint64_t i = 0; i < tr->cap; i++) {
+        const rgc_trace_entry_t *e = &tr->entries[i];
+        if (!e->address)
+            continue;
+        s->traces[s->ntraces].size = e->size;
+        s->traces[s->ntraces].traceback = e->traceback;
+        s->ntraces++;
+        s->bytes += e->size;
+    }
+    if (tr->tb_len)
+        memcpy(s->tracebacks, tr->tracebacks, tr->tb_len * tr->tb_stride);
+    s->ntracebacks = tr->tb_len;
+    s->tb_stride = tr->tb_stride;
+    return s;
+}
+
+void rgc_trace_snapshot_free(rgc_trace_snapshot_t *s)
+{
+    if (!s)
+        return;
+    free(s->traces);
+    free(s->tracebacks);
+    free(s);
+}
+
+size_t rgc_trace_snapshot_count(const rgc_trace_snapshot_t *s, size_t *bytes)
+{
+    if (bytes)
+        *bytes = s ? s->bytes : 0;
+    return s ? s->ntraces : 0;
+}
+
+static const rgc_traceback_t *snap_tb(const rgc_trace_snapshot_t *s, uint32_t n)
+{
+    return (const rgc_traceback_t *)(s->tracebacks + (size_t)(n - 1) * s->tb_stride);
+}
+
+static const char *unknown_file = "<unknown>";
+
+/* The group key of one traceback, as a stat (sizes zero). */
+static rgc_trace_stat_t key_of(const rgc_traceback_t *tb, rgc_trace_key_t key)
+{
+    rgc_trace_stat_t st = {0};
+    const void *const *frames = (const void *const *)(const void *)tb->frames;
+    switch (key) {
+    case RGC_TRACE_BY_FILE:
+        st.file = tb->site && tb->site->file ? tb->site->file : unknown_file;
+        break;
+    case RGC_TRACE_BY_SITE:
+        st.site = tb->site;
+        st.file = tb->site && tb->site->file ? tb->site->file : unknown_file;
+        if (!tb->site) {
+            st.nframes = tb->nframes ? 1 : 0;
+            st.frames = frames;
+        }
+        break;
+    default:
+        st.site = tb->site;
+        st.file = tb->site && tb->site->file ? tb->site->file : unknown_file;
+        st.nframes = tb->nframes;
+        st.frames = frames;
+        break;
+    }
+    return st;
+}
+
+static int key_cmp(const rgc_trace_stat_t *a, const rgc_trace_stat_t *b, rgc_trace_key_t key)
+{
+    if (key == RGC_TRACE_BY_FILE) {
+        if (a->file == b->file)
+            return 0;
+        return strcmp(a->file, b->file);
+    }
+    /* Sites are static constants: the same call site, the same address;
+     * two sites on one line (two macros) are told apart, as they should. */
+    const rgc_site_t *sa = a->site, *sb = b->site;
+    if (sa != sb) {
+        if (!sa || !sb)
+            return sa ? 1 : -1;
+        int c = strcmp(sa->file ? sa->file : "", sb->file ? sb->file : "");
+        if (c)
+            return c;
+        if (sa->line != sb->line)
+            return sa->line < sb->line ? -1 : 1;
+        return (uintptr_t)sa < (uintptr_t)sb ? -1 : 1;
+    }
+    if (a->nframes != b->nframes)
+        return a->nframes < b->nframes ? -1 : 1;
+    for (unsigned i = 0; i < a->nframes; i++)
+        if (a->frames[i] != b->frames[i])
+            return (uintptr_t)a->frames[i] < (uintptr_t)b->frames[i] ? -1 : 1;
+    return 0;
+}
+
+static int by_key(const void *x, const void *y, void *key)
+{
+    return key_cmp(x, y, *(const rgc_trace_key_t *)key);
+}
+
+/* The snapshot's groups under key, sorted by key; *n gets their number. */
+static rgc_trace_stat_t *group(const rgc_trace_snapshot_t *s, rgc_trace_key_t key, size_t *n)
+{
+    rgc_trace_stat_t *g = malloc((s->ntraces ? s->ntraces : 1) * sizeof *g);
+    if (!g)
+        return NULL;
+    for (size_t i = 0; i < s->ntraces; i++) {
+        g[i] = key_of(snap_tb(s, s->traces[i].traceback), key);
+        g[i].size = (size_t)s->traces[i].size;
+        g[i].count = 1;
+    }
+    qsort_r(g, s->ntraces, sizeof *g, by_key, &key);
+    size_t m = 0;
+    for (size_t i = 0; i < s->ntraces; i++) {
+        if (m && key_cmp(&g[m - 1], &g[i], key) == 0) {
+            g[m - 1].size += g[i].size;
+            g[m - 1].count += g[i].count;
+        } else {
+            g[m++] = g[i];
+        }
+    }
+    *n = m;
+    return g;
+}
+
+static int by_size(const void *x, const void *y, void *key)
+{
+    const rgc_trace_stat_t *a = x, *b = y;
+    if (a->size != b->size)
+        return a->size > b->size ? -1 : 1;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return key_cmp(a, b, *(const rgc_trace_key_t *)key);
+}
+
+static unsigned long long mag(long long v)
+{
+    return v < 0 ? (unsigned long long)-v : (unsigned long long)v;
+}
+
+static int by_growth(const void *x, const void *y, void *key)
+{
+    const rgc_trace_stat_t *a = x, *b = y;
+    if (mag(a->size_diff) != mag(b->size_diff))
+        return mag(a->size_diff) > mag(b->size_diff) ? -1 : 1;
+    return by_size(x, y, key);
+}
+
+static int key_valid(rgc_trace_key_t key)
+{
+    return key == RGC_TRACE_BY_SITE || key == RGC_TRACE_BY_FILE || key == RGC_TRACE_BY_TRACEBACK;
+}
+
+long rgc_trace_statistics(const rgc_trace_snapshot_t *s, rgc_trace_key_t key, rgc_trace_stat_t **out)
+{
+    if (!s || !out || !key_valid(key)) {
+        _rgc_report(RGC_EINVAL, s, NULL, "rgc_trace_statistics: NULL snapshot or output, or unknown key %d",
+                    (int)key);
+        return -1;
+    }
+    size_t n;
+    rgc_trace_stat_t *g = group(s, key, &n);
+    if (!g) {
+        _rgc_report(RGC_ENOMEM, s, NULL, "rgc_trace_statistics: no memory");
+        return -1;
+    }
+    qsort_r(g, n, sizeof *g, by_size, &key);
+    *out = g;
+    return (long)n;
+}
+
+long rgc_trace_compare(const rgc_trace_snapshot_t *newer, const rgc_trace_snapshot_t *older, rgc_trace_key_t key,
+                       rgc_trace_stat_t **out)
+{
+    if (!newer || !older || !out || !key_valid(key)) {
+        _rgc_report(RGC_EINVAL, newer, NULL, "rgc_trace_compare: NULL snapshot or output, or unknown key %d",
+                    (int)key);
+        return -1;
+    }
+    size_t na, nb;
+    rgc_trace_stat_t *a = group(newer, key, &na), *b = a ? group(older, key, &nb) : NULL;
+    rgc_trace_stat_t *m = b ? malloc((na + nb + 1) * sizeof *m) : NULL;
+    if (!m) {
+        free(a);
+        free(b);
+        _rgc_report(RGC_ENOMEM, newer, NULL, "rgc_trace_compare: no memory");
+        return -1;
+    }
+    /* Merge the two sorted group lists. */
+    size_t i = 0, j = 0, k = 0;
+    while (i < na || j < nb) {
+        int c = i == na ? 1 : j == nb ? -1 : key_cmp(&a[i], &b[j], key);
+        if (c <= 0) {
+            m[k] = a[i];
+            m[k].size_diff = (long long)a[i].size - (c == 0 ? (long long)b[j].size : 0);
+            m[k].count_diff = (long long)a[i].count - (c == 0 ? (long long)b[j].count : 0);
+            i++;
+            j += c == 0;
+        } else {
+            m[k] = b[j];
+            m[k].size = m[k].count = 0;
+            m[k].size_diff = -(long long)b[j].size;
+            m[k].count_diff = -(long long)b[j].count;
+            j++;
+        }
+        k++;
+    }
+    free(a);
+    free(b);
+    qsort_r(m, k, sizeof *m, by_growth, &key);
+    *out = m;
+    return (long)k;
+}

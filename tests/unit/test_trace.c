@@ -1,0 +1,313 @@
+/*
+ * test_trace.c — allocation tracing (runtime/trace.c): traces, sites,
+ * traced memory, snapshots, statistics and their comparison, sampling.
+ */
+#include "testutil.h"
+
+typedef struct pair {
+    RGC_OBJECT_HEAD;
+    rgc_object_t *first, *second;
+} pair_t;
+
+static rgc_type_t *pair_type(void)
+{
+    static rgc_type_t *t;
+    static const rgc_ref_field_t f[] = {{"first", offsetof(pair_t, first)}, {"second", offsetof(pair_t, second)}};
+    if (!t) {
+        rgc_type_spec_t spec = {.name = "test_trace.pair", .basic_size = sizeof(pair_t), .ref_fields = f,
+                                .n_ref_fields = 2};
+        t = rgc_type_register(&spec);
+    }
+    return t;
+}
+
+/* True when a return address lies in fn's first 4 KiB. */
+static bool in_function(const void *pc, const void *fn)
+{
+    return (uintptr_t)pc > (uintptr_t)fn && (uintptr_t)pc < (uintptr_t)fn + 4096;
+}
+
+static void test_tracing_starts_and_stops_and_refuses_bad_limits(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    record_errors();
+    assert_false(rgc_trace_is_tracing(h));
+    assert_int_equal(rgc_trace_frame_limit(h), 0);
+    assert_int_equal(rgc_trace_start(h, 0, 0), -1);
+    assert_int_equal(recorded.last_code, RGC_EINVAL);
+    assert_int_equal(rgc_trace_start(h, RGC_TRACE_MAX_FRAMES + 1, 0), -1);
+    assert_int_equal(rgc_trace_start(NULL, 1, 0), -1);
+    assert_null(rgc_trace_take_snapshot(h)); /* not tracing */
+    assert_int_equal(recorded.last_code, RGC_EMISUSE);
+    assert_int_equal(rgc_trace_start(h, 5, 0), 0);
+    assert_true(rgc_trace_is_tracing(h));
+    assert_int_equal(rgc_trace_frame_limit(h), 5);
+    rgc_trace_stop(h);
+    assert_false(rgc_trace_is_tracing(h));
+    rgc_set_error_handler(NULL, NULL);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_traced_memory_counts_live_traced_bytes_and_keeps_the_peak(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *before = rgc_mem_alloc(h, 100); /* allocated before the start: never traced */
+    assert_int_equal(rgc_trace_start(h, 1, 0), 0);
+    void *a = rgc_mem_alloc(h, 100), *b = rgc_mem_alloc(h, 3000), *c = rgc_mem_calloc(h, 7);
+    size_t cur, peak;
+    rgc_trace_get_traced_memory(h, &cur, &peak);
+    assert_int_equal(cur, 3107);
+    assert_int_equal(peak, 3107);
+    rgc_mem_free(h, b);
+    rgc_mem_free(h, before);
+    rgc_trace_get_traced_memory(h, &cur, &peak);
+    assert_int_equal(cur, 107);
+    assert_int_equal(peak, 3107);
+    rgc_trace_reset_peak(h);
+    rgc_trace_get_traced_memory(h, &cur, &peak);
+    assert_int_equal(peak, 107);
+    /* A reallocation in place is traced again with its new size. */
+    a = rgc_mem_realloc(h, a, 110);
+    rgc_trace_get_traced_memory(h, &cur, NULL);
+    assert_int_equal(cur, 117);
+    rgc_trace_clear(h);
+    rgc_trace_get_traced_memory(h, &cur, &peak);
+    assert_int_equal(cur, 0);
+    assert_int_equal(peak, 0);
+    rgc_trace_info_t info;
+    assert_int_equal(rgc_trace_get(h, a, &info), -1);
+    rgc_mem_free(h, a);
+    rgc_mem_free(h, c);
+    rgc_trace_stop(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_the_macros_record_file_line_and_function_and_the_first_frame_is_the_caller(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_trace_start(h, 1, 0), 0);
+    unsigned line = __LINE__ + 1;
+    void *raw = RGC_MEM_ALLOC(h, 40);
+    pair_t *p = RGC_NEW(h, pair_type());
+    void *plain = rgc_mem_alloc(h, 40);
+    rgc_trace_info_t info;
+    assert_int_equal(rgc_trace_get(h, raw, &info), 0);
+    assert_int_equal(info.size, 40);
+    assert_non_null(info.site);
+    assert_string_equal(info.site->file, __FILE__);
+    assert_int_equal(info.site->line, line);
+    assert_string_equal(info.site->function, __func__);
+    assert_int_equal(info.nframes, 1);
+    assert_true(in_function(info.frames[0],
+                            (const void *)test_the_macros_record_file_line_and_function_and_the_first_frame_is_the_caller));
+    assert_int_equal(rgc_trace_get(h, p, &info), 0);
+    assert_int_equal(info.size, sizeof(pair_t));
+    assert_int_equal(info.site->line, line + 1);
+    assert_int_equal(rgc_trace_get(h, plain, &info), 0);
+    assert_null(info.site);
+    assert_true(in_function(info.frames[0],
+                            (const void *)test_the_macros_record_file_line_and_function_and_the_first_frame_is_the_caller));
+    /* An object that dies leaves the traces. */
+    rgc_decref(p);
+    assert_int_equal(rgc_trace_get(h, p, &info), -1);
+    rgc_mem_free(h, raw);
+    rgc_mem_free(h, plain);
+    rgc_trace_stop(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+__attribute__((noinline)) static void *allocate_for(rgc_heap_t *h, size_t n)
+{
+    void *p = rgc_mem_alloc(h, n);
+    __asm__ volatile("" : : "r"(p) : "memory"); /* not a tail call: a frame of its own */
+    return p;
+}
+
+static void test_more_frames_reach_the_callers_of_the_caller(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_trace_start(h, 4, 0), 0);
+    void *p = allocate_for(h, 64);
+    rgc_trace_info_t info;
+    assert_int_equal(rgc_trace_get(h, p, &info), 0);
+    assert_true(info.nframes >= 2 && info.nframes <= 4);
+    assert_true(in_function(info.frames[0], (const void *)allocate_for));
+    assert_true(in_function(info.frames[1], (const void *)test_more_frames_reach_the_callers_of_the_caller));
+    rgc_mem_free(h, p);
+    rgc_trace_stop(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+/* Three sites: a (10 x 100 bytes), b (3 x 1000), c (50 x 16). */
+static void allocate_sites(rgc_heap_t *h, void **keep, unsigned *lines)
+{
+    size_t k = 0;
+    lines[0] = __LINE__ + 2;
+    for (int i = 0; i < 10; i++)
+        keep[k++] = RGC_MEM_ALLOC(h, 100);
+    lines[1] = __LINE__ + 2;
+    for (int i = 0; i < 3; i++)
+        keep[k++] = RGC_MEM_ALLOC(h, 1000);
+    lines[2] = __LINE__ + 2;
+    for (int i = 0; i < 50; i++)
+        keep[k++] = RGC_MEM_ALLOC(h, 16);
+}
+
+static void test_statistics_group_traces_by_site_file_and_traceback_largest_first(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_trace_start(h, 1, 0), 0);
+    void *keep[63];
+    unsigned lines[3];
+    allocate_sites(h, keep, lines);
+    rgc_trace_snapshot_t *s = rgc_trace_take_snapshot(h);
+    assert_non_null(s);
+    size_t bytes;
+    assert_int_equal(rgc_trace_snapshot_count(s, &bytes), 63);
+    assert_int_equal(bytes, 1000 + 3000 + 800);
+    rgc_trace_stat_t *st;
+    long n = rgc_trace_statistics(s, RGC_TRACE_BY_SITE, &st);
+    assert_int_equal(n, 3);
+    assert_int_equal(st[0].size, 3000);
+    assert_int_equal(st[0].count, 3);
+    assert_int_equal(st[0].site->line, lines[1]);
+    assert_int_equal(st[1].size, 1000);
+    assert_int_equal(st[1].site->line, lines[0]);
+    assert_int_equal(st[2].size, 800);
+    assert_int_equal(st[2].count, 50);
+    free(st);
+    n = rgc_trace_statistics(s, RGC_TRACE_BY_FILE, &st);
+    assert_int_equal(n, 1);
+    assert_string_equal(st[0].file, __FILE__);
+    assert_int_equal(st[0].count, 63);
+    free(st);
+    n = rgc_trace_statistics(s, RGC_TRACE_BY_TRACEBACK, &st);
+    assert_int_equal(n, 3);
+    assert_int_equal(st[0].nframes, 1);
+    assert_true(in_function(st[0].frames[0], (const void *)allocate_sites));
+    free(st);
+    record_errors();
+    assert_int_equal(rgc_trace_statistics(s, (rgc_trace_key_t)9, &st), -1);
+    assert_int_equal(recorded.last_code, RGC_EINVAL);
+    rgc_set_error_handler(NULL, NULL);
+    rgc_trace_snapshot_free(s);
+    for (int i = 0; i < 63; i++)
+        rgc_mem_free(h, keep[i]);
+    rgc_trace_stop(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_comparing_two_snapshots_shows_what_grew_first(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_trace_start(h, 1, 0), 0);
+    void *keep[63];
+    unsigned lines[3];
+    allocate_sites(h, keep, lines);
+    rgc_trace_snapshot_t *before = rgc_trace_take_snapshot(h);
+    /* A leak grows at a fourth site; site a's blocks are freed. */
+    void *leak[200];
+    unsigned leak_line = __LINE__ + 2;
+    for (int i = 0; i < 200; i++)
+        leak[i] = RGC_MEM_ALLOC(h, 48);
+    for (int i = 0; i < 10; i++)
+        rgc_mem_free(h, keep[i]);
+    rgc_trace_snapshot_t *after = rgc_trace_take_snapshot(h);
+    rgc_trace_stat_t *st;
+    long n = rgc_trace_compare(after, before, RGC_TRACE_BY_SITE, &st);
+    assert_int_equal(n, 4);
+    assert_int_equal(st[0].site->line, leak_line);
+    assert_int_equal(st[0].size_diff, 200 * 48);
+    assert_int_equal(st[0].count_diff, 200);
+    assert_int_equal(st[1].site->line, lines[0]);
+    assert_int_equal(st[1].size, 0);
+    assert_int_equal(st[1].size_diff, -1000);
+    assert_int_equal(st[1].count_diff, -10);
+    for (long i = 2; i < n; i++)
+        assert_int_equal(st[i].size_diff, 0);
+    free(st);
+    rgc_trace_snapshot_free(before);
+    rgc_trace_snapshot_free(after);
+    for (int i = 10; i < 63; i++)
+        rgc_mem_free(h, keep[i]);
+    for (int i = 0; i < 200; i++)
+        rgc_mem_free(h, leak[i]);
+    rgc_trace_stop(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_sampling_traces_about_one_allocation_per_sample_of_bytes(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_trace_start(h, 1, 4096), 0);
+    enum { N = 20000 };
+    void **p = malloc(N * sizeof *p);
+    for (int i = 0; i < N; i++)
+        p[i] = rgc_mem_alloc(h, 64);
+    rgc_trace_snapshot_t *s = rgc_trace_take_snapshot(h);
+    size_t traced = rgc_trace_snapshot_count(s, NULL);
+    /* 20000 * 64 / 4096 = 312 expected; the gaps are uniform in 1..8192. */
+    assert_true(traced > 200 && traced < 450);
+    rgc_trace_snapshot_free(s);
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, p[i]);
+    size_t cur;
+    rgc_trace_get_traced_memory(h, &cur, NULL);
+    assert_int_equal(cur, 0);
+    free(p);
+    rgc_trace_stop(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+static void test_a_heap_that_does_not_trace_is_not_traced_and_destroy_frees_the_traces(void **state)
+{
+    (void)state;
+    counting_sysmem_t cs = {0};
+    rgc_sysmem_t sm = counting_sysmem(&cs);
+    rgc_heap_config_t cfg = {.sysmem = &sm};
+    rgc_heap_t *h = rgc_heap_new(&cfg), *other = rgc_heap_new(NULL);
+    assert_int_equal(rgc_trace_start(h, 3, 0), 0);
+    void *o = rgc_mem_alloc(other, 32);
+    rgc_trace_info_t info;
+    assert_int_equal(rgc_trace_get(other, o, &info), -1);
+    for (int i = 0; i < 5000; i++)
+        rgc_decref(rgc_int_new(h, 1000000 + i)); /* grows and empties the table */
+    pair_t *keep = RGC_NEW(h, pair_type());
+    assert_int_equal(rgc_trace_get(h, keep, &info), 0);
+    rgc_mem_free(other, o);
+    assert_heap_ok(h);
+    assert_heap_ok(other);
+    rgc_heap_destroy(h); /* tracing on, a traced object alive */
+    assert_int_equal(cs.allocs, cs.frees);
+    assert_int_equal(cs.maps, cs.unmaps);
+    rgc_heap_destroy(other);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tracing_starts_and_stops_and_refuses_bad_limits),
+        cmocka_unit_test(test_traced_memory_counts_live_traced_bytes_and_keeps_the_peak),
+        cmocka_unit_test(test_the_macros_record_file_line_and_function_and_the_first_frame_is_the_caller),
+        cmocka_unit_test(test_more_frames_reach_the_callers_of_the_caller),
+        cmocka_unit_test(test_statistics_group_traces_by_site_file_and_traceback_largest_first),
+        cmocka_unit_test(test_comparing_two_snapshots_shows_what_grew_first),
+        cmocka_unit_test(test_sampling_traces_about_one_allocation_per_sample_of_bytes),
+        cmocka_unit_test(test_a_heap_that_does_not_trace_is_not_traced_and_destroy_frees_the_traces),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
