@@ -15,6 +15,10 @@
  *                                   (anchors: the churn pattern at the same
  *                                   request size); run by hand, not part of
  *                                   bench/run.py's tables
+ *   events   raw|object|pair N ROUNDS SEED
+ *                                   rgc only: ns per alloc+free with the
+ *                                   event recorder off, then on, alternated
+ *                                   round by round in the same process
  *   overhead N                      bytes per 16-byte-payload object
  *   rss      random|runs 48|mix N SEED
  *                                   RSS after freeing 90% of N small blocks
@@ -435,6 +439,125 @@ static int bench_object_churn(int argc, char **argv)
     return 0;
 }
 
+/* ---- events: what the event recorder costs the allocation paths */
+
+#if defined(BENCH_ALLOC_RGC)
+#define EVENTS_RAW_SIZE 64
+#define EVENTS_RING 4096
+
+enum events_pattern { EV_RAW, EV_OBJECT, EV_PAIR };
+
+/* One pass of the pattern over n blocks or objects; ns per alloc+free. */
+static double events_pass(enum events_pattern pattern, size_t n, rgc_type_t *type)
+{
+    double t0 = now_ns();
+    switch (pattern) {
+    case EV_RAW:
+        alloc_run(EVENTS_RAW_SIZE, n);
+        free_lifo(n);
+        break;
+    case EV_OBJECT:
+        for (size_t i = 0; i < n; i++) {
+            bench_int_t *o = rgc_new(bench_heap, type);
+            if (!o) {
+                fprintf(stderr, "bench: rgc_new failed\n");
+                exit(2);
+            }
+            o->value = (int64_t)i;
+            slots[i] = o;
+        }
+        for (size_t i = n; i-- > 0;)
+            rgc_decref(slots[i]);
+        break;
+    case EV_PAIR:
+        for (size_t i = 0; i < n; i++) {
+            uint64_t *p = bench_malloc(EVENTS_RAW_SIZE);
+            p[0] = i;
+            bench_free(p);
+        }
+        break;
+    }
+    return (now_ns() - t0) / (double)n;
+}
+
+/* One pass with the recorder on: started before the clock (its ring is
+ * allocated and zeroed there), stopped after.  *recorded gets how many
+ * events the pass recorded (0 in a build without events). */
+static double events_recorded_pass(enum events_pattern pattern, size_t n, rgc_type_t *type,
+                                   uint64_t *recorded)
+{
+    if (rgc_recorder_start(bench_heap, EVENTS_RING) != 0) {
+        fprintf(stderr, "bench: rgc_recorder_start failed\n");
+        exit(2);
+    }
+    double t = events_pass(pattern, n, type);
+    rgc_event_t last;
+    *recorded = rgc_recorder_events(bench_heap, &last, 1) ? last.seq : 0;
+    rgc_recorder_stop(bench_heap);
+    return t;
+}
+#endif
+
+static int bench_events(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: events raw|object|pair N ROUNDS SEED\n");
+        return 2;
+    }
+#if defined(BENCH_ALLOC_RGC)
+    const char *name = argv[0];
+    enum events_pattern pattern;
+    if (strcmp(name, "raw") == 0)
+        pattern = EV_RAW;
+    else if (strcmp(name, "object") == 0)
+        pattern = EV_OBJECT;
+    else if (strcmp(name, "pair") == 0)
+        pattern = EV_PAIR;
+    else {
+        fprintf(stderr, "bench: events: unknown pattern %s\n", name);
+        return 2;
+    }
+    size_t n = arg_size(argv[1]), rounds = arg_size(argv[2]);
+    uint64_t seed = arg_size(argv[3]);
+    if (n == 0 || rounds == 0) {
+        fprintf(stderr, "bench: events: N and ROUNDS must be positive\n");
+        return 2;
+    }
+    slots = xcalloc(n, sizeof *slots);
+    rgc_type_t *type = bench_type("bench.int");
+    rgc_gc_disable(bench_heap); /* as in `object` */
+    size_t size = pattern == EV_OBJECT ? rgc_type_basic_size(type) : EVENTS_RAW_SIZE;
+    /* An untimed pass of each kind first: both measure warm memory (the
+     * first touch of the heap's pages is `fresh`'s subject, not this). */
+    uint64_t recorded = 0;
+    events_pass(pattern, n, type);
+    events_recorded_pass(pattern, n, type, &recorded);
+    /* Off and on alternate, and which one goes first alternates from round
+     * to round (the seed's parity picks round 0's), so that drift of the
+     * machine during the run falls on both alike. */
+    double off = INFINITY, on = INFINITY;
+    for (size_t r = 0; r < rounds; r++) {
+        if (((r + seed) & 1) == 0) {
+            off = fmin(off, events_pass(pattern, n, type));
+            on = fmin(on, events_recorded_pass(pattern, n, type, &recorded));
+        } else {
+            on = fmin(on, events_recorded_pass(pattern, n, type, &recorded));
+            off = fmin(off, events_pass(pattern, n, type));
+        }
+    }
+    print_header("events");
+    printf(", \"pattern\": \"%s\", \"size\": %zu, \"n\": %zu, \"rounds\": %zu, "
+           "\"metrics\": {\"off_ns\": %.3f, \"recorder_ns\": %.3f}, "
+           "\"stats\": {\"recorder_capacity\": %u, \"events_per_op\": %.3f}}\n",
+           name, size, n, rounds, off, on, EVENTS_RING, (double)recorded / (double)n);
+    return 0;
+#else
+    (void)argv;
+    fprintf(stderr, "bench: events: rgc builds only\n");
+    return 2;
+#endif
+}
+
 /* ---- per-object overhead for a 16-byte payload */
 
 static int bench_overhead(int argc, char **argv)
@@ -592,7 +715,7 @@ static int bench_rss(int argc, char **argv)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s fresh|random|churn|object|object-churn|overhead|rss ARGS...\n", argv[0]);
+        fprintf(stderr, "usage: %s fresh|random|churn|object|object-churn|events|overhead|rss ARGS...\n", argv[0]);
         return 2;
     }
     bench_alloc_init();
@@ -609,6 +732,8 @@ int main(int argc, char **argv)
         return bench_object(argc, argv);
     if (strcmp(b, "object-churn") == 0)
         return bench_object_churn(argc, argv);
+    if (strcmp(b, "events") == 0)
+        return bench_events(argc, argv);
     if (strcmp(b, "overhead") == 0)
         return bench_overhead(argc, argv);
     if (strcmp(b, "rss") == 0)

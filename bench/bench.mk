@@ -23,7 +23,7 @@ BENCH_LIBS_rgc := build/librgc.a -lpthread
 BENCH_NEEDS_rgc := build/librgc.a
 
 BENCH_BINS := $(foreach a,$(BENCH_ALLOCATORS),$(BENCH_BUILD)/bench-$(a) $(BENCH_BUILD)/icount-$(a)) \
-	$(BENCH_BUILD)/gcbench-rgc
+	$(BENCH_BUILD)/gcbench-rgc $(BENCH_BUILD)/bench-rgc-noevents
 
 define BENCH_RULES
 $(BENCH_BUILD)/bench-$(1): bench/bench.c $(BENCH_HDR) $(BENCH_NEEDS_$(1)) | deps-bench
@@ -35,6 +35,24 @@ $(BENCH_BUILD)/icount-$(1): bench/icount.c $(BENCH_HDR) $(BENCH_NEEDS_$(1)) | de
 	$$(CC) $$(BENCH_CFLAGS) $(BENCH_DEF_$(1)) $$< -o $$@ $(BENCH_LIBS_$(1)) -lm
 endef
 $(foreach a,$(BENCH_ALLOCATORS),$(eval $(call BENCH_RULES,$(a))))
+
+# A second copy of the runtime with -DRGC_NO_EVENTS, compiled exactly like
+# build/obj otherwise: its paths test no hook word at all.  bench-rgc-noevents
+# is bench-rgc linked with it; the `events` benchmark holds the two side by
+# side (what the hook test costs with nothing armed).
+BENCH_NOEV_OBJ := $(SRC:runtime/%.c=$(BENCH_BUILD)/noevents/%.o)
+
+$(BENCH_BUILD)/noevents/%.o: runtime/%.c $(HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_CORE) $(CFLAGS_LIB) -DRGC_NO_EVENTS -c $< -o $@
+
+$(BENCH_BUILD)/librgc-noevents.a: $(BENCH_NOEV_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BENCH_BUILD)/bench-rgc-noevents: bench/bench.c $(BENCH_HDR) $(BENCH_BUILD)/librgc-noevents.a | deps-bench
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $(BENCH_DEF_rgc) $< -o $@ $(BENCH_BUILD)/librgc-noevents.a -lpthread -lm
 
 # The collector benchmark is rgc's alone; its anchor is CPython's gc, run by
 # bench/gc_bench.py under python3 on the same graph shapes.

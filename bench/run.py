@@ -14,6 +14,12 @@ bench/gc_bench.py under CPython — the python3 on PATH, and /usr/bin/python3
 too when that is another interpreter — on the same graph shapes, in the
 same interleaved way; their anchor is the faster CPython.
 
+The event benchmarks (part "events") run build/bench/bench-rgc beside
+build/bench/bench-rgc-noevents, the same program on a runtime built with
+RGC_NO_EVENTS (its paths test no hook word): the event recorder's cost is
+recorder on / off within bench-rgc, the cost of the hook test with nothing
+armed is bench-rgc off / bench-rgc-noevents off.
+
 Standard library only.  See docs/performance.md.
 """
 
@@ -36,19 +42,35 @@ ANCHORS = ["glibc", "mimalloc", "jemalloc"]
 SIZES = [16, 64, 256, 512]
 MIB = 1 << 20
 
-# Scale of each mode: full (default) and --quick.
+# Scale of each mode: full (default) and --quick.  The event benchmarks keep
+# their live set small (ev_n blocks: 640 KB raw, 240 KB of objects), in the
+# caches, so that what they compare is the paths' cost, not the memory's; the
+# off/on rounds are short (tens of microseconds) and many, for a clean minimum.
 SCALE = {
     "full": dict(reps=5, n=1_000_000, rounds=2, live=1_000_000, ops=2_000_000,
                  obj_n=1_000_000, overhead_n=1_000_000, rss_n=4 << 20,
                  ic_pairs=100_000, ic_k=10_000,
                  gc_reps=5, gc_n=1_000_000, gc_repeats=3, gc_old=1_000_000,
-                 gc_young=700, gc_iters=2000),
+                 gc_young=700, gc_iters=2000,
+                 ev_reps=5, ev_n=10_000, ev_pair_n=100_000, ev_rounds=1000),
     "quick": dict(reps=2, n=100_000, rounds=2, live=100_000, ops=200_000,
                   obj_n=100_000, overhead_n=100_000, rss_n=400_000,
                   ic_pairs=5_000, ic_k=1_000,
                   gc_reps=2, gc_n=100_000, gc_repeats=2, gc_old=100_000,
-                  gc_young=700, gc_iters=200),
+                  gc_young=700, gc_iters=200,
+                  ev_reps=2, ev_n=1_000, ev_pair_n=10_000, ev_rounds=10),
 }
+
+# The event benchmarks: bench-rgc's `events` in both builds of the runtime.
+# (pattern, what one operation is); the targets are ratios of minimums.
+EVENT_BUILDS = ["rgc", "rgc-noevents"]
+EVENT_PATTERNS = [
+    ("raw", "rgc_mem_alloc 64 B, N live, freed LIFO: alloc+free"),
+    ("object", "rgc_new of an untracked 24-byte int, N live, rgc_decref LIFO: new+decref"),
+    ("pair", "rgc_mem_alloc 64 B then rgc_mem_free at once, N times: alloc+free"),
+]
+EVENT_TARGETS = {"recorder": 1.15, "hooks": 1.02}
+
 
 # The collector benchmarks: gcbench-rgc and gc_bench.py take the same
 # arguments.  (key, shape, args, [(metric, unit, target or None, label)]).
@@ -339,6 +361,46 @@ class Runner:
             ov["unit"] = "bytes/object"
         return {"results": rows, "overhead": ov, "cpython": about, "impls": names}
 
+    def run_events(self):
+        """The event recorder's and the hook test's costs: `events` in
+        bench-rgc and bench-rgc-noevents, runs interleaved, the builds'
+        order alternating.  Within one run the benchmark itself alternates
+        recorder off and on round by round; each run reports its minimums."""
+        s = self.scale
+        samples = {p: {b: [] for b in EVENT_BUILDS} for p, _ in EVENT_PATTERNS}
+        for rep in range(s["ev_reps"]):
+            seed = 1000 + rep
+            for i, (pattern, _) in enumerate(EVENT_PATTERNS):
+                n = s["ev_pair_n"] if pattern == "pair" else s["ev_n"]
+                k = (rep + i) % len(EVENT_BUILDS)
+                for build in EVENT_BUILDS[k:] + EVENT_BUILDS[:k]:
+                    r = run_json([self.binary("bench", build), "events", pattern, str(n),
+                                  str(s["ev_rounds"]), str(seed)])
+                    if "error" in r:
+                        self.errors.append("%s events %s: %s" % (build, pattern, r["error"]))
+                        continue
+                    self.versions[build] = r.get("version", "?")
+                    samples[pattern][build].append(r)
+            print("  events repetition %d/%d done" % (rep + 1, s["ev_reps"]), file=sys.stderr)
+        rows = []
+        for pattern, what in EVENT_PATTERNS:
+            row = {"pattern": pattern, "what": what, "unit": "ns/op",
+                   "n": s["ev_pair_n"] if pattern == "pair" else s["ev_n"],
+                   "rounds": s["ev_rounds"], "builds": {}}
+            for build in EVENT_BUILDS:
+                runs = samples[pattern][build]
+                fig = {m: summarize([r["metrics"].get(m) for r in runs])
+                       for m in ("off_ns", "recorder_ns")}
+                # The same run's on / off: what drifts between runs cancels.
+                fig["recorder_ratio_per_run"] = summarize(
+                    [r["metrics"]["recorder_ns"] / r["metrics"]["off_ns"]
+                     for r in runs if r["metrics"].get("off_ns")])
+                fig["events_per_op"] = runs[-1]["stats"].get("events_per_op") if runs else None
+                row["builds"][build] = fig
+            row.update(event_ratios(row["builds"]))
+            rows.append(row)
+        return rows
+
     def run_icount(self):
         """Instruction counts under callgrind, or None without valgrind."""
         valgrind = shutil.which("valgrind")
@@ -367,6 +429,25 @@ class Runner:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return out
+
+
+def event_ratios(builds):
+    """recorder = recorder on / off in bench-rgc; hooks = bench-rgc off /
+    bench-rgc-noevents off.  By minimum (the verdict) and by median."""
+    def fig(build, metric, stat):
+        f = builds.get(build, {}).get(metric)
+        return f[stat] if f else None
+
+    out = {}
+    for name, (num, den) in (("recorder", (("rgc", "recorder_ns"), ("rgc", "off_ns"))),
+                             ("hooks", (("rgc", "off_ns"), ("rgc-noevents", "off_ns")))):
+        for stat, suffix in (("min", ""), ("median", "_median")):
+            a, b = fig(*num, stat), fig(*den, stat)
+            out["ratio_" + name + suffix] = a / b if a is not None and b else None
+        ratio = out["ratio_" + name]
+        out[name + "_target"] = EVENT_TARGETS[name]
+        out[name + "_ok"] = ratio <= EVENT_TARGETS[name] if ratio is not None else None
+    return out
 
 
 def add_ratio(row):
@@ -606,6 +687,30 @@ def gc_overhead_table(gc):
     return lines
 
 
+def events_table(rows):
+    lines = [["pattern", "n", "rgc off", "rgc recorder", "noevents off", "check", "ratio",
+              "ratio med", "target", ""]]
+    for row in rows:
+        b = row["builds"]
+
+        def cell(build, metric):
+            f = b.get(build, {}).get(metric)
+            return fmt_ns(f["min"]) if f else "ERR"
+
+        figures = [cell("rgc", "off_ns"), cell("rgc", "recorder_ns"), cell("rgc-noevents", "off_ns")]
+        for name, label in (("recorder", "recorder on / off"),
+                            ("hooks", "rgc off / noevents off")):
+            ratio, med = row.get("ratio_" + name), row.get("ratio_%s_median" % name)
+            ok = row.get(name + "_ok")
+            lines.append([row["pattern"], str(row["n"])] + figures + [
+                label, "%.3f" % ratio if ratio is not None else "-",
+                "%.3f" % med if med is not None else "-",
+                "<= %.2f" % row[name + "_target"],
+                "-" if ok is None else ("ok" if ok else "MISS")])
+            figures = ["", "", ""]
+    return lines
+
+
 def render(lines, markdown=False):
     if markdown:
         out = ["| " + " | ".join(lines[0]) + " |", "|" + "---|" * len(lines[0])]
@@ -623,16 +728,19 @@ def main():
     ap.add_argument("--out", default="bench/out", help="where the JSON files go")
     ap.add_argument("--quick", action="store_true", help="a smoke run of a few seconds")
     ap.add_argument("--reps", type=int, help="repetitions of each timing configuration")
-    ap.add_argument("--only", help="comma-separated subset: timing,overhead,rss,icount,gc")
+    ap.add_argument("--only", help="comma-separated subset: timing,overhead,rss,icount,gc,events")
     args = ap.parse_args()
 
     runner = Runner(args.bin, args.quick)
     if args.reps:
         runner.scale["reps"] = args.reps
-    only = set(args.only.split(",")) if args.only else {"timing", "overhead", "rss", "icount", "gc"}
+    only = set(args.only.split(",")) if args.only else {"timing", "overhead", "rss", "icount", "gc",
+                                                        "events"}
     needed = [runner.binary(kind, alloc) for alloc in ALLOCATORS for kind in ("bench", "icount")]
     if "gc" in only:
         needed.append(runner.binary("gcbench", "rgc"))
+    if "events" in only:
+        needed.append(runner.binary("bench", "rgc-noevents"))
     for path in needed:
         if not os.access(path, os.X_OK):
             sys.exit("run.py: %s missing; build with `make bench`" % path)
@@ -687,6 +795,19 @@ def main():
                          "fastest CPython min)" % runner.scale["gc_reps"], gc_table(gc)))
         sections.append(("Collector: bytes per long-lived tracked object, 16-byte payload",
                          gc_overhead_table(gc)))
+
+    if "events" in only:
+        print("events: %d repetitions, interleaved with the RGC_NO_EVENTS build ..."
+              % runner.scale["ev_reps"], file=sys.stderr)
+        ev = runner.run_events()
+        write("events", "what events cost the allocation paths: the event recorder on against "
+              "off (bench-rgc), and the hook test with nothing armed against a runtime built "
+              "with RGC_NO_EVENTS (bench-rgc-noevents)",
+              {"unit": "ns/op", "ring": 4096, "targets": EVENT_TARGETS, "results": ev})
+        sections.append(("Events: ns per alloc+free, min of %d runs (each the min of %d rounds); "
+                         "recorder = rgc recorder on / off, hooks = rgc off / rgc-noevents off"
+                         % (runner.scale["ev_reps"], runner.scale["ev_rounds"]),
+                         events_table(ev)))
 
     info["elapsed_s"] = round(time.time() - started, 1)
     header = "rgc benchmarks — %s, %s, %s CPUs, %s (%s mode, %.0f s), commit %s%s" % (
