@@ -786,13 +786,34 @@ __attribute__((noinline)) static void *mem_alloc_miss(rgc_heap_t *h, size_t n, s
 }
 
 /* rgc_mem_alloc while events are reported. */
-__attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n, const void *pc,
-                                                         const rgc_site_t *site)
+__attribute__((noinline)) static void *mem_alloc_reported(rgc_heap_t *h, size_t n, const void *pc,
+                                                          const rgc_site_t *site)
 {
     void *p = mem_alloc_slow(h, n);
     if (p)
         _rgc_event(h, RGC_EV_ALLOC, p, n, 0, pc, site);
     return p;
+}
+
+/* rgc_mem_alloc while events are reported: the fast path's case with the
+ * record written in place when the recorder is all there is, else the
+ * slow path and the whole report. */
+__attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n, const void *pc,
+                                                         const rgc_site_t *site)
+{
+    size_t c = (n - 1) >> 4;
+    if (c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL) && _rgc_recorder_only(h)) {
+        rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
+        uint64_t *p = pool->free;
+        if (p) {
+            pool->free = (void *)p[1];
+            pool->nused_flags++;
+            p[0] = 0;
+            _rgc_record_write(h, RGC_EV_ALLOC, p, n, 0, pc);
+            return p;
+        }
+    }
+    return mem_alloc_reported(h, n, pc, site);
 }
 
 void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
@@ -957,10 +978,20 @@ __attribute__((noinline)) static void mem_free_next(uintptr_t hx, void *p, rgc_p
 {
     uint64_t any = RGC_HOOKS_ANY;
     rgc_heap_t *h = (rgc_heap_t *)(hx ^ any);
-    if (any)
-        mem_free_slow(h, p);
-    else
+    uint64_t *w = p;
+    if (!any) {
         mem_free_pool(h, p, pool);
+    } else if (pool->tag == (uintptr_t)h && *w != RGC_FREED_WORD && _rgc_recorder_only(h)) {
+        /* The fast path's case, recorded. */
+        _rgc_record_write(h, RGC_EV_FREE, p, pool->block_size, 0, NULL);
+        *w = RGC_FREED_WORD;
+        w[1] = (uint64_t)(uintptr_t)pool->free;
+        pool->free = w;
+        if (RGC_UNLIKELY(--pool->nused_flags == 0))
+            _rgc_pool_emptied(pool);
+    } else {
+        mem_free_slow(h, p);
+    }
 }
 
 void rgc_mem_free(rgc_heap_t *h, void *p)

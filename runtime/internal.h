@@ -711,6 +711,35 @@ typedef struct rgc_trace {
 RGC_HIDDEN void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
                                  const void *pc, const rgc_site_t *site);
 RGC_HIDDEN void _rgc_trace_free_all(rgc_heap_t *h);
+
+/* True when h's recorder is all there is to tell of an event on h: the
+ * allocation paths then write the record themselves (_rgc_record_write),
+ * without a call. */
+static inline int _rgc_recorder_only(const rgc_heap_t *h)
+{
+    return h->recorder.cap != 0 && !h->trace && !_rgc_runtime.hooks.mask;
+}
+static inline void _rgc_record_write(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
+                                     uint32_t type_id, const void *pc)
+{
+    rgc_recorder_t *r = &h->recorder;
+    uint64_t s = ++r->seq;
+    rgc_event_t *e = &r->events[(s - 1) & (r->cap - 1)];
+    e->seq = s;
+    e->kind = kind;
+    e->type_id = type_id;
+    e->address = (uint64_t)(uintptr_t)addr;
+    e->size = size;
+    e->site = (uint64_t)(uintptr_t)pc;
+}
+static inline void _rgc_record(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, uint32_t type_id,
+                               const void *pc, const rgc_site_t *site)
+{
+    if (RGC_LIKELY(_rgc_recorder_only(h)))
+        _rgc_record_write(h, kind, addr, size, type_id, pc);
+    else
+        _rgc_event(h, kind, addr, size, type_id, pc, site);
+}
 RGC_HIDDEN void _rgc_recorder_free(rgc_heap_t *h);
 /* Marks the table initialized (its page then belongs to the process). */
 RGC_HIDDEN void _rgc_debug_init(void);

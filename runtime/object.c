@@ -171,6 +171,7 @@ static inline void zero_body(uint64_t *w, uint32_t chunks)
  * the allocation event. */
 static void *object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size, const void *pc, const rgc_site_t *site)
 {
+    size_t asked = size;
     if (size < 2 * RGC_ALIGN)
         size = 2 * RGC_ALIGN; /* every object block has a body chunk */
     uint64_t *w = _rgc_block_alloc(h, RGC_KIND_OBJECT, size);
@@ -189,7 +190,7 @@ static void *object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size, const void 
         return NULL;
     }
     if (_rgc_watching())
-        _rgc_event(h, RGC_EV_ALLOC, o, size, t->id, pc, site);
+        _rgc_event(h, RGC_EV_ALLOC, o, asked, t->id, pc, site);
     return o;
 }
 
@@ -235,45 +236,34 @@ __attribute__((noinline)) static void *new_miss(rgc_heap_t *h, rgc_type_t *t)
     return w;
 }
 
-/* rgc_new with a NULL heap, or while events are reported: the general
- * path, which reports the allocation with the caller's return address. */
-__attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t, void *pc,
-                                                   const rgc_site_t *site)
-{
-    if (!h || !t || (t->flags & RGC_TF_VAR))
-        return new_slow(h, t);
-    return object_alloc(h, t, t->basic_size, pc, site);
-}
-
 /* The fast path: a fixed-size small object from the class's current pool,
- * joining generation 0 when its type holds references. */
-void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
+ * joining generation 0 when its type holds references.  On a miss: the
+ * held block or the slow path, or NULL when `watched` (the caller takes
+ * the general path then). */
+static inline __attribute__((always_inline)) void *new_fast(rgc_heap_t *h, rgc_type_t *t, int watched)
 {
-    /* A NULL heap, or events to report (see rgc_hooks_t): one compare. */
-    if (RGC_UNLIKELY((uintptr_t)h <= RGC_HOOKS_ANY))
-        return new_watched(h, t, __builtin_return_address(0), NULL);
-    if (RGC_UNLIKELY(!t))
-        return new_slow(h, t);
     uint32_t c = t->new_class;
     if (RGC_LIKELY(c < RGC_NCLASSES)) {
         rgc_pool_t *pool = h->usable[RGC_KIND_OBJECT][c];
         uint64_t *w = pool->free;
         if (RGC_UNLIKELY(!w))
-            return new_miss(h, t);
+            return watched ? NULL : new_miss(h, t);
         pool->free = (void *)w[1];
         pool->nused_flags++;
         zero_body(w, c);
         memcpy(w, &t->hdr0, 16); /* hdr0 and hdr1: one 16-byte move */
         return w;
     }
+    if (watched && c - RGC_NEW_TRACKED >= RGC_NCLASSES)
+        return NULL;
     c -= RGC_NEW_TRACKED;
     if (RGC_LIKELY(c < RGC_NCLASSES)) {
         rgc_pool_t *pool = h->usable[RGC_KIND_OBJECT][c];
         uint64_t *w = pool->free;
         rgc_genlist_t *g = &h->gens[0];
         size_t len = g->len;
-        if (RGC_UNLIKELY(len >= g->limit))
-            return new_slow(h, t);
+        if (RGC_UNLIKELY(len >= g->limit || (watched && !w)))
+            return watched ? NULL : new_slow(h, t);
         if (RGC_UNLIKELY(!w))
             return new_miss(h, t);
         pool->free = (void *)w[1];
@@ -288,6 +278,34 @@ void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
         return w;
     }
     return new_slow(h, t);
+}
+
+/* rgc_new with a NULL heap, or while events are reported: the fast path
+ * when it has a block at hand, else the general path; the allocation is
+ * reported with the caller's return address. */
+__attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t, void *pc,
+                                                   const rgc_site_t *site)
+{
+    if (!h || !t || (t->flags & RGC_TF_VAR))
+        return new_slow(h, t);
+    if (_rgc_recorder_only(h)) {
+        void *o = new_fast(h, t, 1);
+        if (o) {
+            _rgc_record_write(h, RGC_EV_ALLOC, o, t->basic_size, t->id, pc);
+            return o;
+        }
+    }
+    return object_alloc(h, t, t->basic_size, pc, site);
+}
+
+void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
+{
+    /* A NULL heap, or events to report (see rgc_hooks_t): one compare. */
+    if (RGC_UNLIKELY((uintptr_t)h <= RGC_HOOKS_ANY))
+        return new_watched(h, t, __builtin_return_address(0), NULL);
+    if (RGC_UNLIKELY(!t))
+        return new_slow(h, t);
+    return new_fast(h, t, 0);
 }
 
 static void *new_var(rgc_heap_t *h, rgc_type_t *t, size_t nitems, const void *pc, const rgc_site_t *site)
@@ -582,11 +600,22 @@ void (*_rgc_destroy_for(const rgc_type_t *t))(rgc_object_t *, rgc_type_t *, uint
 
 /* Count 1 going to 0 while events are reported: the event, then the
  * general destruction, whose free of the block is reported too. */
-__attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void *site)
+__attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void *pc)
 {
-    _rgc_event(heap_of(o), RGC_EV_ZERO, o, 0, o->type_id, site, NULL);
+    rgc_heap_t *h = heap_of(o);
+    uint32_t id = o->type_id, f = o->flags;
+    if (!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED)) && _rgc_recorder_only(h)) {
+        /* A plain small object: both records in place, then the free. */
+        rgc_pool_t *pool = _rgc_pool_of(o);
+        _rgc_record_write(h, RGC_EV_ZERO, o, 0, id, pc);
+        _rgc_record_write(h, RGC_EV_FREE, o, pool->block_size, id, NULL);
+        o->refcnt = 0;
+        _rgc_block_free(pool, o);
+        return;
+    }
+    _rgc_event(h, RGC_EV_ZERO, o, 0, id, pc, NULL);
     o->refcnt = 0;
-    destroy_any(o, _rgc_type(o), o->flags);
+    destroy_any(o, _rgc_type(o), f);
 }
 
 /* Count 1 going to 0.  The common case, a plain small object (no
