@@ -1,6 +1,7 @@
 # rgc — one entry point: build, test, demo, bench, install.
 #   make            librgc.a and librgc.so
-#   make check      unit tests (plain, then ASan+UBSan); last line "N passed, N failed"
+#   make check      unit tests (plain, then ASan+UBSan), then the reference
+#                   reader's tests (tests/plugins); last line "N passed, N failed"
 #   make demo       build and run an example that shows a heap
 #   make bench      benchmarks against glibc, mimalloc, jemalloc (QUICK=1: smoke run)
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
@@ -89,7 +90,7 @@ test-asan: deps $(ASAN_TEST_BIN)
 	@scripts/run-tests.sh asan $(ASAN_TEST_BIN)
 
 check: deps lib check-install $(TEST_BIN) $(ASAN_TEST_BIN)
-	@scripts/run-tests.sh all $(TEST_BIN) -- $(ASAN_TEST_BIN)
+	@SUITES=tests/plugins/run.sh scripts/run-tests.sh all $(TEST_BIN) -- $(ASAN_TEST_BIN)
 
 demo: deps-demo $(EXAMPLE_BIN)
 	@scripts/demo.sh

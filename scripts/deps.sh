@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # deps.sh MODE — make sure the Debian packages a make target needs are here.
 #
-#   check   compiler, make, cmocka (unit tests), pkg-config (install check)
+#   check   compiler, make, cmocka (unit tests), pkg-config (install check),
+#           python3 and gdb (the reference reader's tests read live processes
+#           and the core files gdb's gcore writes)
 #   bench   compiler, make, mimalloc, jemalloc, valgrind, python3
 #   demo    compiler, make
 #
@@ -27,7 +29,9 @@ case $mode in
 check)
     wanted=("${base[@]}"
         "libcmocka-dev /usr/include/cmocka.h"
-        "pkg-config pkg-config")
+        "pkg-config pkg-config"
+        "python3 python3"
+        "gdb gcore")
     ;;
 bench)
     wanted=("${base[@]}"

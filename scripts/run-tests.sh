@@ -5,6 +5,10 @@
 #   run-tests.sh asan BIN...               ASan+UBSan builds
 #   run-tests.sh all BIN... -- ASANBIN...  both, plain first
 #
+# With SUITES set (space-separated scripts whose last line is "N passed, N
+# failed", such as tests/plugins/run.sh), those run after the binaries and
+# their counts join the total.
+#
 # One line per binary (PASS/FAIL, with its test count); a binary's own output
 # is shown only when it fails, or always with VERBOSE=1.  Counts come from
 # cmocka's summary lines, summed over every group a binary runs.  A binary
@@ -146,6 +150,30 @@ if [[ ${#asan[@]} -gt 0 ]]; then
         run_one "$bin" "ASAN_OPTIONS=$asan_opts" "UBSAN_OPTIONS=$ubsan_opts"
     done
 fi
+
+for suite in ${SUITES:-}; do
+    echo "-- $suite"
+    rc=0
+    "$suite" >"$out" 2>&1 </dev/null || rc=$?
+    last=$(tail -n 1 "$out")
+    if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        passed=${BASH_REMATCH[1]}
+        failed=${BASH_REMATCH[2]}
+        [[ $rc -ne 0 && $failed -eq 0 ]] && failed=1
+    else
+        passed=0
+        failed=1
+    fi
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+    if [[ $failed -eq 0 ]]; then
+        echo "PASS $suite ($(plural "$passed" test))"
+        [[ $verbose == 1 ]] && sed 's/^/    /' "$out"
+    else
+        echo "FAIL $suite ($failed failed)"
+        sed 's/^/    /' "$out"
+    fi
+done
 
 echo "$total_passed passed, $total_failed failed"
 [[ $total_failed -eq 0 ]]

@@ -1,0 +1,425 @@
+/*
+ * target.c — the program the reader's tests read: it builds a varied heap
+ * through the public API, prints on one line (JSON) what the runtime itself
+ * reports about it, then stops itself (SIGSTOP) so that a test can read it
+ * live and take a core file.  When continued it exits 0.
+ *
+ * The heap exercises what a reader must get right: cached small ints and
+ * boxed ones, every built-in type, a class, a type with reference fields, a
+ * garbage cycle not yet collected, objects in every generation (0, 1, 2 and
+ * the permanent one), weak references (live, and one cleared), raw blocks of
+ * several classes, large blocks (raw and objects), partly free pools, pages
+ * given back inside pools in use (holes), a pool counting from its low-water
+ * mark, a held block, and the event recorder.  A second heap shows that the
+ * reader walks the heap list.  With the argument "idle" it stops before
+ * it uses rgc at all.
+ *
+ * Built by tests/plugins/test_reader.py, -O0 -g and -O2 -s:
+ *   cc -std=c11 -Iinclude tests/plugins/target.c build/librgc.a \
+ *      -Wl,--export-dynamic-symbol=rgc_debug_table -lpthread -lm
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <rgc.h>
+
+#define CHECK(x)                                                                  \
+    do {                                                                          \
+        if (!(x)) {                                                               \
+            fprintf(stderr, "target: %s:%d: %s failed\n", __FILE__, __LINE__, #x); \
+            exit(2);                                                              \
+        }                                                                         \
+    } while (0)
+
+/* A user type with two reference fields and a plain one. */
+typedef struct node {
+    RGC_OBJECT_HEAD;
+    rgc_object_t *left;
+    rgc_object_t *right;
+    int64_t value;
+} node_t;
+
+static rgc_type_t *node_type;
+static rgc_type_t *thing_class;
+
+static void register_types(void)
+{
+    static const rgc_ref_field_t fields[] = {
+        {"left", offsetof(node_t, left)},
+        {"right", offsetof(node_t, right)},
+    };
+    rgc_type_spec_t spec = {
+        .name = "test.Node",
+        .basic_size = sizeof(node_t),
+        .flags = RGC_TF_WEAKREFABLE,
+        .ref_fields = fields,
+        .n_ref_fields = 2,
+    };
+    node_type = rgc_type_register(&spec);
+    CHECK(node_type);
+    thing_class = rgc_class_register("Thing");
+    CHECK(thing_class);
+}
+
+/* Appends obj to list and drops the caller's reference. */
+static void keep(void *list, void *obj)
+{
+    CHECK(obj);
+    CHECK(rgc_list_append(list, obj) == 0);
+    rgc_decref(obj);
+}
+
+static void *node_new(rgc_heap_t *h, int64_t value, void *left, void *right)
+{
+    node_t *n = rgc_new(h, node_type);
+    CHECK(n);
+    n->value = value;
+    n->left = left ? rgc_newref(left) : NULL;
+    n->right = right ? rgc_newref(right) : NULL;
+    return n;
+}
+
+static void *str_of(rgc_heap_t *h, const char *prefix, int i)
+{
+    char buf[96];
+    snprintf(buf, sizeof buf, "%s-%d", prefix, i);
+    return rgc_str_from_cstr(h, buf);
+}
+
+/* ---- what the runtime reports, gathered before anything is printed */
+
+#define MAX_TYPES 256
+
+typedef struct report {
+    rgc_heap_t *heap;
+    rgc_heap_stats_t stats;
+    size_t walked;
+    size_t per_type[MAX_TYPES];
+    size_t per_gen[5]; /* -1 (untracked), 0, 1, 2, 3 */
+    size_t referents, weakrefs;
+    size_t gc_count[3], gc_threshold[3];
+    int gc_enabled;
+    size_t rec_capacity, nevents;
+    rgc_event_t events[256];
+} report_t;
+
+static int count_object(rgc_object_t *o, void *arg)
+{
+    report_t *r = arg;
+    uint32_t id = rgc_type_id(rgc_typeof(o));
+    if (id < MAX_TYPES)
+        r->per_type[id]++;
+    r->per_gen[rgc_generation(o) + 1]++;
+    size_t w = rgc_weakref_count(o);
+    if (w) {
+        r->referents++;
+        r->weakrefs += w;
+    }
+    return 0;
+}
+
+static void gather(report_t *r, rgc_heap_t *h)
+{
+    memset(r, 0, sizeof *r);
+    r->heap = h;
+    CHECK(rgc_heap_stats(h, &r->stats) == 0);
+    r->walked = rgc_heap_objects(h, count_object, r);
+    rgc_gc_get_count(h, r->gc_count);
+    rgc_gc_get_threshold(h, r->gc_threshold);
+    r->gc_enabled = rgc_gc_is_enabled(h);
+    r->rec_capacity = rgc_recorder_capacity(h);
+    r->nevents = rgc_recorder_events(h, r->events, sizeof r->events / sizeof r->events[0]);
+}
+
+static void print_str(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", (unsigned char)*s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static void print_report(const report_t *r)
+{
+    const rgc_heap_stats_t *s = &r->stats;
+    printf("{\"name\": ");
+    print_str(rgc_heap_name(r->heap));
+    printf(", \"address\": %llu", (unsigned long long)(uintptr_t)r->heap);
+    printf(", \"arenas\": %zu, \"objects\": %zu, \"walked\": %zu", s->arenas, s->objects, r->walked);
+    printf(", \"large_blocks\": %zu, \"large_bytes\": %zu, \"pages_released\": %zu", s->large_blocks,
+           s->large_bytes, s->pages_released);
+    printf(", \"tracked\": [%zu, %zu, %zu, %zu]", s->tracked[0], s->tracked[1], s->tracked[2], s->tracked[3]);
+    printf(", \"classes\": {");
+    const char *sep = "";
+    for (unsigned c = 0; c < RGC_NCLASSES; c++) {
+        const rgc_class_stats_t *cs = &s->classes[c];
+        if (!cs->pools)
+            continue;
+        printf("%s\"%u\": {\"block_size\": %u, \"pools\": %zu, \"blocks_used\": %zu, \"blocks_free\": %zu}",
+               sep, c, cs->block_size, cs->pools, cs->blocks_used, cs->blocks_free);
+        sep = ", ";
+    }
+    printf("}, \"types\": {");
+    sep = "";
+    for (uint32_t id = 0; id < MAX_TYPES; id++) {
+        if (!r->per_type[id])
+            continue;
+        printf("%s", sep);
+        print_str(rgc_type_name(rgc_type_by_id(id)));
+        printf(": %zu", r->per_type[id]);
+        sep = ", ";
+    }
+    printf("}, \"generations\": {\"untracked\": %zu, \"0\": %zu, \"1\": %zu, \"2\": %zu, \"3\": %zu}",
+           r->per_gen[0], r->per_gen[1], r->per_gen[2], r->per_gen[3], r->per_gen[4]);
+    printf(", \"weak\": {\"referents\": %zu, \"weakrefs\": %zu}", r->referents, r->weakrefs);
+    printf(", \"gc\": {\"enabled\": %s, \"threshold\": [%zu, %zu, %zu], \"count\": [%zu, %zu, %zu]}",
+           r->gc_enabled ? "true" : "false", r->gc_threshold[0], r->gc_threshold[1], r->gc_threshold[2],
+           r->gc_count[0], r->gc_count[1], r->gc_count[2]);
+    printf(", \"recorder\": {\"capacity\": %zu, \"events\": [", r->rec_capacity);
+    for (size_t i = 0; i < r->nevents; i++) {
+        const rgc_event_t *e = &r->events[i];
+        printf("%s[%llu, %u, %u, %llu, %llu, %llu]", i ? ", " : "", (unsigned long long)e->seq, e->kind,
+               e->type_id, (unsigned long long)e->address, (unsigned long long)e->size,
+               (unsigned long long)e->site);
+    }
+    printf("]}}");
+}
+
+/* ---- the heap */
+
+static void build_main(rgc_heap_t *h, void **roots)
+{
+    /* The permanent generation: a dict of floats, frozen. */
+    void *frozen = rgc_dict_new(h);
+    CHECK(frozen);
+    for (int i = 0; i < 5; i++) {
+        void *k = str_of(h, "frozen", i), *v = rgc_float_new(h, i * 0.5);
+        CHECK(k && v && rgc_dict_set(frozen, k, v) == 0);
+        rgc_decref(k);
+        rgc_decref(v);
+    }
+    rgc_gc_freeze(h);
+    roots[0] = frozen;
+
+    void *keepl = rgc_list_new(h, 0);
+    CHECK(keepl);
+    roots[1] = keepl;
+
+    /* Generation 2 after a collection of generation 1: nodes, dicts,
+     * tuples, and boxed ints (a long list: its item array is large). */
+    void *prev = NULL;
+    for (int i = 0; i < 60; i++) {
+        void *n = node_new(h, i, prev, NULL);
+        keep(keepl, n);
+        prev = n;
+    }
+    for (int i = 0; i < 20; i++) {
+        void *d = rgc_dict_new(h);
+        CHECK(d);
+        void *small = rgc_int_new(h, i); /* from the heap's cache */
+        void *big = rgc_int_new(h, 1000000 + i);
+        CHECK(small && big && rgc_dict_set_str(d, "x", small) == 0 && rgc_dict_set_str(d, "big", big) == 0);
+        rgc_decref(small);
+        rgc_decref(big);
+        keep(keepl, d);
+        void *t = rgc_tuple_pack(h, 2, d, d);
+        keep(keepl, t);
+    }
+    void *ints = rgc_list_new(h, 0);
+    CHECK(ints);
+    for (int i = 0; i < 3000; i++)
+        keep(ints, rgc_int_new(h, (i % 7 == 0) ? i % 200 : 100000 + i));
+    keep(keepl, ints);
+    CHECK(rgc_gc_collect(h, 1) >= 0);
+
+    /* Generation 1: lists, sets, class instances, bytes, arrays. */
+    for (int i = 0; i < 30; i++) {
+        void *l = rgc_list_new(h, 4);
+        CHECK(l);
+        keep(l, str_of(h, "item", i));
+        keep(keepl, l);
+        void *s = rgc_set_new(h);
+        CHECK(s);
+        void *k = rgc_int_new(h, 5000 + i);
+        CHECK(rgc_set_add(s, k) == 0);
+        rgc_decref(k);
+        keep(keepl, s);
+        void *o = rgc_instance_new(h, thing_class);
+        CHECK(o);
+        void *v = rgc_float_new(h, i + 0.25);
+        CHECK(rgc_attr_set(o, "v", v) == 0);
+        rgc_decref(v);
+        keep(keepl, o);
+        keep(keepl, rgc_bytes_new(h, "abcdefgh", 1 + (size_t)i % 8));
+    }
+    void *arr = rgc_array_new(h, RGC_ARRAY_F64, 0);
+    CHECK(arr);
+    for (int i = 0; i < 100; i++)
+        CHECK(rgc_array_append_float(arr, i * 1.5) == 0);
+    keep(keepl, arr);
+    CHECK(rgc_gc_collect(h, 0) >= 0);
+
+    /* Raw blocks of several classes, some freed: pools partly free. */
+    static const size_t sizes[] = {8, 24, 48, 100, 200, 300, 500};
+    static void *raw[7][200];
+    for (int s = 0; s < 7; s++)
+        for (int i = 0; i < 200; i++)
+            CHECK((raw[s][i] = rgc_mem_alloc(h, sizes[s])) != NULL);
+    for (int s = 0; s < 7; s++)
+        for (int i = 0; i < 200; i += 3)
+            rgc_mem_free(h, raw[s][i]);
+
+    /* Pages given back inside pools in use: 2048 blocks of 80 bytes (204 a
+     * pool), all freed but every 204th, then a trim: the pools keep a
+     * block or two and give back their other pages. */
+    static void *b80[2048];
+    for (int i = 0; i < 2048; i++)
+        CHECK((b80[i] = rgc_mem_alloc(h, 80)) != NULL);
+    for (int i = 0; i < 2048; i++)
+        if (i % 204 != 200)
+            rgc_mem_free(h, b80[i]);
+    rgc_heap_trim(h);
+
+    /* Everything from here on is in the event recorder. */
+    CHECK(rgc_recorder_start(h, 64) == 0);
+
+    /* A pool counting from its low-water mark: fill 1000 blocks of 64
+     * bytes (256 a pool), give a few of the first pool's back. */
+    static void *b64[1000];
+    for (int i = 0; i < 1000; i++)
+        CHECK((b64[i] = rgc_mem_alloc(h, 64)) != NULL);
+    for (int i = 10; i < 16; i++)
+        rgc_mem_free(h, b64[i]);
+
+    /* A held block: a free into a full bitmap pool (40 blocks of 400 bytes
+     * a pool), with nothing else held in its class (no other allocation of
+     * the class follows). */
+    static void *b400[100];
+    for (int i = 0; i < 100; i++)
+        CHECK((b400[i] = rgc_mem_alloc(h, 400)) != NULL);
+    rgc_mem_free(h, b400[0]);
+
+    /* Floats and strings in generation 0's containers. */
+    void *young = rgc_list_new(h, 0);
+    CHECK(young);
+    for (int i = 0; i < 40; i++) {
+        keep(young, rgc_float_new(h, i / 3.0));
+        keep(young, str_of(h, "a somewhat longer string so that it takes a bigger class", i));
+    }
+    keep(keepl, young);
+
+    /* Weak references: ten nodes with one to three weakrefs each, a
+     * weakref whose referent died, and a weak-value dictionary. */
+    static void *weak[40];
+    int nweak = 0;
+    for (int i = 0; i < 10; i++) {
+        void *n = node_new(h, 100 + i, NULL, NULL);
+        for (int k = 0; k <= i % 3; k++)
+            CHECK((weak[nweak++] = rgc_weakref_new(n, NULL, NULL)) != NULL);
+        keep(keepl, n);
+    }
+    void *doomed = node_new(h, -1, NULL, NULL);
+    CHECK((weak[nweak++] = rgc_weakref_new(doomed, NULL, NULL)) != NULL);
+    rgc_decref(doomed);
+    void *wvd = rgc_weakvaluedict_new(h);
+    CHECK(wvd);
+    for (int i = 0; i < 3; i++) {
+        void *k = str_of(h, "wkey", i);
+        CHECK(rgc_weakvaluedict_set(wvd, k, rgc_list_get(keepl, (size_t)i)) == 0);
+        rgc_decref(k);
+    }
+    keep(keepl, wvd);
+    roots[2] = weak;
+
+    /* Large blocks: a tuple of 100 items (an object), raw blocks. */
+    void *big = rgc_tuple_new(h, 100);
+    CHECK(big);
+    for (size_t i = 0; i < 100; i++)
+        CHECK(rgc_tuple_set(big, i, rgc_int_new(h, (int64_t)i * 1000)) == 0);
+    keep(keepl, big);
+    void *l1 = rgc_mem_alloc(h, 1000), *l2 = rgc_mem_alloc(h, 5000), *l3 = rgc_mem_alloc(h, 200000);
+    CHECK(l1 && l2 && l3);
+    rgc_mem_free(h, l2);
+    roots[3] = l1;
+    roots[4] = l3;
+
+    /* The young objects so far move to generation 1; what follows stays
+     * in generation 0. */
+    CHECK(rgc_gc_collect(h, 0) >= 0);
+    void *young2 = rgc_list_new(h, 0);
+    CHECK(young2);
+    for (int i = 0; i < 5; i++)
+        keep(young2, rgc_tuple_pack(h, 1, rgc_list_get(keepl, (size_t)i)));
+    keep(keepl, young2);
+
+    /* A garbage cycle the collector has not seen yet. */
+    void *a = rgc_instance_new(h, thing_class), *b = rgc_instance_new(h, thing_class);
+    CHECK(a && b);
+    CHECK(rgc_attr_set(a, "peer", b) == 0 && rgc_attr_set(b, "peer", a) == 0);
+    rgc_decref(a);
+    rgc_decref(b);
+    void *c1 = node_new(h, 1, NULL, NULL), *c2 = node_new(h, 2, c1, NULL);
+    ((node_t *)c1)->left = rgc_newref(c2);
+    rgc_decref(c1);
+    rgc_decref(c2);
+
+    /* A temporary: its count reaches zero and its block is freed. */
+    rgc_decref(rgc_float_new(h, 2.5));
+}
+
+static void build_aux(rgc_heap_t *h, void **roots)
+{
+    void *l = rgc_list_new(h, 0);
+    CHECK(l);
+    for (int i = 0; i < 25; i++)
+        keep(l, str_of(h, "aux", i));
+    keep(l, rgc_int_new(h, 77777));
+    roots[0] = l;
+}
+
+int main(int argc, char **argv)
+{
+    /* Let the test's reader and gdb read this process under Yama's
+     * ptrace_scope 1 as well (they are not its parent). */
+    prctl(PR_SET_PTRACER, PR_SET_PTRACER_ANY, 0, 0, 0);
+    if (argc > 1 && strcmp(argv[1], "idle") == 0) {
+        /* Stopped before its first use of rgc: the table is not
+         * initialized and the runtime has no heap. */
+        printf("{\"pid\": %d, \"heaps\": []}\n", (int)getpid());
+        fflush(stdout);
+        raise(SIGSTOP);
+        return 0;
+    }
+    register_types();
+    rgc_heap_t *h = rgc_heap_new(&(rgc_heap_config_t){.name = "main"});
+    rgc_heap_t *aux = rgc_heap_new(&(rgc_heap_config_t){.name = "aux"});
+    CHECK(h && aux);
+    void *roots[8] = {0}, *aux_roots[2] = {0};
+    build_main(h, roots);
+    build_aux(aux, aux_roots);
+
+    static report_t reports[2];
+    gather(&reports[0], h);
+    gather(&reports[1], aux);
+    printf("{\"pid\": %d, \"heaps\": [", (int)getpid());
+    print_report(&reports[0]);
+    printf(", ");
+    print_report(&reports[1]);
+    printf("]}\n");
+    fflush(stdout);
+
+    raise(SIGSTOP);
+    return 0;
+}

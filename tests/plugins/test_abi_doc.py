@@ -1,0 +1,48 @@
+"""docs/debug-abi.md lists every entry of the debug table in the order and
+at the offset include/rgc_debug.h gives it: the document is a contract a
+reader is written from, so it must not drift from the header."""
+import os
+import re
+import sys
+import unittest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from test_table_names import calls, macro_body  # noqa: E402  (the header's own parser)
+
+
+def header_entries():
+    with open(os.path.join(ROOT, "include", "rgc_debug.h")) as f:
+        src = f.read()
+    names = []
+    for kind, args in calls(macro_body(src, "RGC_DEBUG_ENTRIES")):
+        if kind == "S":
+            names.append("sizeof_" + args[0])
+        elif kind == "F":
+            names.append(args[0] + "_" + args[2])
+        else:
+            names.append(args[0])
+    return names
+
+
+def doc_entries():
+    doc = open(os.path.join(ROOT, "docs", "debug-abi.md")).read()
+    return [(int(m.group(1)), m.group(2))
+            for m in re.finditer(r"^\| (\d+) \| `([a-z0-9_]+)` \|", doc, re.M)]
+
+
+class AbiDocTest(unittest.TestCase):
+    def test_the_document_lists_every_entry_at_its_offset(self):
+        names = header_entries()
+        self.assertGreater(len(names), 200)
+        self.assertEqual(doc_entries(), [(24 + 8 * i, n) for i, n in enumerate(names)])
+
+    def test_the_document_states_the_table_size_of_this_release(self):
+        doc = open(os.path.join(ROOT, "docs", "debug-abi.md")).read()
+        size = 24 + 8 * len(header_entries())
+        self.assertIn("(%d in the first release of version 1" % size, doc)
+
+
+if __name__ == "__main__":
+    unittest.main()

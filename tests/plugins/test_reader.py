@@ -1,0 +1,777 @@
+"""The reader against real programs: live, from a core, and on bad input.
+
+tests/plugins/target.c is built three ways into build/plugins-tests/: -O0
+-g; -O2 -s (stripped, and run from a copy deleted once its core is taken,
+so the core has no program file); and -O0 against librgc.so (the table is
+the library's).  Each build is started; it prints on one line what the
+runtime reports about its heaps and stops itself.  While it is stopped the
+reader reads it (python3 -m rgc --pid, each way of finding the table),
+gcore takes a core of it, and it is continued to exit 0; then the reader
+reads the core.  Every figure must be exactly the runtime's.
+
+Bad input goes through the command line too: a core whose table lost its
+cookie or claims version 99, a core cut to half its size, a program that
+is not an rgc program.  Each must give exit status 1 and exactly one line
+on stderr, starting "rgc: ", and no traceback.  A core whose heap has
+broken pointers gives one warning per break, and randomly damaged cores
+never make the reader fail on its own.
+
+The module's fixture (setUpModule) does the slow part once; the tests
+check what it gathered.
+"""
+
+import contextlib
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+PLUGINS = os.path.join(ROOT, "plugins")
+BUILD = os.path.join(ROOT, "build", "plugins-tests")
+sys.path.insert(0, PLUGINS)
+
+from rgc import elf, reader  # noqa: E402
+from rgc import table as rgc_table  # noqa: E402
+from rgc.errors import TableError, TargetError  # noqa: E402
+from rgc.table import COOKIE, candidate_files, check_table, find_table  # noqa: E402
+from rgc.target import CoreTarget, Target  # noqa: E402
+
+BUILDS = {
+    "O0": ["-O0", "-g"],
+    "O2s": ["-O2", "-s"],
+    # The table in a shared librgc rather than in the program.
+    "so": ["-O0", "-g"],
+}
+# The stripped build runs from a copy that is deleted once its core is
+# taken: the core then has no file to read, and --exe says where one is.
+MOVED = {"O2s"}
+METHODS = ("symbol", "section", "scan")
+TIMEOUT = 30
+
+# What the module fixture gathered: per build, the program's own report,
+# the reader's reports (live and core, per method) and the paths.
+RUNS = {}
+TMP = None
+SETUP_ERROR = None
+
+
+def run_reader(args, timeout=TIMEOUT):
+    env = dict(os.environ, PYTHONPATH=PLUGINS)
+    env.pop("RGC_READER_DEBUG", None)
+    p = subprocess.run([sys.executable, "-m", "rgc"] + args, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def build(name, flags):
+    libs = [os.path.join(ROOT, "build", f) for f in ("librgc.a", "librgc.so")]
+    if not all(os.path.exists(f) for f in libs):
+        subprocess.run(["make", "lib"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, timeout=300)
+    os.makedirs(BUILD, exist_ok=True)
+    out = os.path.join(BUILD, "target-" + name)
+    if name == "so":
+        link = ["-Lbuild", "-Wl,-rpath," + os.path.join(ROOT, "build"), "-lrgc"]
+    else:
+        link = ["build/librgc.a", "-Wl,--export-dynamic-symbol=rgc_debug_table"]
+    cmd = (["cc", "-std=c11"] + flags + ["-Iinclude", "tests/plugins/target.c"] + link
+           + ["-lpthread", "-lm", "-o", out])
+    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    if p.returncode:
+        raise RuntimeError("building %s failed:\n%s" % (out, p.stdout.decode(errors="replace")))
+    return out
+
+
+def process_state(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        stat = f.read()
+    return stat[stat.rindex(")") + 2:].split()[0]
+
+
+def wait_stopped(proc, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the target exited (%d) before stopping" % proc.returncode)
+        if process_state(proc.pid) == "T":
+            return
+        time.sleep(0.01)
+    raise RuntimeError("the target did not stop")
+
+
+def reader_json(args):
+    rc, out, err = run_reader(args + ["--json"])
+    return {"rc": rc, "stderr": err, "report": json.loads(out) if rc == 0 and out else None}
+
+
+def gather(name, flags):
+    exe = build(name, flags)
+    run = {"exe": exe, "live": {}, "core": {}}
+    if name in MOVED:
+        run["ran"] = os.path.join(TMP, "moved-" + os.path.basename(exe))
+        shutil.copy2(exe, run["ran"])
+    else:
+        run["ran"] = exe
+    proc = subprocess.Popen([run["ran"]], stdout=subprocess.PIPE, cwd=ROOT)
+    try:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the target printed nothing (exit %s)" % proc.wait(timeout=10))
+        run["expected"] = json.loads(line)
+        wait_stopped(proc)
+        for m in METHODS + ("auto",):
+            run["live"][m] = reader_json(["--pid", str(proc.pid), "--find", m])
+        rc, out, err = run_reader(["--pid", str(proc.pid)])
+        run["live_text"] = (rc, out, err)
+        prefix = os.path.join(TMP, "core-" + name)
+        g = subprocess.run(["gcore", "-o", prefix, str(proc.pid)], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=120)
+        run["core_path"] = "%s.%d" % (prefix, proc.pid)
+        if g.returncode or not os.path.exists(run["core_path"]):
+            raise RuntimeError("gcore failed:\n%s" % g.stdout.decode(errors="replace"))
+        os.kill(proc.pid, signal.SIGCONT)
+        run["exit"] = proc.wait(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    if name in MOVED:
+        os.unlink(run["ran"])
+        for m in ("symbol", "section"):
+            run["core"]["exe-" + m] = reader_json(["--core", run["core_path"], "--exe", exe, "--find", m])
+    for m in METHODS + ("auto",):
+        run["core"][m] = reader_json(["--core", run["core_path"], "--find", m])
+    return run
+
+
+def setUpModule():
+    global TMP, SETUP_ERROR
+    TMP = tempfile.mkdtemp(prefix="rgc-reader-tests-")
+    try:
+        for name, flags in BUILDS.items():
+            RUNS[name] = gather(name, flags)
+    except Exception as e:  # reported by every test that needs it
+        SETUP_ERROR = "%s: %s" % (type(e).__name__, e)
+
+
+def tearDownModule():
+    if TMP:
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
+def needs_runs(test):
+    if SETUP_ERROR:
+        test.fail("the fixture failed: " + SETUP_ERROR)
+
+
+class Figures(unittest.TestCase):
+    """Compare a reader report with the runtime's own figures."""
+
+    def assert_same_heaps(self, got, expected):
+        self.assertEqual(got["warnings"], [])
+        by_name = {h["name"]: h for h in got["heaps"]}
+        self.assertEqual(sorted(by_name), sorted(h["name"] for h in expected["heaps"]))
+        for e in expected["heaps"]:
+            h = by_name[e["name"]]
+            with self.subTest(heap=e["name"]):
+                self.assertEqual(h["warnings"], [])
+                self.assertEqual(h["address"], e["address"])
+                self.assertEqual(h["arenas"]["count"], e["arenas"])
+                self.assertEqual(len(h["arenas"]["addresses"]), e["arenas"])
+                self.assertEqual(h["classes"].keys(), e["classes"].keys())
+                for c, ec in e["classes"].items():
+                    hc = h["classes"][c]
+                    self.assertEqual((hc["block_size"], hc["pools"], hc["blocks_used"], hc["blocks_free"]),
+                                     (ec["block_size"], ec["pools"], ec["blocks_used"], ec["blocks_free"]),
+                                     "class %s" % c)
+                self.assertEqual(h["objects"], e["objects"])
+                self.assertEqual(h["objects"], e["walked"])
+                self.assertEqual(h["objects_by_counts"], e["objects"])
+                self.assertEqual(h["types"], e["types"])
+                self.assertEqual(h["generations"], e["generations"])
+                self.assertEqual(h["tracked"], e["tracked"])
+                self.assertEqual(h["large"]["count"], e["large_blocks"])
+                self.assertEqual(h["large"]["bytes"], e["large_bytes"])
+                self.assertEqual(h["pools"]["pages_released"], e["pages_released"])
+                self.assertEqual(h["weak"]["referents"], e["weak"]["referents"])
+                self.assertEqual(h["weak"]["weakrefs"], e["weak"]["weakrefs"])
+                self.assertEqual(h["gc"]["enabled"], e["gc"]["enabled"])
+                self.assertEqual(h["gc"]["threshold"], e["gc"]["threshold"])
+                self.assertEqual(h["gc"]["count"], e["gc"]["count"])
+                self.assertEqual(h["recorder"]["capacity"], e["recorder"]["capacity"])
+                events = [[v["seq"], v["kind"], v["type_id"], v["address"], v["size"], v["site"]]
+                          for v in h["recorder"]["events"]]
+                self.assertEqual(events, e["recorder"]["events"])
+
+    def check(self, build, where, method):
+        needs_runs(self)
+        r = RUNS[build][where][method]
+        self.assertEqual(r["rc"], 0, r["stderr"])
+        self.assertEqual(r["stderr"], "")
+        rep = r["report"]
+        if method != "auto":
+            self.assertEqual(rep["table"]["method"], method.replace("exe-", ""))
+        self.assert_same_heaps(rep, RUNS[build]["expected"])
+        return rep
+
+
+class TestUnoptimized(Figures):
+    """-O0 -g: every way of finding the table, live and from the core."""
+
+    def test_live_by_symbol(self):
+        rep = self.check("O0", "live", "symbol")
+        self.assertIn("dynamic symbol rgc_debug_table", rep["table"]["source"])
+
+    def test_live_by_section(self):
+        rep = self.check("O0", "live", "section")
+        self.assertIn("section .rgc_debug", rep["table"]["source"])
+
+    def test_live_by_scan(self):
+        self.check("O0", "live", "scan")
+
+    def test_live_auto(self):
+        self.assertEqual(self.check("O0", "live", "auto")["table"]["method"], "symbol")
+
+    def test_core_by_scan(self):
+        self.check("O0", "core", "scan")
+
+    def test_core_by_symbol(self):
+        self.check("O0", "core", "symbol")
+
+    def test_core_by_section(self):
+        self.check("O0", "core", "section")
+
+    def test_core_auto(self):
+        self.check("O0", "core", "auto")
+
+    def test_all_ways_find_the_same_table(self):
+        needs_runs(self)
+        addrs = {RUNS["O0"][w][m]["report"]["table"]["address"] for w in ("live", "core") for m in METHODS}
+        self.assertEqual(len(addrs), 1)
+
+    def test_program_exits_0_after_the_core(self):
+        needs_runs(self)
+        self.assertEqual(RUNS["O0"]["exit"], 0)
+
+    def test_the_heap_has_the_hard_cases(self):
+        """The target's main heap has what the reader must get right: held
+        blocks, a pool counting from its low-water mark, holes, bitmap
+        pools, large objects, the recorder, every generation."""
+        needs_runs(self)
+        rep = RUNS["O0"]["live"]["symbol"]["report"]
+        main = [h for h in rep["heaps"] if h["name"] == "main"][0]
+        self.assertGreaterEqual(main["pools"]["held_blocks"], 1)
+        self.assertGreaterEqual(main["pools"]["low_armed"], 1)
+        self.assertGreaterEqual(main["pools"]["pages_released"], 1)
+        self.assertGreaterEqual(main["pools"]["bitmap"], 1)
+        self.assertGreaterEqual(main["large"]["objects"], 1)
+        self.assertGreaterEqual(main["large"]["raw"], 1)
+        self.assertEqual(len(main["recorder"]["events"]), 64)
+        kinds = {e["kind_name"] for e in main["recorder"]["events"]}
+        self.assertTrue({"alloc", "free", "zero", "gc-start", "gc-end"} <= kinds, kinds)
+        for g in ("0", "1", "2", "3", "untracked"):
+            self.assertGreater(main["generations"][g], 0, "generation " + g)
+        self.assertGreater(main["weak"]["weakrefs"], main["weak"]["referents"])
+        self.assertIn("test.Node", main["types"])
+        self.assertIn("Thing", main["types"])
+
+    def test_text_output(self):
+        needs_runs(self)
+        rc, out, err = RUNS["O0"]["live_text"]
+        self.assertEqual((rc, err), (0, ""))
+        self.assertIn("heap 'main' at 0x", out)
+        self.assertIn("heap 'aux' at 0x", out)
+        self.assertIn("recorder: the last 64 of", out)
+
+
+class TestStripped(Figures):
+    """-O2 -s: no .symtab, but .dynsym and the section headers remain."""
+
+    def test_stripped_keeps_dynsym_and_sections(self):
+        needs_runs(self)
+        with elf.ElfFile(RUNS["O2s"]["exe"]) as f:
+            self.assertIsNone(f.section(".symtab"))
+            self.assertIsNotNone(f.section(".dynsym"))
+            self.assertIsNotNone(f.section(".rgc_debug"))
+            self.assertIsNotNone(f.dynamic_symbol("rgc_debug_table"))
+            self.assertIsNone(f.static_symbol("rgc_debug_table"))
+
+    def test_live_by_scan(self):
+        self.check("O2s", "live", "scan")
+
+    def test_live_by_symbol(self):
+        self.check("O2s", "live", "symbol")
+
+    def test_live_by_section(self):
+        self.check("O2s", "live", "section")
+
+    def test_core_by_scan(self):
+        self.check("O2s", "core", "scan")
+
+    def test_core_auto_scans_when_the_program_is_gone(self):
+        self.assertEqual(self.check("O2s", "core", "auto")["table"]["method"], "scan")
+
+    def test_core_by_symbol_without_the_program(self):
+        needs_runs(self)
+        r = RUNS["O2s"]["core"]["symbol"]
+        self.assertEqual(r["rc"], 1)
+        self.assertTrue(r["stderr"].startswith("rgc: no rgc debug table in core "), r["stderr"])
+        self.assertIn("cannot open " + RUNS["O2s"]["ran"], r["stderr"])
+
+    def test_core_by_symbol_with_exe(self):
+        rep = self.check("O2s", "core", "exe-symbol")
+        self.assertIn(RUNS["O2s"]["exe"], rep["table"]["source"])
+
+    def test_core_by_section_with_exe(self):
+        self.check("O2s", "core", "exe-section")
+
+    def test_program_exits_0_after_the_core(self):
+        needs_runs(self)
+        self.assertEqual(RUNS["O2s"]["exit"], 0)
+
+
+class TestKernelCore(Figures):
+    """A core the kernel wrote (not gcore): its text segments have
+    p_filesz 0 or one page, and the ranges excluded from dumps (the
+    runtime's arena map) are there with p_filesz 0."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.skip = None
+        if SETUP_ERROR:
+            return
+        try:
+            with open("/proc/sys/kernel/core_pattern") as f:
+                pattern = f.read().strip()
+        except OSError:
+            pattern = "|"
+        if pattern.startswith("|") or "/" in pattern:
+            cls.skip = "core_pattern %r: the kernel's cores do not land in the working directory" % pattern
+            return
+        import resource
+        work = os.path.join(TMP, "kernel-core")
+        os.makedirs(work)
+
+        def unlimited_core():
+            resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+
+        proc = subprocess.Popen([RUNS["O0"]["exe"]], stdout=subprocess.PIPE, cwd=work, preexec_fn=unlimited_core)
+        try:
+            expected = json.loads(proc.stdout.readline())
+            wait_stopped(proc)
+            os.kill(proc.pid, signal.SIGSEGV)  # delivered before it runs again
+            os.kill(proc.pid, signal.SIGCONT)
+            proc.wait(timeout=TIMEOUT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+        cores = [f for f in os.listdir(work) if f.startswith("core")]
+        if len(cores) != 1:
+            cls.skip = "the kernel wrote no core file (%s)" % (cores or "none")
+            return
+        core = os.path.join(work, cores[0])
+        RUNS["kernel"] = {"expected": expected, "core_path": core,
+                          "core": {m: reader_json(["--core", core, "--find", m]) for m in METHODS}}
+
+    def setUp(self):
+        if self.skip:
+            self.skipTest(self.skip)
+
+    def test_by_symbol(self):
+        self.check("kernel", "core", "symbol")
+
+    def test_by_section(self):
+        self.check("kernel", "core", "section")
+
+    def test_by_scan(self):
+        self.check("kernel", "core", "scan")
+
+
+class TestShared(Figures):
+    """A program linked with librgc.so: the table is the library's."""
+
+    def test_live_by_symbol(self):
+        rep = self.check("so", "live", "symbol")
+        self.assertRegex(rep["table"]["source"], r"dynamic symbol rgc_debug_table in .*/librgc\.so")
+
+    def test_live_by_section(self):
+        rep = self.check("so", "live", "section")
+        self.assertRegex(rep["table"]["source"], r"section \.rgc_debug of .*/librgc\.so")
+
+    def test_live_by_scan(self):
+        self.check("so", "live", "scan")
+
+    def test_core_by_symbol(self):
+        self.check("so", "core", "symbol")
+
+    def test_core_by_scan(self):
+        self.check("so", "core", "scan")
+
+
+class TestIdle(unittest.TestCase):
+    """A program stopped before its first use of rgc: its table is there
+    but not initialized, and it has no heap."""
+
+    def test_not_started(self):
+        needs_runs(self)
+        proc = subprocess.Popen([RUNS["O0"]["exe"], "idle"], stdout=subprocess.PIPE, cwd=ROOT)
+        try:
+            self.assertEqual(json.loads(proc.stdout.readline())["heaps"], [])
+            wait_stopped(proc)
+            for method in ("auto", "scan"):
+                rc, out, err = run_reader(["--pid", str(proc.pid), "--json", "--find", method])
+                self.assertEqual((rc, err), (0, ""))
+                rep = json.loads(out)
+                self.assertEqual(rep["heaps"], [])
+                self.assertEqual(len(rep["warnings"]), 1)
+                self.assertIn("has not started", rep["warnings"][0])
+            os.kill(proc.pid, signal.SIGCONT)
+            self.assertEqual(proc.wait(timeout=TIMEOUT), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+
+class TestBadInput(unittest.TestCase):
+    """Bad input: one line on stderr starting "rgc: ", exit status 1."""
+
+    def assert_one_error(self, result, starts):
+        rc, out, err = result
+        self.assertNotIn("Traceback", err + out)
+        self.assertEqual(rc, 1, err)
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 1, err)
+        self.assertTrue(lines[0].startswith("rgc: "), lines[0])
+        self.assertTrue(lines[0].startswith("rgc: " + starts), lines[0])
+        return lines[0]
+
+    def core_copy(self, name, edit):
+        needs_runs(self)
+        src = RUNS["O0"]["core_path"]
+        dst = os.path.join(TMP, name)
+        with open(src, "rb") as f:
+            data = bytearray(f.read())
+        data = edit(data)
+        with open(dst, "wb") as f:
+            f.write(data)
+        return dst
+
+    @staticmethod
+    def cookies(data):
+        at = []
+        i = data.find(COOKIE)
+        while i >= 0:
+            at.append(i)
+            i = data.find(COOKIE, i + 1)
+        return at
+
+    def test_cookie_overwritten_scan(self):
+        def edit(data):
+            found = self.cookies(data)
+            self.assertTrue(found)
+            for i in found:
+                data[i:i + 8] = b"\0rgcdbg\0"
+            return data
+        core = self.core_copy("core-nocookie", edit)
+        self.assert_one_error(run_reader(["--core", core, "--find", "scan"]),
+                              "no rgc debug table in core %s (not an rgc program?)" % core)
+        # Where the program's symbol says the table is, the cookie is wrong.
+        line = self.assert_one_error(run_reader(["--core", core, "--find", "symbol"]), "wrong cookie at 0x")
+        self.assertIn("rgc_debug_table", line)
+
+    def test_unknown_version(self):
+        def edit(data):
+            for i in self.cookies(data):
+                data[i + 8:i + 12] = (99).to_bytes(4, "little")
+            return data
+        core = self.core_copy("core-v99", edit)
+        for method in ("auto", "scan"):
+            line = self.assert_one_error(run_reader(["--core", core, "--find", method]),
+                                         "unknown debug table version 99 at 0x")
+            self.assertTrue(line.endswith(": this reader knows 1"), line)
+
+    def test_truncated_core(self):
+        core = self.core_copy("core-half", lambda data: data[:len(data) // 2])
+        size = os.path.getsize(core)
+        for args in ([], ["--json"], ["--find", "scan"]):
+            line = self.assert_one_error(run_reader(["--core", core] + args),
+                                         "truncated core: %s ends at byte %d, segment at 0x" % (core, size))
+            self.assertRegex(line, r"segment at 0x[0-9a-f]+ needs \d+$")
+
+    def test_not_an_rgc_program(self):
+        # The reader is the parent of `sleep` (sh execs it), so it may read
+        # the process under Yama's ptrace_scope 1 too.
+        script = 'sleep 30 </dev/null >/dev/null 2>&1 & echo $!; sleep 0.2; exec "$0" -m rgc --pid $!'
+        env = dict(os.environ, PYTHONPATH=PLUGINS)
+        p = subprocess.run(["sh", "-c", script, sys.executable], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+        out = p.stdout.decode()
+        pid = int(out.split()[0])
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.assert_one_error((p.returncode, "", p.stderr.decode()),
+                              "no rgc debug table in process %d (not an rgc program?)" % pid)
+        self.assertEqual(p.stderr.decode().strip(),
+                         "rgc: no rgc debug table in process %d (not an rgc program?)" % pid)
+
+    def test_no_such_process(self):
+        self.assert_one_error(run_reader(["--pid", "999999999"]), "no process 999999999")
+
+    def test_not_a_core(self):
+        needs_runs(self)
+        self.assert_one_error(run_reader(["--core", RUNS["O0"]["exe"]]), "%s is not a core file" % RUNS["O0"]["exe"])
+
+    def test_missing_core(self):
+        self.assert_one_error(run_reader(["--core", "/nonexistent/core"]), "cannot open /nonexistent/core")
+
+
+class TestCoreMemory(unittest.TestCase):
+    """What a core does not hold: the program's text comes from its file."""
+
+    def text_of(self, build, core):
+        exe = RUNS[build]["exe"]
+        files = candidate_files(core)
+        self.assertTrue(files)
+        with elf.ElfFile(exe) as f:
+            text = f.section(".text")
+            bias = elf.load_bias(f, files[0][1])
+            want = f.read_at(text.offset, 256)
+        return bias + text.addr, want
+
+    def test_text_read_from_the_program_file(self):
+        needs_runs(self)
+        core = CoreTarget(RUNS["O0"]["core_path"])
+        try:
+            addr, want = self.text_of("O0", core)
+            self.assertIsNone(core.file_offset(addr))  # not dumped
+            self.assertEqual(core.read(addr, len(want)), want)
+        finally:
+            core.close()
+
+    def test_text_absent_when_the_program_is_gone(self):
+        needs_runs(self)
+        core = CoreTarget(RUNS["O2s"]["core_path"])
+        try:
+            addr, _ = self.text_of("O2s", core)
+            with self.assertRaises(TargetError) as cm:
+                core.read(addr, 16)
+            self.assertIn("0x%x is not in the core" % addr, str(cm.exception))
+        finally:
+            core.close()
+
+
+class Overlay(Target):
+    """A target with some of its bytes replaced (patches: address -> bytes)."""
+
+    def __init__(self, target, patches):
+        self.target = target
+        self.patches = patches
+
+    def read(self, addr, size):
+        data = bytearray(self.target.read(addr, size))
+        for at, value in self.patches.items():
+            for i, b in enumerate(value):
+                if addr <= at + i < addr + size:
+                    data[at + i - addr] = b
+        return bytes(data)
+
+    def describe(self):
+        return self.target.describe()
+
+
+class TestTableChecks(unittest.TestCase):
+    """What check_table refuses, each named in one line."""
+
+    def setUp(self):
+        needs_runs(self)
+        self.core = CoreTarget(RUNS["O0"]["core_path"])
+        self.addCleanup(self.core.close)
+        self.t = find_table(self.core, "symbol")
+
+    def entry(self, name):
+        return self.t.address + rgc_table.HEADER_SIZE + 8 * rgc_table.ENTRY_NAMES.index(name)
+
+    def check(self, patches):
+        return check_table(Overlay(self.core, patches), self.t.address, "test", "patched")
+
+    def refused(self, patches, text):
+        with self.assertRaises(TableError) as cm:
+            self.check(patches)
+        self.assertIn(text, str(cm.exception))
+        self.assertIn("0x%x" % self.t.address, str(cm.exception))
+        return str(cm.exception)
+
+    def test_a_table_of_the_needed_size_is_enough(self):
+        t = self.check({self.t.address + 12: struct.pack("<I", rgc_table.V1_SIZE)})
+        self.assertNotIn("heap_trace", t)
+        self.assertEqual(t.sizeof_heap, self.t.sizeof_heap)
+        if self.t.size >= rgc_table.V1_SIZE + 8:  # a build whose table has more entries
+            self.assertIn("heap_trace", self.t)
+
+    def test_too_small(self):
+        self.refused({self.t.address + 12: struct.pack("<I", rgc_table.V1_SIZE - 8)},
+                     "%d bytes, version 1 needs at least %d" % (rgc_table.V1_SIZE - 8, rgc_table.V1_SIZE))
+
+    def test_header_fields(self):
+        a = self.t.address
+        self.refused({a + 16: b"\x04"}, "pointer size 4")
+        self.refused({a + 17: b"\x02"}, "byte order 2")
+        self.refused({a + 18: struct.pack("<H", 4)}, "entries of 4 bytes")
+
+    def test_field_outside_its_struct(self):
+        msg = self.refused({self.entry("sizeof_large"): struct.pack("<Q", 40)}, "field large.kind")
+        self.assertIn("lies outside struct large (40 bytes)", msg)
+
+    def test_root_magic(self):
+        rt = self.t.runtime_address
+        self.refused({rt: b"\0" * 8}, "runtime root at 0x%x" % rt)
+
+
+def patched_core(name, patches):
+    """A copy of the -O0 core with patches {address: bytes} applied."""
+    src = RUNS["O0"]["core_path"]
+    core = CoreTarget(src)
+    try:
+        with open(src, "rb") as f:
+            data = bytearray(f.read())
+        for addr, value in patches.items():
+            off = core.file_offset(addr)
+            assert off is not None, hex(addr)
+            data[off:off + len(value)] = value
+    finally:
+        core.close()
+    dst = os.path.join(TMP, name)
+    with open(dst, "wb") as f:
+        f.write(data)
+    return dst
+
+
+class TestCorruptHeap(unittest.TestCase):
+    """A corrupted heap: each broken pointer is one warning naming its
+    address, the rest is still read, and the reader exits 0."""
+
+    @classmethod
+    def setUpClass(cls):
+        if SETUP_ERROR:
+            return
+        core = CoreTarget(RUNS["O0"]["core_path"])
+        try:
+            t = cls.t = find_table(core, "symbol")
+            heaps = {h["name"]: h["address"] for h in RUNS["O0"]["expected"]["heaps"]}
+            main, aux = heaps["main"], heaps["aux"]
+            q = lambda addr: struct.unpack("<Q", core.read(addr, 8))[0]  # noqa: E731
+            aux_arena = q(aux + t.heap_arenas)
+            main_arena = q(main + t.heap_arenas)
+            base = main_arena & ~(t.arena_size - 1)
+            descs = base + ((base >> t.arena_shift) % t.arena_colours) * t.page_size
+            hdr = (descs - base) // t.page_size // (t.pool_size // t.page_size)
+            for i in range(t.pools_per_arena):
+                d = descs + i * t.sizeof_pool
+                if i != hdr and core.read(d + t.pool_state, 1)[0] == t.pool_state_active:
+                    break
+            type1 = q(t.runtime_address + t.runtime_types + 8)
+        finally:
+            core.close()
+        cls.bad = {
+            "large list": (main + t.heap_large + t.large_next, 0x10000),
+            "weak table": (main + t.heap_weak, 0xdead0000),
+            "recorder": (main + t.heap_recorder + t.recorder_events, 0x20000),
+            "arena loop": (aux_arena + t.arena_next, aux_arena),
+            "type name": (type1 + t.type_name, 0x30000),
+        }
+        patches = {at: struct.pack("<Q", v) for at, v in cls.bad.values()}
+        cls.pool = d
+        patches[d + t.pool_block_size] = struct.pack("<H", 999)
+        cls.core = patched_core("core-corrupt", patches)
+
+    def setUp(self):
+        needs_runs(self)
+
+    def test_each_break_is_one_warning_naming_the_address(self):
+        rc, out, err = run_reader(["--core", self.core, "--json"])
+        self.assertEqual((rc, err), (0, ""))
+        rep = json.loads(out)
+        warnings = rep["warnings"] + [w for h in rep["heaps"] for w in h["warnings"]]
+        expect = {
+            "large list": "large block header at 0x10000",
+            "weak table": "weak reference table at 0xdead0000",
+            "recorder": "its events at 0x20000",
+            "arena loop": "loops back to 0x%x" % self.bad["arena loop"][1],
+            "type name": "0x30000",
+        }
+        for what, text in expect.items():
+            self.assertEqual(len([w for w in warnings if text in w]), 1, "%s: %s" % (what, warnings))
+        self.assertEqual(len([w for w in warnings if "pool descriptor at 0x%x" % self.pool in w]), 1, warnings)
+        self.assertEqual(len(warnings), len(expect) + 1, warnings)
+        # The rest of the heap is still there.
+        main = [h for h in rep["heaps"] if h["name"] == "main"][0]
+        self.assertGreater(main["objects"], 1000)
+        self.assertIn("test.Node", main["types"])
+
+    def test_text_output_names_the_warnings(self):
+        rc, out, err = run_reader(["--core", self.core])
+        self.assertEqual((rc, err), (0, ""))
+        self.assertNotIn("Traceback", out)
+        self.assertGreaterEqual(out.count("warning: "), 6)
+
+    def test_random_damage_never_breaks_the_reader(self):
+        """Random words of the heaps and their arenas' descriptor pages
+        overwritten: the reader reports, it never fails on its own."""
+        t = self.t
+        src = RUNS["O0"]["core_path"]
+        rep = RUNS["O0"]["core"]["symbol"]["report"]
+        spots = []
+        for h in rep["heaps"]:
+            spots.append((h["address"], t.sizeof_heap))
+            for a in h["arenas"]["addresses"]:
+                descs = a + ((a >> t.arena_shift) % t.arena_colours) * t.page_size
+                spots.append((descs, t.pools_per_arena * t.sizeof_pool))
+        core = CoreTarget(src)
+        try:
+            offsets = [(core.file_offset(a), n) for a, n in spots]
+        finally:
+            core.close()
+        with open(src, "rb") as f:
+            pristine = f.read()
+        rng = random.Random(20261122)
+        path = os.path.join(TMP, "core-fuzz")
+        for round_ in range(25):
+            data = bytearray(pristine)
+            for _ in range(12):
+                off, n = rng.choice(offsets)
+                at = off + rng.randrange(0, n // 8) * 8
+                old = struct.unpack_from("<Q", data, at)[0]
+                new = rng.choice([0, 1, rng.getrandbits(64), old ^ (1 << rng.randrange(64)),
+                                  old + rng.choice([-64, -16, 8, 16, 4096]) & (2 ** 64 - 1), old | 0xFFFF])
+                struct.pack_into("<Q", data, at, new)
+            with open(path, "wb") as f:
+                f.write(data)
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                rc = reader.main(["--core", path, "--json"])
+            with self.subTest(round=round_):
+                self.assertIn(rc, (0, 1))
+                self.assertLessEqual(len(err.getvalue().splitlines()), 1, err.getvalue())
+                self.assertNotIn("internal error", err.getvalue())
+                if rc == 0:
+                    json.loads(out.getvalue())
+
+
+if __name__ == "__main__":
+    unittest.main()
