@@ -802,14 +802,14 @@ __attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n
                                                          const rgc_site_t *site)
 {
     size_t c = (n - 1) >> 4;
-    if (c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL) && _rgc_recorder_only(h)) {
+    if (c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL)) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *p = pool->free;
         if (p) {
             pool->free = (void *)p[1];
             pool->nused_flags++;
             p[0] = 0;
-            _rgc_record_write(h, RGC_EV_ALLOC, p, n, 0, pc);
+            _rgc_record(h, RGC_EV_ALLOC, p, n, 0, pc, site);
             return p;
         }
     }
@@ -981,9 +981,9 @@ __attribute__((noinline)) static void mem_free_next(uintptr_t hx, void *p, rgc_p
     uint64_t *w = p;
     if (!any) {
         mem_free_pool(h, p, pool);
-    } else if (pool->tag == (uintptr_t)h && *w != RGC_FREED_WORD && _rgc_recorder_only(h)) {
-        /* The fast path's case, recorded. */
-        _rgc_record_write(h, RGC_EV_FREE, p, pool->block_size, 0, NULL);
+    } else if (pool->tag == (uintptr_t)h && *w != RGC_FREED_WORD) {
+        /* The fast path's case, reported. */
+        _rgc_record(h, RGC_EV_FREE, p, pool->block_size, 0, NULL, NULL);
         *w = RGC_FREED_WORD;
         w[1] = (uint64_t)(uintptr_t)pool->free;
         pool->free = w;

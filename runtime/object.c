@@ -288,12 +288,10 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
 {
     if (!h || !t || (t->flags & RGC_TF_VAR))
         return new_slow(h, t);
-    if (_rgc_recorder_only(h)) {
-        void *o = new_fast(h, t, 1);
-        if (o) {
-            _rgc_record_write(h, RGC_EV_ALLOC, o, t->basic_size, t->id, pc);
-            return o;
-        }
+    void *o = new_fast(h, t, 1);
+    if (o) {
+        _rgc_record(h, RGC_EV_ALLOC, o, t->basic_size, t->id, pc, site);
+        return o;
     }
     return object_alloc(h, t, t->basic_size, pc, site);
 }
@@ -604,11 +602,11 @@ __attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void
 {
     rgc_heap_t *h = heap_of(o);
     uint32_t id = o->type_id, f = o->flags;
-    if (!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED)) && _rgc_recorder_only(h)) {
-        /* A plain small object: both records in place, then the free. */
+    if (!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED))) {
+        /* A plain small object: both reports, then the free. */
         rgc_pool_t *pool = _rgc_pool_of(o);
-        _rgc_record_write(h, RGC_EV_ZERO, o, 0, id, pc);
-        _rgc_record_write(h, RGC_EV_FREE, o, pool->block_size, id, NULL);
+        _rgc_record(h, RGC_EV_ZERO, o, 0, id, pc, NULL);
+        _rgc_record(h, RGC_EV_FREE, o, pool->block_size, id, NULL, NULL);
         o->refcnt = 0;
         _rgc_block_free(pool, o);
         return;
