@@ -63,6 +63,14 @@ build/tests/%: tests/unit/%.c tests/unit/testutil.h build/librgc.a | deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) $< -o $@ build/librgc.a $(LDFLAGS_RGC) -lcmocka -lpthread -lm -ldl
 
+# test_debug runs a program built optimized and stripped, which finds its
+# own table by the dynamic symbol and by the section.
+build/tests/debug_stripped: tests/unit/debug_stripped.c build/librgc.a include/rgc_debug.h
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -s -D_GNU_SOURCE -Iinclude $< -o $@ build/librgc.a $(LDFLAGS_RGC) -lpthread -lm -ldl
+
+build/tests/test_debug build/tests-asan/test_debug: build/tests/debug_stripped
+
 build/tests-asan/%: tests/unit/%.c tests/unit/testutil.h build/librgc-asan.a | deps
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -DRGC_DEBUG $(ASAN_FLAGS) $< -o $@ build/librgc-asan.a $(LDFLAGS_RGC) -lcmocka -lpthread -lm -ldl

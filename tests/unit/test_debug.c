@@ -152,6 +152,24 @@ static void test_the_table_is_a_dynamic_symbol_and_a_section_of_its_own(void **s
     assert_int_equal(sec + bias, (uint64_t)(uintptr_t)&rgc_debug_table);
 }
 
+/* A program built -O2 -s finds its table both ways (debug_stripped.c). */
+static void test_a_stripped_optimized_program_finds_its_table_by_symbol_and_by_section(void **state)
+{
+    (void)state;
+    FILE *p = popen("build/tests/debug_stripped 2>&1", "r");
+    assert_non_null(p);
+    char line[256] = "";
+    char *got = fgets(line, sizeof line, p);
+    int rc = pclose(p);
+    assert_non_null(got);
+    if (rc != 0)
+        fail_msg("build/tests/debug_stripped: %s", line);
+    void *sym = NULL, *sec = NULL, *tab = NULL;
+    assert_int_equal(sscanf(line, "symbol=%p section=%p table=%p", &sym, &sec, &tab), 3);
+    assert_ptr_equal(sym, tab);
+    assert_ptr_equal(sec, tab);
+}
+
 /* Follows the table's rules from a block to its pool descriptor and heap,
  * and counts the class's blocks in use as a tool would. */
 static void test_the_table_alone_leads_from_a_block_to_its_pool_and_heap(void **state)
@@ -527,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_the_table_begins_with_its_cookie_version_and_this_builds_sizes),
         cmocka_unit_test(test_every_entry_holds_the_size_offset_or_constant_the_compiler_gives),
         cmocka_unit_test(test_the_table_is_a_dynamic_symbol_and_a_section_of_its_own),
+        cmocka_unit_test(test_a_stripped_optimized_program_finds_its_table_by_symbol_and_by_section),
         cmocka_unit_test(test_the_table_alone_leads_from_a_block_to_its_pool_and_heap),
         cmocka_unit_test(test_the_recorder_keeps_the_last_events_oldest_first_with_their_numbers),
         cmocka_unit_test(test_allocations_record_the_size_asked_and_a_site_in_the_caller),
