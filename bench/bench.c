@@ -15,10 +15,12 @@
  *                                   (anchors: the churn pattern at the same
  *                                   request size); run by hand, not part of
  *                                   bench/run.py's tables
- *   events   raw|object|pair N ROUNDS SEED
+ *   events   raw|object|pair|alloc N ROUNDS SEED [MODES]
  *                                   rgc only: ns per alloc+free with the
- *                                   event recorder off, then on, alternated
- *                                   round by round in the same process
+ *                                   event recorder and allocation tracing
+ *                                   off, and on in each of their modes,
+ *                                   taking turns round by round in the same
+ *                                   process
  *   overhead N                      bytes per 16-byte-payload object
  *   rss      random|runs 48|mix N SEED
  *                                   RSS after freeing 90% of N small blocks
@@ -30,6 +32,7 @@
  */
 #include "bench_alloc.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
@@ -439,21 +442,83 @@ static int bench_object_churn(int argc, char **argv)
     return 0;
 }
 
-/* ---- events: what the event recorder costs the allocation paths */
+/* ---- events: what the event recorder and allocation tracing cost */
 
 #if defined(BENCH_ALLOC_RGC)
 #define EVENTS_RAW_SIZE 64
 #define EVENTS_RING 4096
+/* The sampled mode: about one allocation in this many bytes is traced. */
+#define EVENTS_SAMPLE_BYTES ((size_t)512 << 10)
+/* Every pass runs this many calls below bench_events, so that the
+ * 16-frame mode has 16 return addresses to take, as it would in a program
+ * of some depth (bench's own stack is six or so frames deep). */
+#define EVENTS_DEPTH 16
+/* The sampled mode's check allocates at least this many bytes: some
+ * dozens of traces are expected, whatever N. */
+#define EVENTS_CHECK_BYTES (64 * EVENTS_SAMPLE_BYTES)
+/* The passes that are not measured but would take long: the 16-frame
+ * mode's warm-up and the checks of the modes that trace everything run
+ * over at most this many blocks. */
+#define EVENTS_SHORT ((size_t)10000)
 
-enum events_pattern { EV_RAW, EV_OBJECT, EV_PAIR };
+enum events_pattern { EV_RAW, EV_OBJECT, EV_PAIR, EV_ALLOC };
 
-/* One pass of the pattern over n blocks or objects; ns per alloc+free. */
-static double events_pass(enum events_pattern pattern, size_t n, rgc_type_t *type)
+/* What a pass runs with.  Each mode is started before the clock and
+ * stopped after it, and runs two passes in between: the first from the
+ * start, the second (the mode's figure) as a program that has been running
+ * a while sees it.  The recorder's ring is allocated and zeroed at the
+ * start; the tracer's tables are made as the traces accumulate, so the
+ * first pass also times their growth from empty (what starting the tracer
+ * costs), the second runs with them grown.  The 16-frame mode runs one pass
+ * only: its unwinding, microseconds an allocation, dwarfs the growth. */
+enum events_mode { MODE_OFF, MODE_RECORDER, MODE_TRACE1, MODE_SAMPLED, MODE_TRACE16, N_MODES };
+static const char *const mode_names[N_MODES] = {"off", "recorder", "trace1", "sampled", "trace16"};
+
+/* What the untimed check pass of a tracing mode found. */
+typedef struct events_check {
+    uint64_t ops, traced;
+    unsigned frames; /* the most frames of one trace */
+} events_check_t;
+
+/* Per mode, over the run. */
+typedef struct events_figures {
+    bool on;           /* the mode is measured in this run */
+    double best;       /* ns per alloc+free, the fastest second pass (trace16: pass) */
+    double first;      /* the same of the first passes */
+    size_t passes;     /* timed passes, first and second */
+    uint64_t events;   /* recorder: events recorded by the timed passes */
+    uint64_t peak;     /* tracing: the highest peak of traced bytes of a pass */
+    events_check_t check;
+} events_figures_t;
+
+static inline void events_look_up(const void *p, events_check_t *chk)
 {
-    double t0 = now_ns();
+    if (!chk)
+        return;
+    chk->ops++;
+    rgc_trace_info_t info;
+    if (rgc_trace_get(bench_heap, p, &info) == 0) {
+        chk->traced++;
+        if (info.nframes > chk->frames)
+            chk->frames = info.nframes;
+    }
+}
+
+/* One pass of the pattern over n blocks or objects.  With chk (the check
+ * pass, never timed) each block is looked up in the traces as soon as it
+ * is allocated; without, the lookups compile away. */
+static inline __attribute__((always_inline)) void events_body(enum events_pattern pattern, size_t n,
+                                                              rgc_type_t *type, events_check_t *chk)
+{
     switch (pattern) {
     case EV_RAW:
-        alloc_run(EVENTS_RAW_SIZE, n);
+    case EV_ALLOC:
+        for (size_t i = 0; i < n; i++) {
+            uint64_t *p = bench_malloc(EVENTS_RAW_SIZE);
+            p[0] = i;
+            slots[i] = p;
+            events_look_up(p, chk);
+        }
         free_lifo(n);
         break;
     case EV_OBJECT:
@@ -465,6 +530,7 @@ static double events_pass(enum events_pattern pattern, size_t n, rgc_type_t *typ
             }
             o->value = (int64_t)i;
             slots[i] = o;
+            events_look_up(o, chk);
         }
         for (size_t i = n; i-- > 0;)
             rgc_decref(slots[i]);
@@ -473,35 +539,117 @@ static double events_pass(enum events_pattern pattern, size_t n, rgc_type_t *typ
         for (size_t i = 0; i < n; i++) {
             uint64_t *p = bench_malloc(EVENTS_RAW_SIZE);
             p[0] = i;
+            events_look_up(p, chk);
             bench_free(p);
         }
         break;
     }
+}
+
+/* The timed pass: ns per alloc+free. */
+static __attribute__((noinline)) double events_pass(enum events_pattern pattern, size_t n,
+                                                    rgc_type_t *type)
+{
+    double t0 = now_ns();
+    events_body(pattern, n, type, NULL);
     return (now_ns() - t0) / (double)n;
 }
 
-/* One pass with the recorder on: started before the clock (its ring is
- * allocated and zeroed there), stopped after.  *recorded gets how many
- * events the pass recorded (0 in a build without events). */
-static double events_recorded_pass(enum events_pattern pattern, size_t n, rgc_type_t *type,
-                                   uint64_t *recorded)
+static __attribute__((noinline)) void events_check_pass(enum events_pattern pattern, size_t n,
+                                                        rgc_type_t *type, events_check_t *chk)
 {
-    if (rgc_recorder_start(bench_heap, EVENTS_RING) != 0) {
-        fprintf(stderr, "bench: rgc_recorder_start failed\n");
+    events_body(pattern, n, type, chk);
+}
+
+/* Runs the timed pass (chk NULL) or the check pass depth calls further
+ * down the stack; the clock is read at the bottom only. */
+static __attribute__((noinline)) double events_deep(unsigned depth, enum events_pattern pattern,
+                                                    size_t n, rgc_type_t *type, events_check_t *chk)
+{
+    double t = 0;
+    if (depth > 0)
+        t = events_deep(depth - 1, pattern, n, type, chk);
+    else if (chk)
+        events_check_pass(pattern, n, type, chk);
+    else
+        t = events_pass(pattern, n, type);
+    __asm__ volatile("" ::: "memory"); /* not a tail call: every level keeps its frame */
+    return t;
+}
+
+static void events_mode_start(enum events_mode mode)
+{
+    int rc = 0;
+    switch (mode) {
+    case MODE_OFF:
+    case N_MODES:
+        break;
+    case MODE_RECORDER:
+        rc = rgc_recorder_start(bench_heap, EVENTS_RING);
+        break;
+    case MODE_TRACE1:
+        rc = rgc_trace_start(bench_heap, 1, 0);
+        break;
+    case MODE_SAMPLED:
+        rc = rgc_trace_start(bench_heap, 1, EVENTS_SAMPLE_BYTES);
+        break;
+    case MODE_TRACE16:
+        rc = rgc_trace_start(bench_heap, 16, 0);
+        break;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "bench: events: could not start %s\n", mode_names[mode]);
         exit(2);
     }
-    double t = events_pass(pattern, n, type);
-    rgc_event_t last;
-    *recorded = rgc_recorder_events(bench_heap, &last, 1) ? last.seq : 0;
-    rgc_recorder_stop(bench_heap);
-    return t;
+}
+
+/* Takes what the mode saw of the pass (events recorded, the peak of
+ * traced bytes: 0 in a build without events), then stops it. */
+static void events_mode_stop(enum events_mode mode, events_figures_t *fig)
+{
+    if (mode == MODE_RECORDER) {
+        rgc_event_t last;
+        fig->events += rgc_recorder_events(bench_heap, &last, 1) ? last.seq : 0;
+        rgc_recorder_stop(bench_heap);
+    } else if (mode != MODE_OFF) {
+        size_t peak = 0;
+        rgc_trace_get_traced_memory(bench_heap, NULL, &peak);
+        if (peak > fig->peak)
+            fig->peak = peak;
+        rgc_trace_stop(bench_heap);
+    }
+}
+
+/* MODES: a comma-separated subset of mode_names, or "all". */
+static int events_parse_modes(const char *arg, bool on[N_MODES])
+{
+    if (strcmp(arg, "all") == 0) {
+        for (int m = 0; m < N_MODES; m++)
+            on[m] = true;
+        return 0;
+    }
+    for (const char *s = arg; *s;) {
+        size_t len = strcspn(s, ",");
+        int m = 0;
+        while (m < N_MODES && !(strlen(mode_names[m]) == len && strncmp(s, mode_names[m], len) == 0))
+            m++;
+        if (m == N_MODES) {
+            fprintf(stderr, "bench: events: unknown mode %.*s\n", (int)len, s);
+            return -1;
+        }
+        on[m] = true;
+        s += len + (s[len] == ',');
+    }
+    return 0;
 }
 #endif
 
 static int bench_events(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: events raw|object|pair N ROUNDS SEED\n");
+        fprintf(stderr, "usage: events raw|object|pair|alloc N ROUNDS SEED [MODES]\n"
+                        "  MODES: all (default) or a comma-separated subset of "
+                        "off,recorder,trace1,sampled,trace16\n");
         return 2;
     }
 #if defined(BENCH_ALLOC_RGC)
@@ -513,6 +661,8 @@ static int bench_events(int argc, char **argv)
         pattern = EV_OBJECT;
     else if (strcmp(name, "pair") == 0)
         pattern = EV_PAIR;
+    else if (strcmp(name, "alloc") == 0)
+        pattern = EV_ALLOC;
     else {
         fprintf(stderr, "bench: events: unknown pattern %s\n", name);
         return 2;
@@ -523,33 +673,104 @@ static int bench_events(int argc, char **argv)
         fprintf(stderr, "bench: events: N and ROUNDS must be positive\n");
         return 2;
     }
+    events_figures_t fig[N_MODES] = {{0}};
+    bool on[N_MODES] = {0};
+    if (events_parse_modes(argc > 4 ? argv[4] : "all", on) < 0)
+        return 2;
+    enum events_mode modes[N_MODES];
+    size_t nmodes = 0;
+    for (int m = 0; m < N_MODES; m++)
+        if (on[m]) {
+            modes[nmodes++] = (enum events_mode)m;
+            fig[m].on = true;
+            fig[m].best = fig[m].first = INFINITY;
+        }
     slots = xcalloc(n, sizeof *slots);
     rgc_type_t *type = bench_type("bench.int");
     rgc_gc_disable(bench_heap); /* as in `object` */
     size_t size = pattern == EV_OBJECT ? rgc_type_basic_size(type) : EVENTS_RAW_SIZE;
-    /* An untimed pass of each kind first: both measure warm memory (the
-     * first touch of the heap's pages is `fresh`'s subject, not this). */
-    uint64_t recorded = 0;
-    events_pass(pattern, n, type);
-    events_recorded_pass(pattern, n, type, &recorded);
-    /* Off and on alternate, and which one goes first alternates from round
-     * to round (the seed's parity picks round 0's), so that drift of the
-     * machine during the run falls on both alike. */
-    double off = INFINITY, on = INFINITY;
+    /* An untimed pass with everything off, then one in each mode: all of
+     * them measure warm memory (the first touch of the heap's pages is
+     * `fresh`'s subject, not this), the tracer's tables have been as large
+     * once, and the unwinder the 16-frame mode calls is loaded (for which
+     * a short pass is enough: its passes take a thousand times as long). */
+    events_deep(EVENTS_DEPTH, pattern, n, type, NULL);
+    for (size_t k = 0; k < nmodes; k++) {
+        events_figures_t scratch = {0};
+        events_mode_start(modes[k]);
+        events_deep(EVENTS_DEPTH, pattern, modes[k] == MODE_TRACE16 && n > EVENTS_SHORT ? EVENTS_SHORT : n,
+                    type, NULL);
+        events_mode_stop(modes[k], &scratch);
+    }
+    /* The modes take turns within each round.  Round r starts with mode
+     * r + SEED (mod the count) and goes forward, and the next as many rounds
+     * go backward: every mode is measured in every place of the order and
+     * after either neighbour, so that drift of the machine during the run
+     * falls on all alike. */
     for (size_t r = 0; r < rounds; r++) {
-        if (((r + seed) & 1) == 0) {
-            off = fmin(off, events_pass(pattern, n, type));
-            on = fmin(on, events_recorded_pass(pattern, n, type, &recorded));
-        } else {
-            on = fmin(on, events_recorded_pass(pattern, n, type, &recorded));
-            off = fmin(off, events_pass(pattern, n, type));
+        size_t start = (size_t)((r + seed) % nmodes);
+        bool backward = (((r + seed) / nmodes) & 1) != 0;
+        for (size_t k = 0; k < nmodes; k++) {
+            enum events_mode m = modes[backward ? (start + nmodes - k) % nmodes : (start + k) % nmodes];
+            events_mode_start(m);
+            double t = events_deep(EVENTS_DEPTH, pattern, n, type, NULL), t2 = t;
+            if (m != MODE_TRACE16)
+                t2 = events_deep(EVENTS_DEPTH, pattern, n, type, NULL);
+            events_mode_stop(m, &fig[m]);
+            fig[m].first = fmin(fig[m].first, t);
+            fig[m].best = fmin(fig[m].best, t2);
+            fig[m].passes += m != MODE_TRACE16 ? 2 : 1;
         }
     }
+    /* The proof that each tracing mode traced: a check pass, untimed, that
+     * looks every block up in the traces as soon as it is allocated (over
+     * at most EVENTS_SHORT blocks; the sampled mode's, over all N, repeated
+     * up to EVENTS_CHECK_BYTES, for enough samples to compare with the
+     * rate).  The timed passes' peaks of traced bytes say the same of N. */
+    for (size_t k = 0; k < nmodes; k++) {
+        enum events_mode m = modes[k];
+        if (m == MODE_OFF || m == MODE_RECORDER)
+            continue;
+        events_figures_t scratch = {0};
+        events_mode_start(m);
+        if (m == MODE_SAMPLED)
+            do
+                events_deep(EVENTS_DEPTH, pattern, n, type, &fig[m].check);
+            while (fig[m].check.ops * size < EVENTS_CHECK_BYTES);
+        else
+            events_deep(EVENTS_DEPTH, pattern, n > EVENTS_SHORT ? EVENTS_SHORT : n, type, &fig[m].check);
+        events_mode_stop(m, &scratch);
+    }
     print_header("events");
-    printf(", \"pattern\": \"%s\", \"size\": %zu, \"n\": %zu, \"rounds\": %zu, "
-           "\"metrics\": {\"off_ns\": %.3f, \"recorder_ns\": %.3f}, "
-           "\"stats\": {\"recorder_capacity\": %u, \"events_per_op\": %.3f}}\n",
-           name, size, n, rounds, off, on, EVENTS_RING, (double)recorded / (double)n);
+    printf(", \"pattern\": \"%s\", \"size\": %zu, \"n\": %zu, \"rounds\": %zu, \"modes\": [",
+           name, size, n, rounds);
+    for (size_t k = 0; k < nmodes; k++)
+        printf("%s\"%s\"", k ? ", " : "", mode_names[modes[k]]);
+    printf("], \"metrics\": {");
+    for (size_t k = 0; k < nmodes; k++)
+        printf("%s\"%s_ns\": %.3f", k ? ", " : "", mode_names[modes[k]], fig[modes[k]].best);
+    for (size_t k = 0; k < nmodes; k++)
+        if (modes[k] != MODE_TRACE16)
+            printf(", \"%s_first_ns\": %.3f", mode_names[modes[k]], fig[modes[k]].first);
+    printf("}, \"stats\": {\"recorder_capacity\": %u, \"sample_bytes\": %zu, \"depth\": %d",
+           EVENTS_RING, EVENTS_SAMPLE_BYTES, EVENTS_DEPTH);
+    if (on[MODE_RECORDER]) {
+        const events_figures_t *f = &fig[MODE_RECORDER];
+        printf(", \"events_per_op\": %.3f", (double)f->events / ((double)n * (double)f->passes));
+    }
+    for (int m = MODE_TRACE1; m < N_MODES; m++) {
+        const events_figures_t *f = &fig[m];
+        if (!f->on)
+            continue;
+        printf(", \"%s\": {\"traced_per_op\": %.6f, \"checked_ops\": %" PRIu64 ", \"traced\": %" PRIu64
+               ", \"frames\": %u, \"peak_bytes\": %" PRIu64,
+               mode_names[m], f->check.ops ? (double)f->check.traced / (double)f->check.ops : 0.0,
+               f->check.ops, f->check.traced, f->check.frames, f->peak);
+        if (m == MODE_SAMPLED)
+            printf(", \"expected_per_op\": %.6f", (double)size / (double)EVENTS_SAMPLE_BYTES);
+        printf("}");
+    }
+    printf("}}\n");
     return 0;
 #else
     (void)argv;

@@ -39,7 +39,8 @@ $(foreach a,$(BENCH_ALLOCATORS),$(eval $(call BENCH_RULES,$(a))))
 # A second copy of the runtime with -DRGC_NO_EVENTS, compiled exactly like
 # build/obj otherwise: its paths test no hook word at all.  bench-rgc-noevents
 # is bench-rgc linked with it; the `events` benchmark holds the two side by
-# side (what the hook test costs with nothing armed).
+# side (what the hook test costs with nothing armed), and measures the event
+# recorder and allocation tracing on against off within bench-rgc.
 BENCH_NOEV_OBJ := $(SRC:runtime/%.c=$(BENCH_BUILD)/noevents/%.o)
 
 $(BENCH_BUILD)/noevents/%.o: runtime/%.c $(HDR)

@@ -16,9 +16,10 @@ same interleaved way; their anchor is the faster CPython.
 
 The event benchmarks (part "events") run build/bench/bench-rgc beside
 build/bench/bench-rgc-noevents, the same program on a runtime built with
-RGC_NO_EVENTS (its paths test no hook word): the event recorder's cost is
-recorder on / off within bench-rgc, the cost of the hook test with nothing
-armed is bench-rgc off / bench-rgc-noevents off.
+RGC_NO_EVENTS (its paths test no hook word): the costs of the event recorder
+and of allocation tracing (one frame, sampled, 16 frames) are each mode on /
+off within bench-rgc, the cost of the hook test with nothing armed is
+bench-rgc off / bench-rgc-noevents off.
 
 Standard library only.  See docs/performance.md.
 """
@@ -42,23 +43,33 @@ ANCHORS = ["glibc", "mimalloc", "jemalloc"]
 SIZES = [16, 64, 256, 512]
 MIB = 1 << 20
 
-# Scale of each mode: full (default) and --quick.  The event benchmarks keep
-# their live set small (ev_n blocks: 640 KB raw, 240 KB of objects), in the
-# caches, so that what they compare is the paths' cost, not the memory's; the
-# off/on rounds are short (tens of microseconds) and many, for a clean minimum.
+# Scale of each mode: full (default) and --quick.  The event benchmarks'
+# patterns raw, object and pair keep their live set small (ev_n blocks: 640 KB
+# raw, 240 KB of objects), in the caches, so that what they compare is the
+# paths' cost, not the memory's; their rounds are short (tens to hundreds of
+# microseconds) and many, for a clean minimum.  Pattern alloc is at the scale
+# of the allocation benchmark (fresh: 64 MB a round), in fewer rounds.  The
+# 16-frame tracing mode takes microseconds an allocation (the unwinder), so it
+# runs apart, beside its own "off", in a few rounds (ev16_rounds; alloc's:
+# ev_alloc16_rounds of ev_alloc16_n blocks, in the first ev_alloc16_reps
+# repetitions only).
 SCALE = {
     "full": dict(reps=5, n=1_000_000, rounds=2, live=1_000_000, ops=2_000_000,
                  obj_n=1_000_000, overhead_n=1_000_000, rss_n=4 << 20,
                  ic_pairs=100_000, ic_k=10_000,
                  gc_reps=5, gc_n=1_000_000, gc_repeats=3, gc_old=1_000_000,
                  gc_young=700, gc_iters=2000,
-                 ev_reps=5, ev_n=10_000, ev_pair_n=100_000, ev_rounds=1000),
+                 ev_reps=5, ev_n=10_000, ev_pair_n=20_000, ev_rounds=250, ev16_rounds=3,
+                 ev_alloc_n=1_000_000, ev_alloc_rounds=5, ev_alloc16_n=200_000,
+                 ev_alloc16_reps=1, ev_alloc16_rounds=1),
     "quick": dict(reps=2, n=100_000, rounds=2, live=100_000, ops=200_000,
                   obj_n=100_000, overhead_n=100_000, rss_n=400_000,
                   ic_pairs=5_000, ic_k=1_000,
                   gc_reps=2, gc_n=100_000, gc_repeats=2, gc_old=100_000,
                   gc_young=700, gc_iters=200,
-                  ev_reps=2, ev_n=1_000, ev_pair_n=10_000, ev_rounds=10),
+                  ev_reps=2, ev_n=1_000, ev_pair_n=2_000, ev_rounds=10, ev16_rounds=2,
+                  ev_alloc_n=100_000, ev_alloc_rounds=2, ev_alloc16_n=20_000,
+                  ev_alloc16_reps=1, ev_alloc16_rounds=1),
 }
 
 # The event benchmarks: bench-rgc's `events` in both builds of the runtime.
@@ -68,8 +79,29 @@ EVENT_PATTERNS = [
     ("raw", "rgc_mem_alloc 64 B, N live, freed LIFO: alloc+free"),
     ("object", "rgc_new of an untracked 24-byte int, N live, rgc_decref LIFO: new+decref"),
     ("pair", "rgc_mem_alloc 64 B then rgc_mem_free at once, N times: alloc+free"),
+    ("alloc", "rgc_mem_alloc 64 B, N live (the allocation benchmark's scale), freed LIFO: "
+              "alloc+free"),
 ]
-EVENT_TARGETS = {"recorder": 1.15, "hooks": 1.02}
+# Each pattern runs twice per build and repetition: the main run takes the
+# modes but the 16-frame one in turns, the trace16 run that one beside "off".
+EVENT_RUNS = [("main", "off,recorder,trace1,sampled"), ("trace16", "off,trace16")]
+# The checks: (name, label, (build, metric) / (build, metric)).  Within a run
+# each mode runs two passes after its start; a mode's figure is the second
+# (the tracer's tables grown), X_first_ns the first (trace1's: their growth
+# from empty too).  trace16 runs one pass, against its own run's off.
+# trace16 and trace1_first have no target: they are reported (CPython's
+# tracemalloc costs 13x with 25 frames).
+EVENT_CHECKS = [
+    ("recorder", "recorder on / off", ("rgc", "recorder_ns"), ("rgc", "off_ns")),
+    ("trace1", "trace 1 frame / off", ("rgc", "trace1_ns"), ("rgc", "off_ns")),
+    ("trace1_first", "trace 1 frame from start / off", ("rgc", "trace1_first_ns"), ("rgc", "off_first_ns")),
+    ("sampled", "trace sampled / off", ("rgc", "sampled_ns"), ("rgc", "off_ns")),
+    ("trace16", "trace 16 frames / off", ("rgc", "trace16_ns"), ("rgc", "trace16_off_ns")),
+    ("hooks", "rgc off / noevents off", ("rgc", "off_ns"), ("rgc-noevents", "off_ns")),
+]
+EVENT_TARGETS = {"recorder": 1.15, "trace1": 1.5, "trace1_first": None, "sampled": 1.1,
+                 "trace16": None, "hooks": 1.02}
+EVENT_SAMPLE_BYTES = 512 << 10  # bench.c's sampled mode
 
 
 # The collector benchmarks: gcbench-rgc and gc_bench.py take the same
@@ -361,41 +393,81 @@ class Runner:
             ov["unit"] = "bytes/object"
         return {"results": rows, "overhead": ov, "cpython": about, "impls": names}
 
-    def run_events(self):
-        """The event recorder's and the hook test's costs: `events` in
-        bench-rgc and bench-rgc-noevents, runs interleaved, the builds'
-        order alternating.  Within one run the benchmark itself alternates
-        recorder off and on round by round; each run reports its minimums."""
+    def event_plan(self, pattern):
+        """(run, n, rounds, repetitions) of each run of the pattern."""
         s = self.scale
-        samples = {p: {b: [] for b in EVENT_BUILDS} for p, _ in EVENT_PATTERNS}
+        if pattern == "alloc":
+            return [("main", s["ev_alloc_n"], s["ev_alloc_rounds"], s["ev_reps"]),
+                    ("trace16", s["ev_alloc16_n"], s["ev_alloc16_rounds"], s["ev_alloc16_reps"])]
+        n = s["ev_pair_n"] if pattern == "pair" else s["ev_n"]
+        return [("main", n, s["ev_rounds"], s["ev_reps"]),
+                ("trace16", n, s["ev16_rounds"], s["ev_reps"])]
+
+    def run_events(self):
+        """What the event recorder, allocation tracing and the hook test
+        cost: `events` in bench-rgc and bench-rgc-noevents, runs interleaved,
+        the builds' order alternating.  Within one run the benchmark itself
+        has its modes take turns round by round; each run reports each
+        mode's minimum."""
+        s = self.scale
+        modes = dict(EVENT_RUNS)
+        samples = {(p, run): {b: [] for b in EVENT_BUILDS}
+                   for p, _ in EVENT_PATTERNS for run, _ in EVENT_RUNS}
         for rep in range(s["ev_reps"]):
             seed = 1000 + rep
-            for i, (pattern, _) in enumerate(EVENT_PATTERNS):
-                n = s["ev_pair_n"] if pattern == "pair" else s["ev_n"]
-                k = (rep + i) % len(EVENT_BUILDS)
-                for build in EVENT_BUILDS[k:] + EVENT_BUILDS[:k]:
-                    r = run_json([self.binary("bench", build), "events", pattern, str(n),
-                                  str(s["ev_rounds"]), str(seed)])
-                    if "error" in r:
-                        self.errors.append("%s events %s: %s" % (build, pattern, r["error"]))
+            i = 0
+            for pattern, _ in EVENT_PATTERNS:
+                for run, n, rounds, reps in self.event_plan(pattern):
+                    if rep >= reps:
                         continue
-                    self.versions[build] = r.get("version", "?")
-                    samples[pattern][build].append(r)
+                    k = (rep + i) % len(EVENT_BUILDS)
+                    i += 1
+                    for build in EVENT_BUILDS[k:] + EVENT_BUILDS[:k]:
+                        r = run_json([self.binary("bench", build), "events", pattern, str(n),
+                                      str(rounds), str(seed), modes[run]], timeout=600)
+                        if "error" in r:
+                            self.errors.append("%s events %s %s: %s" % (build, pattern, run,
+                                                                         r["error"]))
+                            continue
+                        self.versions[build] = r.get("version", "?")
+                        samples[(pattern, run)][build].append(r)
             print("  events repetition %d/%d done" % (rep + 1, s["ev_reps"]), file=sys.stderr)
         rows = []
         for pattern, what in EVENT_PATTERNS:
-            row = {"pattern": pattern, "what": what, "unit": "ns/op",
-                   "n": s["ev_pair_n"] if pattern == "pair" else s["ev_n"],
-                   "rounds": s["ev_rounds"], "builds": {}}
+            plan = {run: (n, rounds, reps) for run, n, rounds, reps in self.event_plan(pattern)}
+            row = {"pattern": pattern, "what": what, "unit": "ns/op", "n": plan["main"][0],
+                   "size": None, "runs": {}, "builds": {}}
+            for run, mode_list in EVENT_RUNS:
+                n, rounds, reps = plan[run]
+                row["runs"][run] = {"modes": mode_list.split(","), "n": n, "rounds": rounds,
+                                    "repetitions": reps}
             for build in EVENT_BUILDS:
-                runs = samples[pattern][build]
-                fig = {m: summarize([r["metrics"].get(m) for r in runs])
-                       for m in ("off_ns", "recorder_ns")}
+                main = samples[(pattern, "main")][build]
+                t16 = samples[(pattern, "trace16")][build]
+                fig = {m + suffix: summarize([r["metrics"].get(m + suffix) for r in main])
+                       for m in ("off", "recorder", "trace1", "sampled")
+                       for suffix in ("_ns", "_first_ns")}
+                fig["trace16_ns"] = summarize([r["metrics"].get("trace16_ns") for r in t16])
+                fig["trace16_off_ns"] = summarize([r["metrics"].get("off_ns") for r in t16])
                 # The same run's on / off: what drifts between runs cancels.
-                fig["recorder_ratio_per_run"] = summarize(
-                    [r["metrics"]["recorder_ns"] / r["metrics"]["off_ns"]
-                     for r in runs if r["metrics"].get("off_ns")])
-                fig["events_per_op"] = runs[-1]["stats"].get("events_per_op") if runs else None
+                per_run = {}
+                for name, _, (_, num), (_, den) in EVENT_CHECKS:
+                    if name == "hooks":
+                        continue
+                    runs, num = (t16, "trace16_ns") if name == "trace16" else (main, num)
+                    den = "off_ns" if name == "trace16" else den
+                    per_run[name] = summarize(
+                        [r["metrics"][num] / r["metrics"][den] for r in runs
+                         if r["metrics"].get(den) and r["metrics"].get(num)])
+                fig["ratio_per_run"] = per_run
+                # What proves each mode ran (in bench-rgc-noevents: nothing
+                # is recorded or traced, and these say so).
+                stats = {}
+                for runs in (main, t16):
+                    if runs:
+                        stats.update(runs[-1].get("stats", {}))
+                        row["size"] = runs[-1].get("size")
+                fig["stats"] = stats
                 row["builds"][build] = fig
             row.update(event_ratios(row["builds"]))
             rows.append(row)
@@ -432,21 +504,21 @@ class Runner:
 
 
 def event_ratios(builds):
-    """recorder = recorder on / off in bench-rgc; hooks = bench-rgc off /
-    bench-rgc-noevents off.  By minimum (the verdict) and by median."""
+    """Each mode on / off in bench-rgc (trace16 against its own run's off);
+    hooks = bench-rgc off / bench-rgc-noevents off.  By minimum (the
+    verdict) and by median."""
     def fig(build, metric, stat):
         f = builds.get(build, {}).get(metric)
         return f[stat] if f else None
 
     out = {}
-    for name, (num, den) in (("recorder", (("rgc", "recorder_ns"), ("rgc", "off_ns"))),
-                             ("hooks", (("rgc", "off_ns"), ("rgc-noevents", "off_ns")))):
+    for name, _, num, den in EVENT_CHECKS:
         for stat, suffix in (("min", ""), ("median", "_median")):
             a, b = fig(*num, stat), fig(*den, stat)
             out["ratio_" + name + suffix] = a / b if a is not None and b else None
-        ratio = out["ratio_" + name]
-        out[name + "_target"] = EVENT_TARGETS[name]
-        out[name + "_ok"] = ratio <= EVENT_TARGETS[name] if ratio is not None else None
+        ratio, target = out["ratio_" + name], EVENT_TARGETS[name]
+        out[name + "_target"] = target
+        out[name + "_ok"] = ratio <= target if ratio is not None and target is not None else None
     return out
 
 
@@ -687,9 +759,39 @@ def gc_overhead_table(gc):
     return lines
 
 
+def event_proof(name, builds):
+    """What shows the mode ran: events recorded, blocks traced and their
+    frames (from bench-rgc's check passes); for hooks, that the noevents
+    build recorded and traced nothing."""
+    def trace_proof(st):
+        if not st:
+            return "-"
+        return "%.3f traced/op, %d fr" % (st.get("traced_per_op", 0), st.get("frames", 0))
+
+    st = builds.get("rgc", {}).get("stats", {})
+    if name == "recorder":
+        e = st.get("events_per_op")
+        return "%.2f events/op" % e if e is not None else "-"
+    if name == "sampled":
+        t = st.get("sampled")
+        if not t:
+            return "-"
+        return "%.2g traced/op (%.2g expected)" % (t.get("traced_per_op", 0),
+                                                   t.get("expected_per_op", 0))
+    if name in ("trace1", "trace16"):
+        return trace_proof(st.get(name))
+    if name == "trace1_first":
+        return ""
+    ne = builds.get("rgc-noevents", {}).get("stats", {})
+    if not ne:
+        return "-"
+    traced = sum(ne.get(m, {}).get("traced", 0) for m in ("trace1", "sampled", "trace16"))
+    return "noevents: %.2f events/op, %d traced" % (ne.get("events_per_op", 0), traced)
+
+
 def events_table(rows):
-    lines = [["pattern", "n", "rgc off", "rgc recorder", "noevents off", "check", "ratio",
-              "ratio med", "target", ""]]
+    lines = [["pattern", "check", "n", "on", "off", "ratio", "ratio med", "target", "",
+              "what ran"]]
     for row in rows:
         b = row["builds"]
 
@@ -697,17 +799,21 @@ def events_table(rows):
             f = b.get(build, {}).get(metric)
             return fmt_ns(f["min"]) if f else "ERR"
 
-        figures = [cell("rgc", "off_ns"), cell("rgc", "recorder_ns"), cell("rgc-noevents", "off_ns")]
-        for name, label in (("recorder", "recorder on / off"),
-                            ("hooks", "rgc off / noevents off")):
+        first = True
+        for name, label, num, den in EVENT_CHECKS:
             ratio, med = row.get("ratio_" + name), row.get("ratio_%s_median" % name)
-            ok = row.get(name + "_ok")
-            lines.append([row["pattern"], str(row["n"])] + figures + [
-                label, "%.3f" % ratio if ratio is not None else "-",
-                "%.3f" % med if med is not None else "-",
-                "<= %.2f" % row[name + "_target"],
-                "-" if ok is None else ("ok" if ok else "MISS")])
-            figures = ["", "", ""]
+            ok, target = row.get(name + "_ok"), row.get(name + "_target")
+            n16 = row["runs"]["trace16"]["n"]
+            if name == "trace16" and n16 != row["n"]:
+                label += " (n %d)" % n16
+            lines.append([row["pattern"] if first else "", label, str(row["n"]) if first else "",
+                          cell(*num), cell(*den),
+                          "%.3f" % ratio if ratio is not None else "-",
+                          "%.3f" % med if med is not None else "-",
+                          "<= %.2f" % target if target is not None else "report",
+                          "-" if ok is None else ("ok" if ok else "MISS"),
+                          event_proof(name, b)])
+            first = False
     return lines
 
 
@@ -800,13 +906,20 @@ def main():
         print("events: %d repetitions, interleaved with the RGC_NO_EVENTS build ..."
               % runner.scale["ev_reps"], file=sys.stderr)
         ev = runner.run_events()
-        write("events", "what events cost the allocation paths: the event recorder on against "
-              "off (bench-rgc), and the hook test with nothing armed against a runtime built "
-              "with RGC_NO_EVENTS (bench-rgc-noevents)",
-              {"unit": "ns/op", "ring": 4096, "targets": EVENT_TARGETS, "results": ev})
-        sections.append(("Events: ns per alloc+free, min of %d runs (each the min of %d rounds); "
-                         "recorder = rgc recorder on / off, hooks = rgc off / rgc-noevents off"
-                         % (runner.scale["ev_reps"], runner.scale["ev_rounds"]),
+        write("events", "what events cost the allocation paths: the event recorder and "
+              "allocation tracing (1 frame, sampled, 16 frames) on against off (bench-rgc), "
+              "and the hook test with nothing armed against a runtime built with "
+              "RGC_NO_EVENTS (bench-rgc-noevents)",
+              {"unit": "ns/op", "ring": 4096, "sample_bytes": EVENT_SAMPLE_BYTES,
+               "targets": EVENT_TARGETS, "results": ev})
+        sc = runner.scale
+        sections.append(("Events: ns per alloc+free, min of %d runs, each the min of its rounds "
+                         "(%d; alloc: %d; trace16: %d, alloc's %d in %d run); on / off in "
+                         "bench-rgc, hooks = rgc off / rgc-noevents off; sampled: one "
+                         "allocation per %d KiB"
+                         % (sc["ev_reps"], sc["ev_rounds"], sc["ev_alloc_rounds"],
+                            sc["ev16_rounds"], sc["ev_alloc16_rounds"], sc["ev_alloc16_reps"],
+                            EVENT_SAMPLE_BYTES >> 10),
                          events_table(ev)))
 
     info["elapsed_s"] = round(time.time() - started, 1)
