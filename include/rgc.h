@@ -190,6 +190,7 @@ RGC_API size_t rgc_mem_usable_size(rgc_heap_t *heap, const void *p);
  *   bit 7     its type has references, hooks or a           RGC_OF_TEARDOWN
  *             finalizer (clear: destruction just frees the block)
  *   bit 8     weak references point at it                  RGC_OF_WEAKREFED
+ *   bit 9     its allocation was traced (it may still be)   RGC_OF_TRACED
  *   bits 12-15 collector scratch, meaningful during a collection only:
  *             candidate (12), reachable (13), set aside by a sweep (14)
  * When a block is freed, refcnt becomes 0 and type_id stays, so a later
@@ -214,6 +215,7 @@ enum {
     RGC_OF_INTERNED = 1u << 6,
     RGC_OF_TEARDOWN = 1u << 7,
     RGC_OF_WEAKREFED = 1u << 8,
+    RGC_OF_TRACED = 1u << 9,
     RGC_OF_GC_CANDIDATE = 1u << 12,
     RGC_OF_GC_REACHABLE = 1u << 13,
     RGC_OF_GC_ASIDE = 1u << 14,

@@ -350,7 +350,8 @@ extern "C" {
     S(site, rgc_site_t)                                                                   \
     F(site, rgc_site_t, file, file)                                                       \
     F(site, rgc_site_t, function, function)                                               \
-    F(site, rgc_site_t, line, line)
+    F(site, rgc_site_t, line, line)                                                       \
+    K(of_traced, RGC_OF_TRACED)
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;
 #define RGC_DEBUG_F_(name, ctype, entry, member) uint64_t name##_##entry;

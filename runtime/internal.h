@@ -732,11 +732,18 @@ static inline void _rgc_record_write(rgc_heap_t *h, uint32_t kind, const void *a
     e->size = size;
     e->site = (uint64_t)(uintptr_t)pc;
 }
+/* True when h's tracing is all there is to tell (no recorder, no hook). */
+static inline int _rgc_trace_only(const rgc_heap_t *h)
+{
+    return h->trace && !h->recorder.cap && !_rgc_runtime.hooks.mask;
+}
 static inline void _rgc_record(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, uint32_t type_id,
                                const void *pc, const rgc_site_t *site)
 {
     if (RGC_LIKELY(_rgc_recorder_only(h)))
         _rgc_record_write(h, kind, addr, size, type_id, pc);
+    else if (_rgc_trace_only(h))
+        _rgc_trace_event(h, kind, addr, size, pc, site);
     else
         _rgc_event(h, kind, addr, size, type_id, pc, site);
 }

@@ -602,6 +602,14 @@ __attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void
 {
     rgc_heap_t *h = heap_of(o);
     uint32_t id = o->type_id, f = o->flags;
+    if (!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED | RGC_OF_TRACED)) &&
+        _rgc_trace_only(h)) {
+        /* Untraced, and the trace is all that listens: nothing to tell. */
+        o->refcnt = 0;
+        _rgc_block_free(_rgc_pool_of(o), o);
+        return;
+    }
+    f &= ~(uint32_t)RGC_OF_TRACED;
     if (!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED))) {
         /* A plain small object: both reports, then the free. */
         rgc_pool_t *pool = _rgc_pool_of(o);

@@ -193,8 +193,9 @@ static uint32_t capture(const rgc_trace_t *tr, const void *pc, uint64_t *frames)
     frames[0] = (uint64_t)(uintptr_t)pc;
     if (tr->nframes == 1 || !pc)
         return 1;
-    void *buf[RGC_TRACE_MAX_FRAMES + 16];
-    int got = backtrace(buf, (int)(sizeof buf / sizeof *buf));
+    /* The runtime's own frames come first: a few more than asked for. */
+    void *buf[RGC_TRACE_MAX_FRAMES + 12];
+    int got = backtrace(buf, (int)tr->nframes + 12);
     uint32_t n = 1;
     for (int i = 0; i < got; i++) {
         if (buf[i] != pc)
@@ -255,6 +256,8 @@ static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr, const void *addr, uint64
     e->address = a;
     e->size = size;
     e->traceback = tb;
+    if (_rgc_in_arena(addr) && _rgc_pool_of(addr)->kind == RGC_KIND_OBJECT)
+        ((rgc_object_t *)(uintptr_t)addr)->flags |= RGC_OF_TRACED;
     tr->current += size;
     if (tr->current > tr->peak)
         tr->peak = tr->current;
@@ -267,6 +270,11 @@ void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t s
     if (kind == RGC_EV_ALLOC) {
         trace_alloc(h, tr, addr, size, pc, site);
     } else if (kind == RGC_EV_FREE && tr->len) {
+        /* An object never traced says so in its header; raw blocks are
+         * looked up. */
+        if (_rgc_in_arena(addr) && _rgc_pool_of(addr)->kind == RGC_KIND_OBJECT &&
+            !(((const rgc_object_t *)addr)->flags & RGC_OF_TRACED))
+            return;
         rgc_trace_entry_t *e = entry_find(tr, (uint64_t)(uintptr_t)addr);
         if (e) {
             tr->current -= e->size;
@@ -332,7 +340,9 @@ int rgc_trace_start(rgc_heap_t *h, unsigned nframes, size_t sample_bytes)
     tr->nframes = nframes;
     tr->tb_stride = sizeof(rgc_traceback_t) + nframes * sizeof(uint64_t);
     tr->sample_bytes = sample_bytes;
-    tr->rng = mix((uint64_t)(uintptr_t)h) | 1;
+    static uint64_t starts;
+    tr->rng = mix((uint64_t)(uintptr_t)h ^ mix(__atomic_add_fetch(&starts, 1, __ATOMIC_RELAXED)) ^
+                  (uint64_t)(uintptr_t)&nframes) | 1;
     tr->countdown = sample_bytes ? (int64_t)(1 + mix(tr->rng) % (2 * sample_bytes)) : 0;
     h->trace = tr;
     _rgc_observers_add(1);

@@ -349,6 +349,7 @@ ENTRIES = [
     ("site_file", "F", "site", 8),
     ("site_function", "F", "site", 8),
     ("site_line", "F", "site", 4),
+    ("of_traced", "K", None, None),
 ]
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]
