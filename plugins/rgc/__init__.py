@@ -10,6 +10,8 @@ alone and no debugger.  The modules:
   table    the v1 entries; finding the table (symbol, section, scan) and
            checking it
   heap     walking the runtime root, its types and its heaps
+  trace    a heap's allocation traces: by site, by traceback, per block
+  symbols  return addresses to function names (ELF symbols, load bias)
   reader   the command line (python3 -m rgc)
 """
 

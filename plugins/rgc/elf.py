@@ -29,6 +29,12 @@ SHT_SYMTAB = 2
 SHT_NOBITS = 8
 SHT_DYNSYM = 11
 
+STT_FUNC = 2
+STT_GNU_IFUNC = 10
+
+# Symbol and string tables larger than this are not read.
+MAX_SYMTAB = 1 << 28
+
 NT_PRSTATUS = 1
 NT_PRPSINFO = 3
 NT_AUXV = 6
@@ -187,7 +193,7 @@ class ElfFile:
             if s.type != symtab_type or s.link >= len(secs):
                 continue
             strtab = secs[s.link]
-            if strtab.size > (1 << 28) or s.size > (1 << 28):
+            if strtab.size > MAX_SYMTAB or s.size > MAX_SYMTAB:
                 continue
             strs = self._pread(strtab.offset, strtab.size)
             syms = self._pread(s.offset, s.size)
@@ -209,6 +215,36 @@ class ElfFile:
     def static_symbol(self, name):
         """The value of a defined symbol of .symtab (absent when stripped), or None."""
         return self._lookup(SHT_SYMTAB, name)
+
+    def functions(self):
+        """The defined functions of .symtab, or of .dynsym when there is no
+        .symtab: [(value, size, name)] sorted by value (the file's own
+        addresses; add the load bias)."""
+        secs = self.sections()
+        for symtab_type in (SHT_SYMTAB, SHT_DYNSYM):
+            tables = [s for s in secs if s.type == symtab_type and s.link < len(secs)]
+            if tables:
+                break
+        out = []
+        for s in tables:
+            strtab = secs[s.link]
+            ent = s.entsize or _SYM.size
+            if strtab.size > MAX_SYMTAB or s.size > MAX_SYMTAB or ent < _SYM.size:
+                continue
+            strs = self._pread(strtab.offset, strtab.size)
+            syms = self._pread(s.offset, s.size)
+            for pos in range(0, len(syms) - _SYM.size + 1, ent):
+                st_name, info, _other, shndx, value, size = _SYM.unpack_from(syms, pos)
+                if shndx == 0 or info & 0xF not in (STT_FUNC, STT_GNU_IFUNC) or not value:
+                    continue
+                if st_name >= len(strs):
+                    continue
+                end = strs.find(b"\0", st_name)
+                name = strs[st_name:end if end >= 0 else len(strs)].decode("utf-8", "replace")
+                if name:
+                    out.append((value, size, name))
+        out.sort()
+        return out
 
 
 def load_bias(elf, mappings):

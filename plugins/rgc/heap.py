@@ -14,6 +14,8 @@ the runtime's own rules (docs/internals/allocator.md):
   - a live object is a block of an object pool, not free by the rules
     above, whose count is not 0; and every object of a large block.
 
+A heap that traces its allocations has its traces read by trace.py.
+
 Every list walk is bounded (a set of the nodes seen, a cap on the count);
 what cannot be read or does not hold together becomes one warning naming
 the address, and the walk goes on with what it can still read.
@@ -21,7 +23,9 @@ the address, and the walk goes on with what it can still read.
 
 import struct
 
+from . import trace as _trace
 from .errors import RgcError, TargetError
+from .symbols import Symbolizer
 
 MAX_HEAPS = 1 << 12
 MAX_ARENAS = 1 << 20
@@ -69,9 +73,10 @@ class Memory:
     def u32(self, addr):
         return u(self.read(addr, 4), 0, 4)
 
-    def cstring(self, addr, limit=MAX_NAME):
-        """The NUL-terminated string at addr (at most limit bytes), read in
-        pieces so that a short string near the end of a mapping is read."""
+    def cbytes(self, addr, limit=MAX_NAME):
+        """The bytes of the NUL-terminated string at addr (at most limit of
+        them), read in pieces so that a short string near the end of a
+        mapping is read."""
         out = b""
         while len(out) < limit:
             # Up to the next 64-byte boundary, so no read crosses a page
@@ -80,18 +85,25 @@ class Memory:
             piece = self.read(addr + len(out), n)
             z = piece.find(b"\0")
             if z >= 0:
-                return (out + piece[:z]).decode("utf-8", "replace")
+                return out + piece[:z]
             out += piece
-        return out.decode("utf-8", "replace") + "..."
+        return out + b"..."
+
+    def cstring(self, addr, limit=MAX_NAME):
+        """The NUL-terminated string at addr, decoded (at most limit bytes,
+        then "...")."""
+        return self.cbytes(addr, limit).decode("utf-8", "replace")
 
 
 class Runtime:
     """The runtime root, its types and its heaps, read once (read())."""
 
-    def __init__(self, target, table, max_events=64):
+    def __init__(self, target, table, max_events=64, max_sites=10):
         self.mem = Memory(target)
         self.t = table
         self.max_events = max_events
+        self.max_sites = max_sites
+        self.symbolizer = Symbolizer(target)
         self.warnings = Warnings()
         self.types = {}          # id -> name
         self._bad_types = set()
@@ -182,7 +194,8 @@ class Runtime:
             "hook_function": t.hook_function,
         }
 
-    def _read_heaps(self, first, nheaps):
+    def heap_list(self, first, nheaps):
+        """(address, bytes) of each heap on the runtime's list."""
         heaps = []
         seen = set()
         h = first
@@ -203,11 +216,43 @@ class Runtime:
                 self.warnings.add("heap list: 0x%x is not a heap (magic 0x%016x, expected 0x%016x)"
                                   % (h, u(buf, self.t.heap_magic), self.t.magic_heap))
                 break
-            heaps.append(HeapWalk(self, h, buf).read())
+            heaps.append((h, buf))
             h = u(buf, self.t.heap_next)
         if len(heaps) != nheaps:
             self.warnings.add("runtime root says %d heaps, its list holds %d" % (nheaps, len(heaps)))
         return heaps
+
+    def _read_heaps(self, first, nheaps):
+        return [HeapWalk(self, h, buf).read() for h, buf in self.heap_list(first, nheaps)]
+
+    def _root(self):
+        t = self.t
+        rt = t.runtime_address
+        try:
+            return self.mem.u64(rt + t.runtime_heaps), self.mem.u64(rt + t.runtime_nheaps)
+        except TargetError as e:
+            raise RgcError("cannot read the runtime root at 0x%x: %s" % (rt, e)) from None
+
+    def block_trace(self, block):
+        """The allocation site of block, as rgc_trace_get gives it: {"address",
+        "size", "site", "frames", "symbols", "heap", "heap_address"} from the
+        trace of the heap whose entries hold it, or None."""
+        t = self.t
+        if not t.initialized or "site_line" not in t:
+            return None
+        for h, buf in self.heap_list(*self._root()):
+            tr = u(buf, t.heap_trace)
+            if not tr:
+                continue
+            hw = Warnings()
+            found = _trace.block_trace(self.mem, t, h, tr, block, hw, self.symbolizer)
+            for w in hw:
+                self.warnings.add(w)
+            if found is not None:
+                found["heap"] = _heap_name(t, buf)
+                found["heap_address"] = h
+                return found
+        return None
 
     def event(self, buf, off):
         """The event record at buf[off:], decoded."""
@@ -252,8 +297,7 @@ class HeapWalk:
     def read(self):
         t = self.t
         buf = self.buf
-        name = buf[t.heap_name:t.heap_name + t.heap_name_size].split(b"\0")[0].decode("utf-8", "replace")
-        out = {"address": self.addr, "name": name, "flags": u(buf, t.heap_flags, 4)}
+        out = {"address": self.addr, "name": _heap_name(t, buf), "flags": u(buf, t.heap_flags, 4)}
         self._read_held()
         arenas, pool_figures = self._walk_arenas()
         out["arenas"] = {"count": len(arenas), "narenas": u(buf, t.heap_narenas),
@@ -278,6 +322,7 @@ class HeapWalk:
         out["tracked"] = out["gc"].pop("tracked")
         out["weak"] = self._read_weak()
         out["recorder"] = self._read_recorder()
+        out["trace"] = self._read_trace()
         out["warnings"] = list(self.warnings)
         return out
 
@@ -657,6 +702,31 @@ class HeapWalk:
         return out
 
 
-def read_runtime(target, table, max_events=64):
+    # ---- allocation tracing
+
+    def _read_trace(self):
+        """The heap's traces (trace.py), or None when it does not trace (or
+        the table is of a build without tracing)."""
+        t = self.t
+        if "site_line" not in t:
+            return None
+        tr = u(self.buf, t.heap_trace)
+        if not tr:
+            return None
+        return _trace.read_trace(self.mem, t, self.addr, tr, self.warnings, self.rt.symbolizer, self.rt.max_sites)
+
+
+def _heap_name(t, buf):
+    return buf[t.heap_name:t.heap_name + t.heap_name_size].split(b"\0")[0].decode("utf-8", "replace")
+
+
+def read_runtime(target, table, max_events=64, max_sites=10):
     """Everything the reader reports, as a dict (see reader.py)."""
-    return Runtime(target, table, max_events).read()
+    return Runtime(target, table, max_events, max_sites).read()
+
+
+def block_trace(target, table, block):
+    """(the trace of block as Runtime.block_trace gives it, or None; the
+    warnings of what was read to find it)."""
+    rt = Runtime(target, table)
+    return rt.block_trace(block), list(rt.warnings)

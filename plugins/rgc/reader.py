@@ -2,12 +2,16 @@
 
     python3 -m rgc --pid PID [--json] [--find auto|symbol|section|scan]
     python3 -m rgc --core FILE [--exe PATH] [--json] [--find ...]
+    python3 -m rgc --pid PID|--core FILE --site ADDR [--json]
 
 (with PYTHONPATH=plugins from the source tree).  Prints, per heap: its
 arenas, per size class its pools and blocks used and free, its objects by
 type and by generation, its large blocks, its weak references, the
-collector's state and the recorder's last events.  --json prints the same
-as one JSON document.
+collector's state, the recorder's last events and, when the heap traces
+its allocations, its traced memory and its largest allocation sites (by
+size, as rgc_trace_statistics by site).  --json prints the same as one
+JSON document.  --site ADDR prints the trace of the block at ADDR (hex):
+its size, its site and its frames; a block that is not traced is an error.
 
 Errors (no table, a table that cannot be used, a truncated core, memory
 that cannot be read) are one line on stderr starting "rgc: ", and exit
@@ -21,25 +25,46 @@ import os
 import sys
 
 from .errors import RgcError
-from .heap import read_runtime
+from .heap import block_trace, read_runtime
 from .table import METHODS, find_table
 from .target import CoreTarget, ProcessTarget
 
 
-def read_target(target, method="auto", max_events=64):
-    """The report of a target, as a dict: its table, runtime and heaps."""
-    table = find_table(target, method)
-    report = {
+def _table_report(target, table):
+    return {
         "target": target.describe(),
         "table": {"address": table.address, "version": table.version, "size": table.size,
                   "method": table.method, "source": table.source},
     }
-    rt = read_runtime(target, table, max_events)
+
+
+def read_target(target, method="auto", max_events=64, max_sites=10):
+    """The report of a target, as a dict: its table, runtime and heaps."""
+    table = find_table(target, method)
+    report = _table_report(target, table)
+    rt = read_runtime(target, table, max_events, max_sites)
     report["runtime"] = {"address": rt["address"], "nheaps": rt["nheaps"], "ntypes": rt["ntypes"]}
     report["hooks"] = rt["hooks"]
     report["types"] = rt["types"]
     report["heaps"] = rt["heaps"]
     report["warnings"] = rt["warnings"]
+    return report
+
+
+def read_block(target, block, method="auto"):
+    """The report of one block's trace: its table, the block (as
+    rgc_trace_get gives it, with the heap that traced it) and the warnings
+    of the reads.  RgcError when the block is not traced."""
+    table = find_table(target, method)
+    report = _table_report(target, table)
+    found, warnings = block_trace(target, table, block)
+    if found is None:
+        msg = "0x%x is not a traced block" % block
+        if warnings:
+            msg += " (not every trace could be read: %s)" % warnings[0]
+        raise RgcError(msg)
+    report["block"] = found
+    report["warnings"] = warnings
     return report
 
 
@@ -119,8 +144,61 @@ def _format_heap(h, add):
             add("    #%-6d %-8s 0x%-14x %s" % (e["seq"], e["kind_name"], e["address"], _event_text(e)))
     else:
         add("  recorder: off")
+    _format_trace(h.get("trace"), add)
     for w in h["warnings"]:
         add("  warning: %s" % w)
+
+
+def _site_text(site, frame, symbol):
+    """Where a group or a block was allocated: file:line (function), or
+    its first frame (and the function it is in)."""
+    if site:
+        where = "%s:%s" % (site["file"] if site["file"] is not None else "<file unreadable>",
+                           site["line"] if site["line"] is not None else "?")
+        if site["function"]:
+            where += " (%s)" % site["function"]
+        return where
+    if frame is None:
+        return "<no frames>"
+    return "0x%x%s" % (frame, " (%s)" % symbol if symbol else "")
+
+
+def _format_trace(tr, add):
+    if tr is None:
+        add("  tracing: off")
+        return
+    if not tr["readable"]:
+        add("  tracing: on, its trace at 0x%x cannot be read" % tr["address"])
+        return
+    how = ("every allocation" if not tr["sample_bytes"]
+           else "about one allocation per %d bytes" % tr["sample_bytes"])
+    # The trace's own figures: its entries may not all have been read.
+    add("  tracing: %s, %s; %d bytes traced (at most %d) in %s, %s"
+        % (_plural(tr["frame_limit"], "frame"), how, tr["current"], tr["peak"],
+           _plural(tr["count"] if tr["complete"] else tr["len"], "block"), _plural(tr["tb_len"], "traceback")))
+    if tr["sites"]:
+        add("    largest sites (%d of %d):" % (len(tr["sites"]), tr["sites_total"]))
+        for g in tr["sites"]:
+            add("      %s: %d bytes in %s"
+                % (_site_text(g["site"], g["first_frame"], g["symbol"]), g["size"], _plural(g["count"], "block")))
+
+
+def format_block(report):
+    """The text of a --site report."""
+    lines = []
+    add = lines.append
+    b = report["block"]
+    add("0x%x: %d bytes, traced by heap '%s' at 0x%x" % (b["address"], b["size"], b["heap"], b["heap_address"]))
+    if b["site"]:
+        add("  site: %s" % _site_text(b["site"], None, None))
+    else:
+        add("  site: none (a plain call: the first frame is where it was asked for)")
+    add("  frames, innermost first:")
+    for f, sym in zip(b["frames"], b["symbols"]):
+        add("    0x%x%s" % (f, " " + sym if sym else ""))
+    for w in report["warnings"]:
+        add("warning: %s" % w)
+    return "\n".join(lines) + "\n"
 
 
 def _event_text(e):
@@ -165,7 +243,22 @@ def _parser():
                    help="how to find the debug table (default: auto, each in turn)")
     p.add_argument("--events", type=int, default=64, metavar="N",
                    help="show at most the last N recorded events (default 64)")
+    p.add_argument("--sites", type=int, default=10, metavar="N",
+                   help="show at most the N largest traced allocation sites (and tracebacks) per heap "
+                        "(default 10)")
+    p.add_argument("--site", type=_address, metavar="ADDR",
+                   help="print the trace of the block at ADDR (hex): its size, site and frames")
     return p
+
+
+def _address(text):
+    try:
+        v = int(text, 16)
+    except ValueError:
+        raise argparse.ArgumentTypeError("not a hex address: %r" % text) from None
+    if not 0 < v < 1 << 64:
+        raise argparse.ArgumentTypeError("not an address: %r" % text)
+    return v
 
 
 def open_target(pid=None, core=None, exe=None):
@@ -180,11 +273,16 @@ def run(argv):
         raise _UsageError("--exe goes with --core")
     if args.events < 0:
         raise _UsageError("--events must be 0 or more")
+    if args.sites < 0:
+        raise _UsageError("--sites must be 0 or more")
     target = open_target(args.pid, args.core, args.exe)
     try:
         truncation = getattr(target, "truncation", None)
         try:
-            report = read_target(target, args.find, args.events)
+            if args.site is not None:
+                report = read_block(target, args.site, args.find)
+            else:
+                report = read_target(target, args.find, args.events, args.sites)
         except RgcError:
             if truncation:
                 # What is missing is most likely why it failed.
@@ -194,6 +292,8 @@ def run(argv):
             if truncation:
                 report["truncated"] = truncation
             sys.stdout.write(json.dumps(report, indent=1, sort_keys=False) + "\n")
+        elif args.site is not None:
+            sys.stdout.write(format_block(report))
         else:
             sys.stdout.write(format_text(report))
         sys.stdout.flush()

@@ -324,7 +324,7 @@ ENTRIES = [
     ("ev_gc_end", "K", None, None),
     ("ev_error", "K", None, None),
     ("ev_refcnt", "K", None, None),
-    # allocation tracing (entries this reader knows but does not need)
+    # allocation tracing (read when the table has them: see NEEDED)
     ("heap_trace", "F", "heap", 8),
     ("sizeof_trace", "S", "trace", None),
     ("trace_nframes", "F", "trace", 4),
@@ -354,10 +354,11 @@ ENTRIES = [
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]
 
-# The entries the reader needs: all up to the last one it reads.  A table
-# of version 1 must have at least these; the later ones are read when its
-# table_size covers them (within a version entries are only added at the
-# end), and are absent from the DebugTable otherwise.
+# The entries the reader needs: all up to the recorder's.  A table of
+# version 1 must have at least these; the later ones (allocation tracing)
+# are read when its table_size covers them (within a version entries are
+# only added at the end), and are absent from the DebugTable otherwise: the
+# walk then reports no traces.
 NEEDED = ENTRY_NAMES.index("ev_refcnt") + 1
 V1_SIZE = HEADER_SIZE + 8 * NEEDED
 
@@ -366,6 +367,10 @@ _PLAUSIBLE = {
     "max_types": 1 << 24, "nkinds": 16, "nclasses": 256, "ngens": 16, "nyoung": 16,
     "pools_per_arena": 4096, "arena_colours": 4096, "heap_name_size": 4096,
     "sizeof_pool": 4096, "sizeof_heap": 1 << 24, "sizeof_event": 4096,
+}
+# The same for entries a table may lack (past NEEDED).
+_PLAUSIBLE_LATER = {
+    "sizeof_trace": 4096, "sizeof_trace_entry": 4096, "sizeof_traceback": 4096, "sizeof_site": 4096,
 }
 
 
@@ -455,7 +460,8 @@ def check_table(target, address, method, source):
 
 
 def _check_constants(t, where):
-    for name, limit in _PLAUSIBLE.items():
+    later = [(n, v) for n, v in _PLAUSIBLE_LATER.items() if n in t]
+    for name, limit in list(_PLAUSIBLE.items()) + later:
         if not 0 < t[name] <= limit:
             raise TableError("debug table %s: %s is %d, not a plausible value" % (where, name, t[name]))
     for size, shift in (("arena_size", "arena_shift"), ("pool_size", "pool_shift"), ("page_size", "page_shift")):

@@ -10,9 +10,12 @@
  * the permanent one), weak references (live, and one cleared), raw blocks of
  * several classes, large blocks (raw and objects), partly free pools, pages
  * given back inside pools in use (holes), a pool counting from its low-water
- * mark, a held block, and the event recorder.  A second heap shows that the
- * reader walks the heap list.  With the argument "idle" it stops before
- * it uses rgc at all.
+ * mark, a held block, the event recorder, and allocation tracing (4 frames,
+ * every allocation) over the second half of the build: blocks from the
+ * allocation macros at several sites, from plain calls, and some of them
+ * freed.  A second heap, which does not trace, shows that the reader walks
+ * the heap list.  With the argument "idle" it stops before it uses rgc at
+ * all.
  *
  * Built by tests/plugins/test_reader.py, -O0 -g and -O2 -s:
  *   cc -std=c11 -Iinclude tests/plugins/target.c build/librgc.a \
@@ -107,7 +110,23 @@ typedef struct report {
     int gc_enabled;
     size_t rec_capacity, nevents;
     rgc_event_t events[256];
+    /* allocation tracing (when the heap traces) */
+    int tracing;
+    unsigned frame_limit;
+    size_t trace_current, trace_peak, trace_count, trace_bytes;
+    rgc_trace_snapshot_t *snapshot; /* the statistics point into it */
+    rgc_trace_stat_t *sites;        /* by site, from free() */
+    long nsites;
+    struct lookup {
+        const void *block;
+        int found;
+        rgc_trace_info_t info;
+    } lookups[2];
 } report_t;
+
+/* The blocks whose allocation sites the report gives (rgc_trace_get): one
+ * from an allocation macro, one from a plain call. */
+static const void *lookup_blocks[2];
 
 static int count_object(rgc_object_t *o, void *arg)
 {
@@ -135,6 +154,26 @@ static void gather(report_t *r, rgc_heap_t *h)
     r->gc_enabled = rgc_gc_is_enabled(h);
     r->rec_capacity = rgc_recorder_capacity(h);
     r->nevents = rgc_recorder_events(h, r->events, sizeof r->events / sizeof r->events[0]);
+    r->tracing = rgc_trace_is_tracing(h);
+    if (r->tracing) {
+        r->frame_limit = rgc_trace_frame_limit(h);
+        rgc_trace_get_traced_memory(h, &r->trace_current, &r->trace_peak);
+        CHECK((r->snapshot = rgc_trace_take_snapshot(h)) != NULL);
+        r->trace_count = rgc_trace_snapshot_count(r->snapshot, &r->trace_bytes);
+        CHECK((r->nsites = rgc_trace_statistics(r->snapshot, RGC_TRACE_BY_SITE, &r->sites)) >= 0);
+        for (int i = 0; i < 2; i++) {
+            r->lookups[i].block = lookup_blocks[i];
+            r->lookups[i].found = rgc_trace_get(h, lookup_blocks[i], &r->lookups[i].info) == 0;
+        }
+    }
+}
+
+static void release(report_t *r)
+{
+    free(r->sites);
+    rgc_trace_snapshot_free(r->snapshot);
+    r->sites = NULL;
+    r->snapshot = NULL;
 }
 
 static void print_str(const char *s)
@@ -149,6 +188,70 @@ static void print_str(const char *s)
             putchar(*s);
     }
     putchar('"');
+}
+
+static void print_hex(const void *p)
+{
+    printf("\"0x%llx\"", (unsigned long long)(uintptr_t)p);
+}
+
+/* "file": ..., "line": ..., "function": ... of a site (all null without). */
+static void print_site(const rgc_site_t *site)
+{
+    printf("\"file\": ");
+    if (site && site->file)
+        print_str(site->file);
+    else
+        printf("null");
+    if (site)
+        printf(", \"line\": %u", (unsigned)site->line);
+    else
+        printf(", \"line\": null");
+    printf(", \"function\": ");
+    if (site && site->function)
+        print_str(site->function);
+    else
+        printf("null");
+}
+
+static void print_trace(const report_t *r)
+{
+    if (!r->tracing) {
+        printf("null");
+        return;
+    }
+    printf("{\"frame_limit\": %u, \"current\": %zu, \"peak\": %zu, \"count\": %zu, \"bytes\": %zu",
+           r->frame_limit, r->trace_current, r->trace_peak, r->trace_count, r->trace_bytes);
+    printf(", \"sites\": [");
+    for (long i = 0; i < r->nsites; i++) {
+        const rgc_trace_stat_t *st = &r->sites[i];
+        printf("%s{", i ? ", " : "");
+        print_site(st->site);
+        printf(", \"first_frame\": ");
+        if (!st->site && st->nframes)
+            print_hex(st->frames[0]);
+        else
+            printf("null");
+        printf(", \"size\": %zu, \"count\": %zu}", st->size, st->count);
+    }
+    printf("], \"lookups\": [");
+    for (int i = 0; i < 2; i++) {
+        const struct lookup *l = &r->lookups[i];
+        printf("%s{\"address\": %llu, \"found\": %s", i ? ", " : "",
+               (unsigned long long)(uintptr_t)l->block, l->found ? "true" : "false");
+        if (l->found) {
+            printf(", \"size\": %zu, ", l->info.size);
+            print_site(l->info.site);
+            printf(", \"frames\": [");
+            for (unsigned k = 0; k < l->info.nframes; k++) {
+                printf("%s", k ? ", " : "");
+                print_hex(l->info.frames[k]);
+            }
+            printf("]");
+        }
+        printf("}");
+    }
+    printf("]}");
 }
 
 static void print_report(const report_t *r)
@@ -194,10 +297,67 @@ static void print_report(const report_t *r)
                e->type_id, (unsigned long long)e->address, (unsigned long long)e->size,
                (unsigned long long)e->site);
     }
-    printf("]}}");
+    printf("]}, \"trace\": ");
+    print_trace(r);
+    printf("}");
 }
 
 /* ---- the heap */
+
+/* Blocks from the allocation macros at several sites (each its own file,
+ * line and function), from plain calls (their first frame is the site),
+ * and some of both freed again.  Sizes keep clear of the classes the rest
+ * of build_main counts on (64 and 400 bytes). */
+static void build_traced(rgc_heap_t *h, void *keepl)
+{
+    /* Nodes from one site in a loop, a third of them dead again. */
+    for (int i = 0; i < 12; i++) {
+        node_t *n = RGC_NEW(h, node_type);
+        CHECK(n);
+        n->value = 1000 + i;
+        if (i % 3 == 0)
+            rgc_decref(n);
+        else
+            keep(keepl, n);
+    }
+    /* One node from a second site: a lookup. */
+    node_t *lone = RGC_NEW(h, node_type);
+    CHECK(lone);
+    lone->value = 2000;
+    lookup_blocks[0] = lone;
+    keep(keepl, lone);
+
+    /* Raw blocks from two sites, a third of the first site's freed; a
+     * large one. */
+    static void *raw[30];
+    for (int i = 0; i < 30; i++)
+        CHECK((raw[i] = RGC_MEM_ALLOC(h, 40 + (size_t)i % 8)) != NULL);
+    for (int i = 0; i < 30; i += 3)
+        rgc_mem_free(h, raw[i]);
+    static void *raw100[5];
+    for (int i = 0; i < 5; i++)
+        CHECK((raw100[i] = RGC_MEM_ALLOC(h, 100)) != NULL);
+    void *big = RGC_MEM_ALLOC(h, 3000);
+    CHECK(big);
+    void *gone = RGC_MEM_ALLOC(h, 2500);
+    CHECK(gone);
+    rgc_mem_free(h, gone);
+
+    /* A variable-size object from its macro. */
+    void *t = RGC_NEW_VAR(h, rgc_tuple_type(), 3);
+    CHECK(t);
+    keep(keepl, t);
+
+    /* Plain calls: no site, the first frame stands for it.  One of the
+     * blocks is the other lookup. */
+    static void *plain[10];
+    for (int i = 0; i < 10; i++)
+        CHECK((plain[i] = rgc_mem_alloc(h, 24)) != NULL);
+    for (int i = 0; i < 10; i += 4)
+        rgc_mem_free(h, plain[i]);
+    lookup_blocks[1] = plain[5];
+    keep(keepl, node_new(h, 3000, NULL, NULL));
+}
 
 static void build_main(rgc_heap_t *h, void **roots)
 {
@@ -292,7 +452,10 @@ static void build_main(rgc_heap_t *h, void **roots)
             rgc_mem_free(h, b80[i]);
     rgc_heap_trim(h);
 
-    /* Everything from here on is in the event recorder. */
+    /* Everything from here on is traced, and in the event recorder. */
+    CHECK(rgc_trace_start(h, 4, 0) == 0);
+    build_traced(h, keepl);
+
     CHECK(rgc_recorder_start(h, 64) == 0);
 
     /* A pool counting from its low-water mark: fill 1000 blocks of 64
@@ -419,6 +582,8 @@ int main(int argc, char **argv)
     print_report(&reports[1]);
     printf("]}\n");
     fflush(stdout);
+    release(&reports[0]);
+    release(&reports[1]);
 
     raise(SIGSTOP);
     return 0;

@@ -9,12 +9,21 @@ reader reads it (python3 -m rgc --pid, each way of finding the table),
 gcore takes a core of it, and it is continued to exit 0; then the reader
 reads the core.  Every figure must be exactly the runtime's.
 
+That includes allocation tracing: the main heap traces the second half of
+its build (4 frames), and the reader's traced memory, peak, number of
+traces, groups by site (rgc_trace_statistics by site, in its order) and the
+trace of two blocks (--site, as rgc_trace_get gives them, frames included)
+must be the runtime's, live and from the core.  Site names are strings in
+the program's read-only data, which a core does not hold: read from the
+program's file, they are there for every build, stripped too; where the
+program is gone, only their lines are, with one warning.
+
 Bad input goes through the command line too: a core whose table lost its
 cookie or claims version 99, a core cut to half its size, a program that
 is not an rgc program.  Each must give exit status 1 and exactly one line
 on stderr, starting "rgc: ", and no traceback.  A core whose heap has
-broken pointers gives one warning per break, and randomly damaged cores
-never make the reader fail on its own.
+broken pointers gives one warning per break (a trace's entries among
+them), and randomly damaged cores never make the reader fail on its own.
 
 The module's fixture (setUpModule) does the slow part once; the tests
 check what it gathered.
@@ -109,8 +118,14 @@ def wait_stopped(proc, timeout=10):
 
 
 def reader_json(args):
-    rc, out, err = run_reader(args + ["--json"])
+    rc, out, err = run_reader(args + ["--json", "--sites", "1000"])
     return {"rc": rc, "stderr": err, "report": json.loads(out) if rc == 0 and out else None}
+
+
+def lookups(args, expected):
+    """The reader's --site for each block whose trace the target gave."""
+    trace = expected["heaps"][0]["trace"]
+    return [reader_json(args + ["--site", "0x%x" % b["address"]]) for b in trace["lookups"]]
 
 
 def gather(name, flags):
@@ -132,6 +147,7 @@ def gather(name, flags):
             run["live"][m] = reader_json(["--pid", str(proc.pid), "--find", m])
         rc, out, err = run_reader(["--pid", str(proc.pid)])
         run["live_text"] = (rc, out, err)
+        run["lookups"] = {"live": lookups(["--pid", str(proc.pid)], run["expected"])}
         prefix = os.path.join(TMP, "core-" + name)
         g = subprocess.run(["gcore", "-o", prefix, str(proc.pid)], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=120)
@@ -149,8 +165,10 @@ def gather(name, flags):
         os.unlink(run["ran"])
         for m in ("symbol", "section"):
             run["core"]["exe-" + m] = reader_json(["--core", run["core_path"], "--exe", exe, "--find", m])
+        run["lookups"]["core-exe"] = lookups(["--core", run["core_path"], "--exe", exe], run["expected"])
     for m in METHODS + ("auto",):
         run["core"][m] = reader_json(["--core", run["core_path"], "--find", m])
+    run["lookups"]["core"] = lookups(["--core", run["core_path"]], run["expected"])
     return run
 
 
@@ -174,17 +192,61 @@ def needs_runs(test):
         test.fail("the fixture failed: " + SETUP_ERROR)
 
 
+def site_rows(trace):
+    """The reader's groups by site, as the target prints rgc_trace_statistics's."""
+    rows = []
+    for g in trace["sites"]:
+        s = g["site"]
+        rows.append({"file": s["file"] if s else None, "line": s["line"] if s else None,
+                     "function": s["function"] if s else None,
+                     "first_frame": None if s or g["first_frame"] is None else "0x%x" % g["first_frame"],
+                     "size": g["size"], "count": g["count"]})
+    return rows
+
+
+# The one warning of a traced heap read from a core whose program is gone.
+NAMES_GONE = "names of allocation sites cannot be read"
+
+
 class Figures(unittest.TestCase):
     """Compare a reader report with the runtime's own figures."""
 
-    def assert_same_heaps(self, got, expected):
+    def assert_same_trace(self, got, expected, names=True):
+        """names: the sites' file and function names can be read (not from a
+        core whose program is gone)."""
+        if expected is None:
+            self.assertIsNone(got)
+            return
+        self.assertIsNotNone(got)
+        self.assertTrue(got["readable"])
+        self.assertTrue(got["complete"])
+        for k in ("frame_limit", "current", "peak", "count", "bytes"):
+            self.assertEqual(got[k], expected[k], k)
+        self.assertEqual(got["sample_bytes"], 0)
+        self.assertEqual(got["sites_total"], len(expected["sites"]))
+        want = expected["sites"]
+        if not names:
+            want = [dict(r, file=None, function=None) for r in want]
+        self.assertEqual(site_rows(got), want)
+        # Grouped by traceback, the traces are all there.
+        self.assertEqual(got["tracebacks_total"], len(got["tracebacks"]))
+        self.assertEqual(sum(g["size"] for g in got["tracebacks"]), expected["bytes"])
+        self.assertEqual(sum(g["count"] for g in got["tracebacks"]), expected["count"])
+
+    def assert_same_heaps(self, got, expected, names=True):
         self.assertEqual(got["warnings"], [])
         by_name = {h["name"]: h for h in got["heaps"]}
         self.assertEqual(sorted(by_name), sorted(h["name"] for h in expected["heaps"]))
         for e in expected["heaps"]:
             h = by_name[e["name"]]
             with self.subTest(heap=e["name"]):
-                self.assertEqual(h["warnings"], [])
+                if names or e["trace"] is None:
+                    self.assertEqual(h["warnings"], [])
+                else:
+                    self.assertEqual(len(h["warnings"]), 1, h["warnings"])
+                    self.assertIn(NAMES_GONE, h["warnings"][0])
+                    self.assertIn("is not in the core", h["warnings"][0])
+                self.assert_same_trace(h["trace"], e["trace"], names)
                 self.assertEqual(h["address"], e["address"])
                 self.assertEqual(h["arenas"]["count"], e["arenas"])
                 self.assertEqual(len(h["arenas"]["addresses"]), e["arenas"])
@@ -213,7 +275,7 @@ class Figures(unittest.TestCase):
                           for v in h["recorder"]["events"]]
                 self.assertEqual(events, e["recorder"]["events"])
 
-    def check(self, build, where, method):
+    def check(self, build, where, method, names=True):
         needs_runs(self)
         r = RUNS[build][where][method]
         self.assertEqual(r["rc"], 0, r["stderr"])
@@ -221,8 +283,43 @@ class Figures(unittest.TestCase):
         rep = r["report"]
         if method != "auto":
             self.assertEqual(rep["table"]["method"], method.replace("exe-", ""))
-        self.assert_same_heaps(rep, RUNS[build]["expected"])
+        self.assert_same_heaps(rep, RUNS[build]["expected"], names)
         return rep
+
+    def check_lookups(self, build, where, names=True):
+        """The reader's --site of the two blocks the target looked up: the
+        runtime's rgc_trace_get, frames included."""
+        needs_runs(self)
+        expected = RUNS[build]["expected"]["heaps"][0]["trace"]["lookups"]
+        got = RUNS[build]["lookups"][where]
+        self.assertEqual(len(got), 2)
+        # The first is a block from RGC_NEW, the second from a plain call.
+        self.assertIsNotNone(expected[0].get("file"))
+        self.assertIsNone(expected[1].get("file"))
+        for e, r in zip(expected, got):
+            with self.subTest(block="0x%x" % e["address"]):
+                self.assertTrue(e["found"])
+                self.assertEqual((r["rc"], r["stderr"]), (0, ""))
+                b = r["report"]["block"]
+                self.assertEqual(b["address"], e["address"])
+                self.assertEqual(b["heap"], "main")
+                self.assertEqual(b["size"], e["size"])
+                s = b["site"]
+                site = (s["file"], s["line"], s["function"]) if s else (None, None, None)
+                want = (e["file"], e["line"], e["function"])
+                if not names and s:
+                    want = (None, e["line"], None)
+                self.assertEqual(site, want)
+                self.assertGreater(len(e["frames"]), 1)
+                self.assertEqual(["0x%x" % f for f in b["frames"]], e["frames"])
+                self.assertEqual(len(b["symbols"]), len(b["frames"]))
+                warnings = r["report"]["warnings"]
+                if names or not s:
+                    self.assertEqual(warnings, [])
+                else:
+                    self.assertEqual(len(warnings), 1, warnings)
+                    self.assertIn("the file name of the allocation site at 0x%x" % s["address"], warnings[0])
+        return [r["report"]["block"] for r in got]
 
 
 class TestUnoptimized(Figures):
@@ -316,10 +413,10 @@ class TestStripped(Figures):
         self.check("O2s", "live", "section")
 
     def test_core_by_scan(self):
-        self.check("O2s", "core", "scan")
+        self.check("O2s", "core", "scan", names=False)
 
     def test_core_auto_scans_when_the_program_is_gone(self):
-        self.assertEqual(self.check("O2s", "core", "auto")["table"]["method"], "scan")
+        self.assertEqual(self.check("O2s", "core", "auto", names=False)["table"]["method"], "scan")
 
     def test_core_by_symbol_without_the_program(self):
         needs_runs(self)
@@ -418,6 +515,84 @@ class TestShared(Figures):
 
     def test_core_by_scan(self):
         self.check("so", "core", "scan")
+
+
+class TestTraces(Figures):
+    """Allocation tracing: the trace of a block (--site), the target's
+    sites, the text output.  (The figures and the groups by site are
+    checked with every report, in assert_same_heaps.)"""
+
+    def test_O0_live_lookups(self):
+        for b in self.check_lookups("O0", "live"):
+            # .symtab: the first frame is in the function that allocated.
+            self.assertTrue(b["symbols"][0].startswith("build_traced+0x"), b["symbols"])
+
+    def test_O0_core_lookups(self):
+        for b in self.check_lookups("O0", "core"):
+            self.assertTrue(b["symbols"][0].startswith("build_traced+0x"), b["symbols"])
+
+    def test_O2s_live_lookups(self):
+        self.check_lookups("O2s", "live")
+
+    def test_O2s_core_lookups_with_exe(self):
+        self.check_lookups("O2s", "core-exe")
+
+    def test_O2s_core_lookups_without_the_program(self):
+        self.check_lookups("O2s", "core", names=False)
+
+    def test_the_target_traces_macro_sites_and_plain_calls(self):
+        needs_runs(self)
+        for build in ("O0", "O2s"):
+            main, aux = RUNS[build]["expected"]["heaps"]
+            self.assertIsNone(aux["trace"])
+            sites = main["trace"]["sites"]
+            lines = {r["line"] for r in sites if r["function"] == "build_traced"}
+            self.assertGreaterEqual(len(lines), 5, sites)
+            self.assertTrue(all(r["file"] == "tests/plugins/target.c" for r in sites if r["line"] is not None))
+            self.assertTrue(any(r["first_frame"] for r in sites))
+            # Traced blocks were freed: the peak is above what is left.
+            self.assertGreater(main["trace"]["peak"], main["trace"]["current"])
+
+    def test_text_output(self):
+        needs_runs(self)
+        rc, out, err = RUNS["O0"]["live_text"]
+        self.assertEqual((rc, err), (0, ""))
+        trace = RUNS["O0"]["expected"]["heaps"][0]["trace"]
+        self.assertIn("  tracing: 4 frames, every allocation; %d bytes traced (at most %d) in %d blocks, "
+                      % (trace["current"], trace["peak"], trace["count"]), out)
+        self.assertIn("    largest sites (10 of %d):\n" % len(trace["sites"]), out)
+        top = trace["sites"][0]
+        self.assertIn(": %d bytes in %s" % (top["size"], "1 block" if top["count"] == 1 else
+                                            "%d blocks" % top["count"]), out)
+        self.assertIn("tests/plugins/target.c:", out)
+        self.assertIn("  tracing: off", out)  # the aux heap
+
+    def test_text_site(self):
+        needs_runs(self)
+        block = RUNS["O0"]["expected"]["heaps"][0]["trace"]["lookups"][0]
+        rc, out, err = run_reader(["--core", RUNS["O0"]["core_path"], "--site", "%x" % block["address"]])
+        self.assertEqual((rc, err), (0, ""))
+        lines = out.splitlines()
+        self.assertTrue(lines[0].startswith("0x%x: %d bytes, traced by heap 'main' at 0x"
+                                            % (block["address"], block["size"])), lines[0])
+        self.assertEqual(lines[1], "  site: tests/plugins/target.c:%d (build_traced)" % block["line"])
+        self.assertEqual(lines[2], "  frames, innermost first:")
+        self.assertEqual(len(lines), 3 + len(block["frames"]))
+        self.assertTrue(lines[3].startswith("    %s build_traced+0x" % block["frames"][0]), lines[3])
+
+    def test_not_a_traced_block(self):
+        needs_runs(self)
+        heap = RUNS["O0"]["expected"]["heaps"][0]["address"]
+        for args in ([], ["--json"]):
+            rc, out, err = run_reader(["--core", RUNS["O0"]["core_path"], "--site", "0x%x" % heap] + args)
+            self.assertEqual((rc, out, err), (1, "", "rgc: 0x%x is not a traced block\n" % heap))
+
+    def test_site_must_be_an_address(self):
+        needs_runs(self)
+        rc, out, err = run_reader(["--core", RUNS["O0"]["core_path"], "--site", "heap"])
+        self.assertEqual(rc, 2)
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("not a hex address", err)
 
 
 class TestIdle(unittest.TestCase):
@@ -662,6 +837,64 @@ def patched_core(name, patches):
     return dst
 
 
+class TestCorruptTrace(unittest.TestCase):
+    """A core whose trace lost its entries (the pointer to them broken):
+    one warning naming the address; the trace's own figures and the rest
+    of the heaps are still read, and the reader exits 0."""
+
+    BAD = 0x50000
+
+    @classmethod
+    def setUpClass(cls):
+        if SETUP_ERROR:
+            return
+        core = CoreTarget(RUNS["O0"]["core_path"])
+        try:
+            t = find_table(core, "symbol")
+            main = RUNS["O0"]["expected"]["heaps"][0]["address"]
+            trace = struct.unpack("<Q", core.read(main + t.heap_trace, 8))[0]
+        finally:
+            core.close()
+        cls.core = patched_core("core-trace", {trace + t.trace_entries: struct.pack("<Q", cls.BAD)})
+
+    def setUp(self):
+        needs_runs(self)
+
+    def test_one_warning_and_the_rest_is_read(self):
+        rc, out, err = run_reader(["--core", self.core, "--json"])
+        self.assertEqual((rc, err), (0, ""))
+        rep = json.loads(out)
+        warnings = rep["warnings"] + [w for h in rep["heaps"] for w in h["warnings"]]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("its entries at 0x%x" % self.BAD, warnings[0])
+        expected = {h["name"]: h for h in RUNS["O0"]["expected"]["heaps"]}
+        for h in rep["heaps"]:
+            e = expected[h["name"]]
+            self.assertEqual((h["objects"], h["types"], h["large"]["count"]),
+                             (e["objects"], e["types"], e["large_blocks"]))
+        main = [h for h in rep["heaps"] if h["name"] == "main"][0]
+        trace, want = main["trace"], expected["main"]["trace"]
+        self.assertEqual((trace["current"], trace["peak"], trace["frame_limit"]),
+                         (want["current"], want["peak"], want["frame_limit"]))
+        self.assertFalse(trace["complete"])
+        self.assertEqual((trace["count"], trace["sites"]), (0, []))
+
+    def test_text_output(self):
+        rc, out, err = run_reader(["--core", self.core])
+        self.assertEqual((rc, err), (0, ""))
+        self.assertEqual(out.count("warning: "), 1, out)
+        self.assertIn("its entries at 0x%x" % self.BAD, out)
+
+    def test_a_lookup_says_why(self):
+        block = RUNS["O0"]["expected"]["heaps"][0]["trace"]["lookups"][0]["address"]
+        rc, out, err = run_reader(["--core", self.core, "--site", "0x%x" % block])
+        self.assertEqual((rc, out), (1, ""))
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertTrue(err.startswith("rgc: 0x%x is not a traced block (not every trace could be read: "
+                                       % block), err)
+        self.assertIn("its entries at 0x%x" % self.BAD, err)
+
+
 class TestCorruptHeap(unittest.TestCase):
     """A corrupted heap: each broken pointer is one warning naming its
     address, the rest is still read, and the reader exits 0."""
@@ -731,8 +964,10 @@ class TestCorruptHeap(unittest.TestCase):
         self.assertGreaterEqual(out.count("warning: "), 6)
 
     def test_random_damage_never_breaks_the_reader(self):
-        """Random words of the heaps and their arenas' descriptor pages
-        overwritten: the reader reports, it never fails on its own."""
+        """Random words of the heaps, their arenas' descriptor pages and
+        the main heap's trace (with the start of its entries and
+        tracebacks) overwritten: the reader reports, it never fails on its
+        own."""
         t = self.t
         src = RUNS["O0"]["core_path"]
         rep = RUNS["O0"]["core"]["symbol"]["report"]
@@ -744,6 +979,12 @@ class TestCorruptHeap(unittest.TestCase):
                 spots.append((descs, t.pools_per_arena * t.sizeof_pool))
         core = CoreTarget(src)
         try:
+            for h in rep["heaps"]:
+                if h["trace"]:
+                    tr = h["trace"]["address"]
+                    spots.append((tr, t.sizeof_trace))
+                    for field in ("trace_entries", "trace_tracebacks"):
+                        spots.append((struct.unpack("<Q", core.read(tr + getattr(t, field), 8))[0], 4096))
             offsets = [(core.file_offset(a), n) for a, n in spots]
         finally:
             core.close()
