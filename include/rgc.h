@@ -639,7 +639,12 @@ RGC_API void rgc_debug_hook(const rgc_event_t *event);
  * for: a return address in the caller (the first frame) and up to nframes
  * return addresses in all, plus — through the allocation macros below — the
  * file, line and function of the call.  The traces are plain data that the
- * debug table describes, so a core file carries them. */
+ * debug table describes, so a core file carries them (the site strings are
+ * the program's constants: a reader takes them from the program file).
+ * The first frame is where the rgc function was called: for the objects
+ * and blocks the runtime allocates on its own account (a list's items, a
+ * built-in constructor's object) that is inside the runtime, and more
+ * frames say on whose behalf. */
 
 typedef struct rgc_site {
     const char *file;

@@ -351,7 +351,8 @@ extern "C" {
     F(site, rgc_site_t, file, file)                                                       \
     F(site, rgc_site_t, function, function)                                               \
     F(site, rgc_site_t, line, line)                                                       \
-    K(of_traced, RGC_OF_TRACED)
+    K(of_traced, RGC_OF_TRACED)                                                           \
+    K(trace_max_frames, RGC_TRACE_MAX_FRAMES)
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;
 #define RGC_DEBUG_F_(name, ctype, entry, member) uint64_t name##_##entry;

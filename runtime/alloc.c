@@ -1045,8 +1045,10 @@ size_t rgc_mem_usable_size(rgc_heap_t *h, const void *p)
 
 void *rgc_mem_realloc(rgc_heap_t *h, void *p, size_t n)
 {
+    /* Reported blocks name realloc's caller, not realloc. */
+    void *pc = __builtin_return_address(0);
     if (!p)
-        return rgc_mem_alloc(h, n);
+        return _rgc_watching() ? mem_alloc_watched(h, n, pc, NULL) : rgc_mem_alloc(h, n);
     rgc_large_t *l;
     rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_realloc");
     size_t old;
@@ -1060,11 +1062,11 @@ void *rgc_mem_realloc(rgc_heap_t *h, void *p, size_t n)
         (l && n <= l->size && n > l->size / 2 && n > RGC_SMALL_MAX)) {
         if (_rgc_watching()) { /* the block stays: reported as given back and taken again */
             _rgc_event(h, RGC_EV_FREE, p, old, 0, NULL, NULL);
-            _rgc_event(h, RGC_EV_ALLOC, p, n, 0, __builtin_return_address(0), NULL);
+            _rgc_event(h, RGC_EV_ALLOC, p, n, 0, pc, NULL);
         }
         return p;
     }
-    void *q = rgc_mem_alloc(h, n);
+    void *q = _rgc_watching() ? mem_alloc_watched(h, n, pc, NULL) : rgc_mem_alloc(h, n);
     if (!q)
         return NULL;
     memcpy(q, p, old < n ? old : n);

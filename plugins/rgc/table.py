@@ -350,6 +350,7 @@ ENTRIES = [
     ("site_function", "F", "site", 8),
     ("site_line", "F", "site", 4),
     ("of_traced", "K", None, None),
+    ("trace_max_frames", "K", None, None),
 ]
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]

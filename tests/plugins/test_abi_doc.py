@@ -26,8 +26,13 @@ def header_entries():
     return names
 
 
+def read_doc():
+    with open(os.path.join(ROOT, "docs", "debug-abi.md")) as f:
+        return f.read()
+
+
 def doc_entries():
-    doc = open(os.path.join(ROOT, "docs", "debug-abi.md")).read()
+    doc = read_doc()
     return [(int(m.group(1)), m.group(2))
             for m in re.finditer(r"^\| (\d+) \| `([a-z0-9_]+)` \|", doc, re.M)]
 
@@ -39,7 +44,7 @@ class AbiDocTest(unittest.TestCase):
         self.assertEqual(doc_entries(), [(24 + 8 * i, n) for i, n in enumerate(names)])
 
     def test_the_document_states_the_table_size_of_this_release(self):
-        doc = open(os.path.join(ROOT, "docs", "debug-abi.md")).read()
+        doc = read_doc()
         size = 24 + 8 * len(header_entries())
         self.assertIn("(%d in the first release of version 1" % size, doc)
 
