@@ -240,22 +240,10 @@ __attribute__((noinline)) static void *new_miss(rgc_heap_t *h, rgc_type_t *t)
  * joining generation 0 when its type holds references.  On a miss: the
  * held block or the slow path, or NULL when `watched` (the caller takes
  * the general path then). */
-static inline __attribute__((always_inline)) void *new_fast(rgc_heap_t *h, rgc_type_t *t, int watched)
+/* new_fast's tracked half: the object joins generation 0. */
+static inline __attribute__((always_inline)) void *new_tracked_fast(rgc_heap_t *h, rgc_type_t *t, uint32_t c,
+                                                                    int watched)
 {
-    uint32_t c = t->new_class;
-    if (RGC_LIKELY(c < RGC_NCLASSES)) {
-        rgc_pool_t *pool = h->usable[RGC_KIND_OBJECT][c];
-        uint64_t *w = pool->free;
-        if (RGC_UNLIKELY(!w))
-            return watched ? NULL : new_miss(h, t);
-        pool->free = (void *)w[1];
-        pool->nused_flags++;
-        zero_body(w, c);
-        memcpy(w, &t->hdr0, 16); /* hdr0 and hdr1: one 16-byte move */
-        return w;
-    }
-    if (watched && c - RGC_NEW_TRACKED >= RGC_NCLASSES)
-        return NULL;
     c -= RGC_NEW_TRACKED;
     if (RGC_LIKELY(c < RGC_NCLASSES)) {
         rgc_pool_t *pool = h->usable[RGC_KIND_OBJECT][c];
@@ -277,7 +265,31 @@ static inline __attribute__((always_inline)) void *new_fast(rgc_heap_t *h, rgc_t
         g->len = len + 1;
         return w;
     }
-    return new_slow(h, t);
+    return watched ? NULL : new_slow(h, t);
+}
+
+/* rgc_new's tracked case, a call of its own (a tail call): the untracked
+ * fast path then keeps the heap in its register. */
+__attribute__((noinline)) static void *new_tracked(rgc_heap_t *h, rgc_type_t *t, uint32_t c)
+{
+    return new_tracked_fast(h, t, c, 0);
+}
+
+static inline __attribute__((always_inline)) void *new_fast(rgc_heap_t *h, rgc_type_t *t, int watched)
+{
+    uint32_t c = t->new_class;
+    if (RGC_LIKELY(c < RGC_NCLASSES)) {
+        rgc_pool_t *pool = h->usable[RGC_KIND_OBJECT][c];
+        uint64_t *w = pool->free;
+        if (RGC_UNLIKELY(!w))
+            return watched ? NULL : new_miss(h, t);
+        pool->free = (void *)w[1];
+        pool->nused_flags++;
+        zero_body(w, c);
+        memcpy(w, &t->hdr0, 16); /* hdr0 and hdr1: one 16-byte move */
+        return w;
+    }
+    return watched ? new_tracked_fast(h, t, c, 1) : new_tracked(h, t, c);
 }
 
 /* rgc_new with a NULL heap, or while events are reported: the fast path
@@ -299,10 +311,8 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
 void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
 {
     /* A NULL heap, or events to report (see rgc_hooks_t): one compare. */
-    if (RGC_UNLIKELY((uintptr_t)h <= RGC_HOOKS_ANY))
+    if (RGC_UNLIKELY((uintptr_t)h <= RGC_HOOKS_ANY || !t))
         return new_watched(h, t, __builtin_return_address(0), NULL);
-    if (RGC_UNLIKELY(!t))
-        return new_slow(h, t);
     return new_fast(h, t, 0);
 }
 
