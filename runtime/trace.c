@@ -57,12 +57,13 @@ static rgc_traceback_t *tb_at(const rgc_trace_t *tr, uint32_t n)
 
 /* ---- the live entries */
 
-/* Blocks of one arena land in consecutive slots, in address order (an
- * allocation run, or its frees, sweeps the table instead of jumping about
- * it); the arena number spreads arenas over the table. */
+/* A mixed hash: runs stay short at any block size and in any order of
+ * frees.  (Slots in address order — consecutive blocks in consecutive
+ * slots — made runs of allocation sweep the table, but a pool of 16-byte
+ * blocks became one long run that every insertion and removal walked.) */
 static uint64_t slot_of(uint64_t addr, uint64_t cap)
 {
-    return ((addr >> 4) + (addr >> RGC_ARENA_SHIFT) * 0x9E3779B97F4A7C15ull) & (cap - 1);
+    return mix(addr) & (cap - 1);
 }
 
 static int entries_grow(rgc_heap_t *h, rgc_trace_t *tr)
