@@ -461,7 +461,12 @@ static int bench_object_churn(int argc, char **argv)
  * over at most this many blocks. */
 #define EVENTS_SHORT ((size_t)10000)
 
-enum events_pattern { EV_RAW, EV_OBJECT, EV_PAIR, EV_ALLOC };
+enum events_pattern { EV_RAW, EV_OBJECT, EV_PAIR, EV_ALLOC, EV_RANDOM };
+
+/* EV_RANDOM: 16-byte blocks freed in this order (made once for the run's
+ * N; a shorter pass skips the indices it did not allocate). */
+static uint32_t *events_order;
+static size_t events_order_n;
 
 /* What a pass runs with.  Each mode is started before the clock and
  * stopped after it, and runs two passes in between: the first from the
@@ -542,6 +547,17 @@ static inline __attribute__((always_inline)) void events_body(enum events_patter
             events_look_up(p, chk);
             bench_free(p);
         }
+        break;
+    case EV_RANDOM:
+        for (size_t i = 0; i < n; i++) {
+            uint64_t *p = bench_malloc(16);
+            p[0] = i;
+            slots[i] = p;
+            events_look_up(p, chk);
+        }
+        for (size_t i = 0; i < events_order_n; i++)
+            if (events_order[i] < n)
+                bench_free(slots[events_order[i]]);
         break;
     }
 }
@@ -647,7 +663,7 @@ static int events_parse_modes(const char *arg, bool on[N_MODES])
 static int bench_events(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: events raw|object|pair|alloc N ROUNDS SEED [MODES]\n"
+        fprintf(stderr, "usage: events raw|object|pair|alloc|random N ROUNDS SEED [MODES]\n"
                         "  MODES: all (default) or a comma-separated subset of "
                         "off,recorder,trace1,sampled,trace16\n");
         return 2;
@@ -663,6 +679,8 @@ static int bench_events(int argc, char **argv)
         pattern = EV_PAIR;
     else if (strcmp(name, "alloc") == 0)
         pattern = EV_ALLOC;
+    else if (strcmp(name, "random") == 0)
+        pattern = EV_RANDOM;
     else {
         fprintf(stderr, "bench: events: unknown pattern %s\n", name);
         return 2;
@@ -686,9 +704,14 @@ static int bench_events(int argc, char **argv)
             fig[m].best = fig[m].first = INFINITY;
         }
     slots = xcalloc(n, sizeof *slots);
+    if (pattern == EV_RANDOM) {
+        rng_state = seed | 1;
+        events_order = shuffled_indices(n);
+        events_order_n = n;
+    }
     rgc_type_t *type = bench_type("bench.int");
     rgc_gc_disable(bench_heap); /* as in `object` */
-    size_t size = pattern == EV_OBJECT ? rgc_type_basic_size(type) : EVENTS_RAW_SIZE;
+    size_t size = pattern == EV_OBJECT ? rgc_type_basic_size(type) : pattern == EV_RANDOM ? 16 : EVENTS_RAW_SIZE;
     /* An untimed pass with everything off, then one in each mode: all of
      * them measure warm memory (the first touch of the heap's pages is
      * `fresh`'s subject, not this), the tracer's tables have been as large

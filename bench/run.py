@@ -81,6 +81,8 @@ EVENT_PATTERNS = [
     ("pair", "rgc_mem_alloc 64 B then rgc_mem_free at once, N times: alloc+free"),
     ("alloc", "rgc_mem_alloc 64 B, N live (the allocation benchmark's scale), freed LIFO: "
               "alloc+free"),
+    ("random", "rgc_mem_alloc 16 B, N live (the allocation benchmark's scale), freed in "
+               "random order: alloc+free"),
 ]
 # Each pattern runs twice per build and repetition: the main run takes the
 # modes but the 16-frame one in turns, the trace16 run that one beside "off".
@@ -396,7 +398,7 @@ class Runner:
     def event_plan(self, pattern):
         """(run, n, rounds, repetitions) of each run of the pattern."""
         s = self.scale
-        if pattern == "alloc":
+        if pattern in ("alloc", "random"):
             return [("main", s["ev_alloc_n"], s["ev_alloc_rounds"], s["ev_reps"]),
                     ("trace16", s["ev_alloc16_n"], s["ev_alloc16_rounds"], s["ev_alloc16_reps"])]
         n = s["ev_pair_n"] if pattern == "pair" else s["ev_n"]
