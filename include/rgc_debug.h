@@ -352,7 +352,24 @@ extern "C" {
     F(site, rgc_site_t, function, function)                                               \
     F(site, rgc_site_t, line, line)                                                       \
     K(of_traced, RGC_OF_TRACED)                                                           \
-    K(trace_max_frames, RGC_TRACE_MAX_FRAMES)
+    K(trace_max_frames, RGC_TRACE_MAX_FRAMES)                                             \
+    /* traces of small blocks, in slots beside their pools */                             \
+    F(trace, rgc_trace_t, arenas, arenas)                                                 \
+    F(trace, rgc_trace_t, arenas_cap, arenas_cap)                                         \
+    F(trace, rgc_trace_t, pooled, pooled)                                                 \
+    S(trace_arena, rgc_trace_arena_t)                                                     \
+    F(trace_arena, rgc_trace_arena_t, base, base)                                         \
+    F(trace_arena, rgc_trace_arena_t, pools, pools)                                       \
+    S(trace_pool, rgc_trace_pool_t)                                                       \
+    F(trace_pool, rgc_trace_pool_t, base, base)                                           \
+    F(trace_pool, rgc_trace_pool_t, block_size, block_size)                               \
+    F(trace_pool, rgc_trace_pool_t, nblocks, nblocks)                                     \
+    F(trace_pool, rgc_trace_pool_t, used, used)                                           \
+    F(trace_pool, rgc_trace_pool_t, slots, slots)                                         \
+    S(trace_slot, rgc_trace_slot_t)                                                       \
+    F(trace_slot, rgc_trace_slot_t, traceback, traceback)                                 \
+    F(trace_slot, rgc_trace_slot_t, size, size)                                           \
+    F(trace, rgc_trace_t, arenas_len, arenas_len)
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;
 #define RGC_DEBUG_F_(name, ctype, entry, member) uint64_t name##_##entry;

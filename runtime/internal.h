@@ -690,15 +690,38 @@ typedef struct rgc_traceback {
     uint64_t frames[];         /* nframes return addresses, innermost first */
 } rgc_traceback_t;
 
+/* The traces of a pool's blocks, beside it: slot i is block i's
+ * (traceback 0: not traced).  Found from a block's address through its
+ * arena's rgc_trace_arena_t, as its descriptor is found, without hashing. */
+typedef struct rgc_trace_slot {
+    uint32_t traceback;        /* its traceback's number, 0 when untraced */
+    uint32_t size;             /* bytes asked for */
+} rgc_trace_slot_t;
+
+typedef struct rgc_trace_pool {
+    uint64_t base;             /* the pool's first block when made */
+    uint16_t block_size;       /* its blocks' size then */
+    uint16_t nblocks;          /* slots */
+    uint32_t used;             /* slots holding a trace */
+    rgc_trace_slot_t slots[];
+} rgc_trace_pool_t;
+
+typedef struct rgc_trace_arena {
+    uint64_t base;             /* the arena */
+    rgc_trace_pool_t *pools[RGC_POOLS_PER_ARENA]; /* by pool index, or NULL */
+} rgc_trace_arena_t;
+
 typedef struct rgc_trace {
     uint32_t nframes;          /* the frame limit */
     uint32_t reserved;
     uint64_t sample_bytes;     /* 0: every allocation is traced */
     int64_t countdown;         /* sampling: bytes before the next trace */
     uint64_t rng;
-    rgc_trace_entry_t *entries;/* live traced blocks: open addressing by
-                                * address, linear probing, cap a power of 2 */
-    uint64_t cap, len;
+    rgc_trace_entry_t *entries;/* live traced large blocks: open addressing
+                                * by address, linear probing, cap a power
+                                * of 2 (small blocks' traces are in their
+                                * pools' slots) */
+    uint64_t cap, len;         /* len: entries in use */
     uint8_t *tracebacks;       /* tb_len tracebacks of tb_stride bytes */
     uint64_t tb_stride, tb_len, tb_cap;
     uint32_t *tb_index;        /* open addressing: traceback numbers, 0 empty */
@@ -707,6 +730,12 @@ typedef struct rgc_trace {
     uint64_t last_pc;          /* the last one-frame traceback, for reuse */
     const rgc_site_t *last_site;
     uint32_t last_tb;
+    uint32_t reserved2;
+    rgc_trace_arena_t **arenas;/* arenas with traced pools: open addressing
+                                * by arena number, cap a power of 2 */
+    uint64_t arenas_cap, arenas_len;
+    uint64_t pooled;           /* traces in pool slots (all: len + pooled) */
+    rgc_trace_arena_t *last_arena; /* the arena last looked up */
 } rgc_trace_t;
 RGC_HIDDEN void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
                                  const void *pc, const rgc_site_t *site);

@@ -10,8 +10,13 @@
  * heap's byte allocator, never in its pools (tracing must not change what
  * it measures), as plain arrays the debug table describes:
  *
- *   entries     the live traced blocks, open addressing by address with
- *               linear probing (a removal shifts the run back: no
+ *   pool slots  the traces of a pool's blocks, one 8-byte slot per block,
+ *               beside the pool: found from a block's address through
+ *               its arena's table of pools (arenas: open addressing by
+ *               arena number), as the block's descriptor is found — no
+ *               hashing per block, and slots in address order;
+ *   entries     the live traced large blocks, open addressing by address
+ *               with linear probing (a removal shifts the run back: no
  *               tombstones), at most half full;
  *   tracebacks  every distinct (site, frames) seen, numbered from 1, each
  *               tb_stride bytes; an entry names its traceback's number.
@@ -114,6 +119,132 @@ static void entry_remove(rgc_trace_t *tr, uint64_t j)
     }
     memset(&tr->entries[j], 0, sizeof tr->entries[j]);
     tr->len--;
+}
+
+/* ---- pool slots */
+
+static uint64_t arena_slot(uint64_t base, uint64_t cap)
+{
+    return mix(base >> RGC_ARENA_SHIFT) & (cap - 1);
+}
+
+static rgc_trace_arena_t *arena_probe(rgc_trace_t *tr, uint64_t base)
+{
+    rgc_trace_arena_t *ta;
+    if (!tr->arenas_cap)
+        return NULL;
+    for (uint64_t j = arena_slot(base, tr->arenas_cap);; j = (j + 1) & (tr->arenas_cap - 1)) {
+        ta = tr->arenas[j];
+        if (!ta || ta->base == base) {
+            if (ta)
+                tr->last_arena = ta;
+            return ta;
+        }
+    }
+}
+
+static inline rgc_trace_arena_t *arena_find(rgc_trace_t *tr, uint64_t base)
+{
+    rgc_trace_arena_t *ta = tr->last_arena; /* most blocks are the last one's neighbours */
+    if (RGC_LIKELY(ta && ta->base == base))
+        return ta;
+    return arena_probe(tr, base);
+}
+
+static int arenas_grow(rgc_heap_t *h, rgc_trace_t *tr)
+{
+    uint64_t ncap = tr->arenas_cap ? tr->arenas_cap * 2 : 16;
+    rgc_trace_arena_t **na = sys_alloc(h, ncap * sizeof *na);
+    if (!na)
+        return -1;
+    for (uint64_t i = 0; i < tr->arenas_cap; i++) {
+        rgc_trace_arena_t *ta = tr->arenas[i];
+        if (!ta)
+            continue;
+        uint64_t j = arena_slot(ta->base, ncap);
+        while (na[j])
+            j = (j + 1) & (ncap - 1);
+        na[j] = ta;
+    }
+    sys_free(h, tr->arenas, tr->arenas_cap * sizeof *tr->arenas);
+    tr->arenas = na;
+    tr->arenas_cap = ncap;
+    return 0;
+}
+
+__attribute__((noinline)) static rgc_trace_arena_t *arena_add(rgc_heap_t *h, rgc_trace_t *tr, uint64_t base)
+{
+    rgc_trace_arena_t *ta = arena_probe(tr, base);
+    if (ta)
+        return ta;
+    if ((tr->arenas_len + 1) * 2 > tr->arenas_cap && arenas_grow(h, tr) < 0)
+        return NULL;
+    ta = sys_alloc(h, sizeof *ta);
+    if (!ta)
+        return NULL;
+    ta->base = base;
+    uint64_t j = arena_slot(base, tr->arenas_cap);
+    while (tr->arenas[j])
+        j = (j + 1) & (tr->arenas_cap - 1);
+    tr->arenas[j] = ta;
+    tr->arenas_len++;
+    tr->last_arena = ta;
+    return ta;
+}
+
+static inline rgc_trace_arena_t *arena_get(rgc_heap_t *h, rgc_trace_t *tr, uint64_t base)
+{
+    rgc_trace_arena_t *ta = arena_find(tr, base);
+    return RGC_LIKELY(ta != NULL) ? ta : arena_add(h, tr, base);
+}
+
+static size_t pool_bytes(uint32_t nblocks)
+{
+    return sizeof(rgc_trace_pool_t) + (size_t)nblocks * sizeof(rgc_trace_slot_t);
+}
+
+/* The slot of small block p (a block of an active pool), or NULL when its
+ * pool has no slots (for_alloc 0), or they cannot be had.  A pool taken
+ * for another size class since its slots were made gets new ones (its
+ * traced blocks were all freed before it could change: no trace lost). */
+/* A pool's slots made, or made again for its new size class. */
+__attribute__((noinline)) static rgc_trace_pool_t *pool_slots_make(rgc_heap_t *h, rgc_trace_pool_t **tpp,
+                                                                   const rgc_pool_t *pool)
+{
+    rgc_trace_pool_t *tp = *tpp;
+    if (tp)
+        sys_free(h, tp, pool_bytes(tp->nblocks));
+    *tpp = tp = sys_alloc(h, pool_bytes(pool->nblocks));
+    if (!tp)
+        return NULL;
+    tp->base = (uint64_t)(uintptr_t)pool->base;
+    tp->block_size = pool->block_size;
+    tp->nblocks = pool->nblocks;
+    return tp;
+}
+
+static inline __attribute__((always_inline)) rgc_trace_slot_t *slot_of_block(rgc_heap_t *h, rgc_trace_t *tr,
+                                                                             const void *p, int for_alloc,
+                                                                             rgc_trace_pool_t **pool_out)
+{
+    uint64_t a = (uint64_t)(uintptr_t)p, base = a & ~(uint64_t)(RGC_ARENA_SIZE - 1);
+    rgc_trace_arena_t *ta = for_alloc ? arena_get(h, tr, base) : arena_find(tr, base);
+    if (!ta)
+        return NULL;
+    const rgc_pool_t *pool = _rgc_pool_of(p);
+    rgc_trace_pool_t **tpp = &ta->pools[(a - base) >> RGC_POOL_SHIFT];
+    rgc_trace_pool_t *tp = *tpp;
+    if (RGC_UNLIKELY(!tp || tp->block_size != pool->block_size || tp->base != (uint64_t)(uintptr_t)pool->base)) {
+        if (!for_alloc || (tp && tp->used))
+            return NULL;
+        tp = pool_slots_make(h, tpp, pool);
+        if (!tp)
+            return NULL;
+    }
+    uint32_t off = (uint32_t)(a - tp->base);
+    uint32_t i = (uint32_t)(((uint64_t)off * _rgc_class_recip[pool->szidx]) >> 32);
+    *pool_out = tp;
+    return i < tp->nblocks ? &tp->slots[i] : NULL;
 }
 
 /* ---- tracebacks */
@@ -242,6 +373,26 @@ static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr, const void *addr, uint64
         tr->last_pc = (uint64_t)(uintptr_t)pc;
         tr->last_site = site;
     }
+    if (_rgc_in_arena(addr)) {
+        rgc_trace_pool_t *tp;
+        rgc_trace_slot_t *sl = slot_of_block(h, tr, addr, 1, &tp);
+        if (!sl)
+            return; /* no memory: this block goes untraced */
+        if (sl->traceback) {
+            tr->current -= sl->size; /* a block traced twice: freed unseen */
+        } else {
+            tr->pooled++;
+            tp->used++;
+        }
+        sl->traceback = tb;
+        sl->size = (uint32_t)size;
+        if (_rgc_pool_of(addr)->kind == RGC_KIND_OBJECT)
+            ((rgc_object_t *)(uintptr_t)addr)->flags |= RGC_OF_TRACED;
+        tr->current += size;
+        if (tr->current > tr->peak)
+            tr->peak = tr->current;
+        return;
+    }
     if ((tr->len + 1) * 2 > tr->cap && entries_grow(h, tr) < 0)
         return;
     uint64_t a = (uint64_t)(uintptr_t)addr;
@@ -257,8 +408,6 @@ static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr, const void *addr, uint64
     e->address = a;
     e->size = size;
     e->traceback = tb;
-    if (_rgc_in_arena(addr) && _rgc_pool_of(addr)->kind == RGC_KIND_OBJECT)
-        ((rgc_object_t *)(uintptr_t)addr)->flags |= RGC_OF_TRACED;
     tr->current += size;
     if (tr->current > tr->peak)
         tr->peak = tr->current;
@@ -270,12 +419,21 @@ void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t s
     rgc_trace_t *tr = h->trace;
     if (kind == RGC_EV_ALLOC) {
         trace_alloc(h, tr, addr, size, pc, site);
-    } else if (kind == RGC_EV_FREE && tr->len) {
-        /* An object never traced says so in its header; raw blocks are
-         * looked up. */
-        if (_rgc_in_arena(addr) && _rgc_pool_of(addr)->kind == RGC_KIND_OBJECT &&
-            !(((const rgc_object_t *)addr)->flags & RGC_OF_TRACED))
+    } else if (kind == RGC_EV_FREE && _rgc_in_arena(addr)) {
+        /* An object never traced says so in its header. */
+        if (!tr->pooled || (_rgc_pool_of(addr)->kind == RGC_KIND_OBJECT &&
+                            !(((const rgc_object_t *)addr)->flags & RGC_OF_TRACED)))
             return;
+        rgc_trace_pool_t *tp;
+        rgc_trace_slot_t *sl = slot_of_block(h, tr, addr, 0, &tp);
+        if (sl && sl->traceback) {
+            tr->current -= sl->size;
+            sl->traceback = 0;
+            sl->size = 0;
+            tr->pooled--;
+            tp->used--;
+        }
+    } else if (kind == RGC_EV_FREE && tr->len) {
         rgc_trace_entry_t *e = entry_find(tr, (uint64_t)(uintptr_t)addr);
         if (e) {
             tr->current -= e->size;
@@ -296,6 +454,19 @@ static int heap_ok(const rgc_heap_t *h, const char *fn)
 
 static void trace_release(rgc_heap_t *h, rgc_trace_t *tr)
 {
+    for (uint64_t i = 0; i < tr->arenas_cap; i++) {
+        rgc_trace_arena_t *ta = tr->arenas[i];
+        if (!ta)
+            continue;
+        for (uint32_t k = 0; k < RGC_POOLS_PER_ARENA; k++)
+            if (ta->pools[k])
+                sys_free(h, ta->pools[k], pool_bytes(ta->pools[k]->nblocks));
+        sys_free(h, ta, sizeof *ta);
+    }
+    sys_free(h, tr->arenas, tr->arenas_cap * sizeof *tr->arenas);
+    tr->arenas = NULL;
+    tr->last_arena = NULL;
+    tr->arenas_cap = tr->arenas_len = tr->pooled = 0;
     sys_free(h, tr->entries, tr->cap * sizeof *tr->entries);
     sys_free(h, tr->tracebacks, tr->tb_cap * tr->tb_stride);
     sys_free(h, tr->tb_index, tr->tb_index_cap * sizeof *tr->tb_index);
@@ -392,12 +563,28 @@ int rgc_trace_get(const rgc_heap_t *h, const void *ptr, rgc_trace_info_t *out)
     if (!rgc_trace_is_tracing(h) || !ptr || !out)
         return -1;
     const rgc_trace_t *tr = h->trace;
-    const rgc_trace_entry_t *e = entry_find(tr, (uint64_t)(uintptr_t)ptr);
-    if (!e)
-        return -1;
-    const rgc_traceback_t *tb = tb_at(tr, e->traceback);
+    uint32_t number;
+    size_t size;
+    if (_rgc_in_arena(ptr)) {
+        const rgc_pool_t *pool = _rgc_pool_of(ptr);
+        if (pool->state != RGC_POOL_ACTIVE || !_rgc_block_start(pool, ptr))
+            return -1;
+        rgc_trace_pool_t *tp;
+        const rgc_trace_slot_t *sl = slot_of_block((rgc_heap_t *)h, (rgc_trace_t *)tr, ptr, 0, &tp);
+        if (!sl || !sl->traceback)
+            return -1;
+        number = sl->traceback;
+        size = sl->size;
+    } else {
+        const rgc_trace_entry_t *e = entry_find(tr, (uint64_t)(uintptr_t)ptr);
+        if (!e)
+            return -1;
+        number = e->traceback;
+        size = (size_t)e->size;
+    }
+    const rgc_traceback_t *tb = tb_at(tr, number);
     memset(out, 0, sizeof *out);
-    out->size = (size_t)e->size;
+    out->size = size;
     out->site = tb->site;
     out->nframes = tb->nframes;
     for (uint32_t i = 0; i < tb->nframes; i++)
@@ -431,13 +618,27 @@ rgc_trace_snapshot_t *rgc_trace_take_snapshot(rgc_heap_t *h)
     const rgc_trace_t *tr = h->trace;
     rgc_trace_snapshot_t *s = calloc(1, sizeof *s);
     if (s) {
-        s->traces = malloc((tr->len ? tr->len : 1) * sizeof *s->traces);
+        s->traces = malloc((tr->len + tr->pooled + 1) * sizeof *s->traces);
         s->tracebacks = malloc(tr->tb_len ? tr->tb_len * tr->tb_stride : 1);
     }
     if (!s || !s->traces || !s->tracebacks) {
         rgc_trace_snapshot_free(s);
         _rgc_report(RGC_ENOMEM, h, NULL, "rgc_trace_take_snapshot: no memory");
         return NULL;
+    }
+    for (uint64_t i = 0; i < tr->arenas_cap; i++) {
+        const rgc_trace_arena_t *ta = tr->arenas[i];
+        for (uint32_t k = 0; ta && k < RGC_POOLS_PER_ARENA; k++) {
+            const rgc_trace_pool_t *tp = ta->pools[k];
+            for (uint32_t b = 0; tp && b < tp->nblocks; b++) {
+                if (!tp->slots[b].traceback)
+                    continue;
+                s->traces[s->ntraces].size = tp->slots[b].size;
+                s->traces[s->ntraces].traceback = tp->slots[b].traceback;
+                s->ntraces++;
+                s->bytes += tp->slots[b].size;
+            }
+        }
     }
     for (uint64_t i = 0; i < tr->cap; i++) {
         const rgc_trace_entry_t *e = &tr->entries[i];

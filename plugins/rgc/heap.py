@@ -235,8 +235,9 @@ class Runtime:
 
     def block_trace(self, block):
         """The allocation site of block, as rgc_trace_get gives it: {"address",
-        "size", "site", "frames", "symbols", "heap", "heap_address"} from the
-        trace of the heap whose entries hold it, or None."""
+        "size", "site", "frames", "symbols", "found_in", "heap",
+        "heap_address"} from the trace of the heap that holds it (in a pool
+        slot or among the entries), or None."""
         t = self.t
         if not t.initialized or "site_line" not in t:
             return None

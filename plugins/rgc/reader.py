@@ -172,10 +172,11 @@ def _format_trace(tr, add):
         return
     how = ("every allocation" if not tr["sample_bytes"]
            else "about one allocation per %d bytes" % tr["sample_bytes"])
-    # The trace's own figures: its entries may not all have been read.
+    # The trace's own figures: its traces may not all have been read.
+    counted = tr["len"] + (tr["pooled"] or 0)
     add("  tracing: %s, %s; %d bytes traced (at most %d) in %s, %s"
         % (_plural(tr["frame_limit"], "frame"), how, tr["current"], tr["peak"],
-           _plural(tr["count"] if tr["complete"] else tr["len"], "block"), _plural(tr["tb_len"], "traceback")))
+           _plural(tr["count"] if tr["complete"] else counted, "block"), _plural(tr["tb_len"], "traceback")))
     if tr["sites"]:
         add("    largest sites (%d of %d):" % (len(tr["sites"]), tr["sites_total"]))
         for g in tr["sites"]:

@@ -351,6 +351,23 @@ ENTRIES = [
     ("site_line", "F", "site", 4),
     ("of_traced", "K", None, None),
     ("trace_max_frames", "K", None, None),
+    # traces of small blocks, in slots beside their pools
+    ("trace_arenas", "F", "trace", 8),
+    ("trace_arenas_cap", "F", "trace", 8),
+    ("trace_pooled", "F", "trace", 8),
+    ("sizeof_trace_arena", "S", "trace_arena", None),
+    ("trace_arena_base", "F", "trace_arena", 8),
+    ("trace_arena_pools", "F", "trace_arena", lambda t: 8 * t.pools_per_arena),
+    ("sizeof_trace_pool", "S", "trace_pool", None),
+    ("trace_pool_base", "F", "trace_pool", 8),
+    ("trace_pool_block_size", "F", "trace_pool", 2),
+    ("trace_pool_nblocks", "F", "trace_pool", 2),
+    ("trace_pool_used", "F", "trace_pool", 4),
+    ("trace_pool_slots", "F", "trace_pool", 0),
+    ("sizeof_trace_slot", "S", "trace_slot", None),
+    ("trace_slot_traceback", "F", "trace_slot", 4),
+    ("trace_slot_size", "F", "trace_slot", 4),
+    ("trace_arenas_len", "F", "trace", 8),
 ]
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]
@@ -359,7 +376,9 @@ ENTRY_NAMES = [e[0] for e in ENTRIES]
 # version 1 must have at least these; the later ones (allocation tracing)
 # are read when its table_size covers them (within a version entries are
 # only added at the end), and are absent from the DebugTable otherwise: the
-# walk then reports no traces.
+# walk then reports no traces.  A table that ends before the pool slots'
+# entries (trace_arenas ... trace_slot_size) is of a runtime that kept
+# every trace in the entries: trace.py then reads those alone.
 NEEDED = ENTRY_NAMES.index("ev_refcnt") + 1
 V1_SIZE = HEADER_SIZE + 8 * NEEDED
 
@@ -372,6 +391,7 @@ _PLAUSIBLE = {
 # The same for entries a table may lack (past NEEDED).
 _PLAUSIBLE_LATER = {
     "sizeof_trace": 4096, "sizeof_trace_entry": 4096, "sizeof_traceback": 4096, "sizeof_site": 4096,
+    "sizeof_trace_arena": 8 + 8 * 4096, "sizeof_trace_pool": 4096, "sizeof_trace_slot": 4096,
 }
 
 

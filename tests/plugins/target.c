@@ -13,7 +13,8 @@
  * mark, a held block, the event recorder, and allocation tracing (4 frames,
  * every allocation) over the second half of the build: blocks from the
  * allocation macros at several sites, from plain calls, and some of them
- * freed.  A second heap, which does not trace, shows that the reader walks
+ * freed, small ones (traced in slots beside their pools) and large ones
+ * (traced in the trace's entries).  A second heap, which does not trace, shows that the reader walks
  * the heap list.  With the argument "idle" it stops before it uses rgc at
  * all.
  *
@@ -98,6 +99,7 @@ static void *str_of(rgc_heap_t *h, const char *prefix, int i)
 /* ---- what the runtime reports, gathered before anything is printed */
 
 #define MAX_TYPES 256
+#define NLOOKUPS 3 /* blocks whose traces the report gives: see lookup_blocks */
 
 typedef struct report {
     rgc_heap_t *heap;
@@ -121,12 +123,14 @@ typedef struct report {
         const void *block;
         int found;
         rgc_trace_info_t info;
-    } lookups[2];
+    } lookups[NLOOKUPS];
 } report_t;
 
-/* The blocks whose allocation sites the report gives (rgc_trace_get): one
- * from an allocation macro, one from a plain call. */
-static const void *lookup_blocks[2];
+/* The blocks whose allocation sites the report gives (rgc_trace_get): a
+ * small block from an allocation macro and one from a plain call (their
+ * traces are in pool slots), and a large block from a macro (among the
+ * trace's entries). */
+static const void *lookup_blocks[NLOOKUPS];
 
 static int count_object(rgc_object_t *o, void *arg)
 {
@@ -161,7 +165,7 @@ static void gather(report_t *r, rgc_heap_t *h)
         CHECK((r->snapshot = rgc_trace_take_snapshot(h)) != NULL);
         r->trace_count = rgc_trace_snapshot_count(r->snapshot, &r->trace_bytes);
         CHECK((r->nsites = rgc_trace_statistics(r->snapshot, RGC_TRACE_BY_SITE, &r->sites)) >= 0);
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < NLOOKUPS; i++) {
             r->lookups[i].block = lookup_blocks[i];
             r->lookups[i].found = rgc_trace_get(h, lookup_blocks[i], &r->lookups[i].info) == 0;
         }
@@ -235,7 +239,7 @@ static void print_trace(const report_t *r)
         printf(", \"size\": %zu, \"count\": %zu}", st->size, st->count);
     }
     printf("], \"lookups\": [");
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < NLOOKUPS; i++) {
         const struct lookup *l = &r->lookups[i];
         printf("%s{\"address\": %llu, \"found\": %s", i ? ", " : "",
                (unsigned long long)(uintptr_t)l->block, l->found ? "true" : "false");
@@ -328,7 +332,7 @@ static void build_traced(rgc_heap_t *h, void *keepl)
     keep(keepl, lone);
 
     /* Raw blocks from two sites, a third of the first site's freed; a
-     * large one. */
+     * large one (the third lookup). */
     static void *raw[30];
     for (int i = 0; i < 30; i++)
         CHECK((raw[i] = RGC_MEM_ALLOC(h, 40 + (size_t)i % 8)) != NULL);
@@ -339,6 +343,7 @@ static void build_traced(rgc_heap_t *h, void *keepl)
         CHECK((raw100[i] = RGC_MEM_ALLOC(h, 100)) != NULL);
     void *big = RGC_MEM_ALLOC(h, 3000);
     CHECK(big);
+    lookup_blocks[2] = big;
     void *gone = RGC_MEM_ALLOC(h, 2500);
     CHECK(gone);
     rgc_mem_free(h, gone);
@@ -349,7 +354,7 @@ static void build_traced(rgc_heap_t *h, void *keepl)
     keep(keepl, t);
 
     /* Plain calls: no site, the first frame stands for it.  One of the
-     * blocks is the other lookup. */
+     * blocks is the second lookup. */
     static void *plain[10];
     for (int i = 0; i < 10; i++)
         CHECK((plain[i] = rgc_mem_alloc(h, 24)) != NULL);

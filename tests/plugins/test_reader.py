@@ -12,8 +12,11 @@ reads the core.  Every figure must be exactly the runtime's.
 That includes allocation tracing: the main heap traces the second half of
 its build (4 frames), and the reader's traced memory, peak, number of
 traces, groups by site (rgc_trace_statistics by site, in its order) and the
-trace of two blocks (--site, as rgc_trace_get gives them, frames included)
-must be the runtime's, live and from the core.  Site names are strings in
+trace of three blocks (--site, as rgc_trace_get gives them, frames
+included) must be the runtime's, live and from the core.  The traces are
+in two places, both of which must be read: small blocks' in the slots
+beside their pools (two of the blocks), large blocks' among the trace's
+entries (the third).  Site names are strings in
 the program's read-only data, which a core does not hold: read from the
 program's file, they are there for every build, stripped too; where the
 program is gone, only their lines are, with one warning.
@@ -22,8 +25,9 @@ Bad input goes through the command line too: a core whose table lost its
 cookie or claims version 99, a core cut to half its size, a program that
 is not an rgc program.  Each must give exit status 1 and exactly one line
 on stderr, starting "rgc: ", and no traceback.  A core whose heap has
-broken pointers gives one warning per break (a trace's entries among
-them), and randomly damaged cores never make the reader fail on its own.
+broken pointers gives one warning per break (a trace's entries and one of
+its trace pools among them), and randomly damaged cores never make the
+reader fail on its own.
 
 The module's fixture (setUpModule) does the slow part once; the tests
 check what it gathered.
@@ -52,6 +56,7 @@ sys.path.insert(0, PLUGINS)
 from rgc import elf, reader  # noqa: E402
 from rgc import table as rgc_table  # noqa: E402
 from rgc.errors import TableError, TargetError  # noqa: E402
+from rgc.heap import read_runtime  # noqa: E402
 from rgc.table import COOKIE, candidate_files, check_table, find_table  # noqa: E402
 from rgc.target import CoreTarget, Target  # noqa: E402
 
@@ -223,6 +228,12 @@ class Figures(unittest.TestCase):
         for k in ("frame_limit", "current", "peak", "count", "bytes"):
             self.assertEqual(got[k], expected[k], k)
         self.assertEqual(got["sample_bytes"], 0)
+        # Both places hold traces, each as many as the trace counts there:
+        # small blocks' in pool slots, large blocks' among the entries.
+        self.assertGreater(got["from_slots"], 0)
+        self.assertGreater(got["from_entries"], 0)
+        self.assertEqual((got["from_slots"], got["from_entries"]), (got["pooled"], got["len"]))
+        self.assertEqual(got["from_slots"] + got["from_entries"], expected["count"])
         self.assertEqual(got["sites_total"], len(expected["sites"]))
         want = expected["sites"]
         if not names:
@@ -247,6 +258,9 @@ class Figures(unittest.TestCase):
                     self.assertIn(NAMES_GONE, h["warnings"][0])
                     self.assertIn("is not in the core", h["warnings"][0])
                 self.assert_same_trace(h["trace"], e["trace"], names)
+                if e["trace"] is not None:
+                    # A traced large block is a live large block.
+                    self.assertLessEqual(h["trace"]["from_entries"], e["large_blocks"])
                 self.assertEqual(h["address"], e["address"])
                 self.assertEqual(h["arenas"]["count"], e["arenas"])
                 self.assertEqual(len(h["arenas"]["addresses"]), e["arenas"])
@@ -287,16 +301,20 @@ class Figures(unittest.TestCase):
         return rep
 
     def check_lookups(self, build, where, names=True):
-        """The reader's --site of the two blocks the target looked up: the
-        runtime's rgc_trace_get, frames included."""
+        """The reader's --site of the three blocks the target looked up:
+        the runtime's rgc_trace_get, frames included."""
         needs_runs(self)
         expected = RUNS[build]["expected"]["heaps"][0]["trace"]["lookups"]
         got = RUNS[build]["lookups"][where]
-        self.assertEqual(len(got), 2)
-        # The first is a block from RGC_NEW, the second from a plain call.
+        self.assertEqual(len(got), 3)
+        # A small block from RGC_NEW and one from a plain call, traced in
+        # pool slots; a large block from RGC_MEM_ALLOC, among the entries.
         self.assertIsNotNone(expected[0].get("file"))
         self.assertIsNone(expected[1].get("file"))
-        for e, r in zip(expected, got):
+        self.assertIsNotNone(expected[2].get("file"))
+        self.assertEqual(expected[2]["size"], 3000)
+        places = ["pool slots", "pool slots", "entries"]
+        for e, r, place in zip(expected, got, places):
             with self.subTest(block="0x%x" % e["address"]):
                 self.assertTrue(e["found"])
                 self.assertEqual((r["rc"], r["stderr"]), (0, ""))
@@ -304,6 +322,7 @@ class Figures(unittest.TestCase):
                 self.assertEqual(b["address"], e["address"])
                 self.assertEqual(b["heap"], "main")
                 self.assertEqual(b["size"], e["size"])
+                self.assertEqual(b["found_in"], place)
                 s = b["site"]
                 site = (s["file"], s["line"], s["function"]) if s else (None, None, None)
                 want = (e["file"], e["line"], e["function"])
@@ -799,6 +818,25 @@ class TestTableChecks(unittest.TestCase):
         if self.t.size >= rgc_table.V1_SIZE + 8:  # a build whose table has more entries
             self.assertIn("heap_trace", self.t)
 
+    def test_a_table_without_pool_slots(self):
+        """A table that ends before the pool slots' entries is of a runtime
+        that kept every trace among the entries: the reader reads those
+        alone (here the large blocks' only, so the bytes do not add up:
+        one warning)."""
+        size = rgc_table.HEADER_SIZE + 8 * rgc_table.ENTRY_NAMES.index("trace_arenas")
+        t = self.check({self.t.address + 12: struct.pack("<I", size)})
+        self.assertIn("trace_max_frames", t)
+        self.assertNotIn("trace_arenas", t)
+        rt = read_runtime(self.core, t, 0, 1000)
+        main = [h for h in rt["heaps"] if h["name"] == "main"][0]
+        trace = main["trace"]
+        self.assertEqual((trace["pooled"], trace["from_slots"]), (None, 0))
+        self.assertEqual(trace["from_entries"], trace["len"])
+        self.assertTrue(trace["complete"])
+        self.assertEqual(len(main["warnings"]), 1, main["warnings"])
+        self.assertIn("its traces are of %d bytes (0 in pool slots, %d in entries), it counts %d"
+                      % (trace["bytes"], trace["len"], trace["current"]), main["warnings"][0])
+
     def test_too_small(self):
         self.refused({self.t.address + 12: struct.pack("<I", rgc_table.V1_SIZE - 8)},
                      "%d bytes, version 1 needs at least %d" % (rgc_table.V1_SIZE - 8, rgc_table.V1_SIZE))
@@ -837,12 +875,28 @@ def patched_core(name, patches):
     return dst
 
 
-class TestCorruptTrace(unittest.TestCase):
-    """A core whose trace lost its entries (the pointer to them broken):
-    one warning naming the address; the trace's own figures and the rest
-    of the heaps are still read, and the reader exits 0."""
+def trace_pool_pointer(core, t, trace, block):
+    """(where the pointer to small block's trace pool is, the trace pool)
+    in a core: its arena among the trace's arenas, its pool by index."""
+    q = lambda addr: struct.unpack("<Q", core.read(addr, 8))[0]  # noqa: E731
+    arena = block & ~(t.arena_size - 1)
+    arenas, cap = q(trace + t.trace_arenas), q(trace + t.trace_arenas_cap)
+    for i in range(cap):
+        ta = q(arenas + 8 * i)
+        if ta and q(ta + t.trace_arena_base) == arena:
+            at = ta + t.trace_arena_pools + 8 * ((block - arena) >> t.pool_shift)
+            return at, q(at)
+    raise AssertionError("no trace arena for 0x%x" % block)
 
-    BAD = 0x50000
+
+class CorruptTrace:
+    """A copy of the -O0 core with one pointer of the main heap's trace
+    broken (a test case's patch(table, the trace's address, the core)
+    gives where and what to write): one warning naming the address (BAD,
+    in the words of WARNING), the rest still read, exit 0.  A mixin of the
+    test cases below."""
+
+    BAD = None
 
     @classmethod
     def setUpClass(cls):
@@ -853,21 +907,28 @@ class TestCorruptTrace(unittest.TestCase):
             t = find_table(core, "symbol")
             main = RUNS["O0"]["expected"]["heaps"][0]["address"]
             trace = struct.unpack("<Q", core.read(main + t.heap_trace, 8))[0]
+            at, value = cls.patch(t, trace, core)
         finally:
             core.close()
-        cls.core = patched_core("core-trace", {trace + t.trace_entries: struct.pack("<Q", cls.BAD)})
+        cls.core = patched_core("core-%s" % cls.__name__, {at: struct.pack("<Q", value)})
+        cls.report = run_reader(["--core", cls.core, "--json"])
 
     def setUp(self):
         needs_runs(self)
 
-    def test_one_warning_and_the_rest_is_read(self):
-        rc, out, err = run_reader(["--core", self.core, "--json"])
+    def expected(self):
+        return {h["name"]: h for h in RUNS["O0"]["expected"]["heaps"]}
+
+    def main_heap(self):
+        """The reader's report of the main heap, once the one warning and
+        the other heaps are checked."""
+        rc, out, err = self.report
         self.assertEqual((rc, err), (0, ""))
         rep = json.loads(out)
         warnings = rep["warnings"] + [w for h in rep["heaps"] for w in h["warnings"]]
         self.assertEqual(len(warnings), 1, warnings)
-        self.assertIn("its entries at 0x%x" % self.BAD, warnings[0])
-        expected = {h["name"]: h for h in RUNS["O0"]["expected"]["heaps"]}
+        self.assertIn(self.WARNING % self.BAD, warnings[0])
+        expected = self.expected()
         for h in rep["heaps"]:
             e = expected[h["name"]]
             self.assertEqual((h["objects"], h["types"], h["large"]["count"]),
@@ -877,22 +938,90 @@ class TestCorruptTrace(unittest.TestCase):
         self.assertEqual((trace["current"], trace["peak"], trace["frame_limit"]),
                          (want["current"], want["peak"], want["frame_limit"]))
         self.assertFalse(trace["complete"])
-        self.assertEqual((trace["count"], trace["sites"]), (0, []))
+        return trace
 
     def test_text_output(self):
         rc, out, err = run_reader(["--core", self.core])
         self.assertEqual((rc, err), (0, ""))
         self.assertEqual(out.count("warning: "), 1, out)
-        self.assertIn("its entries at 0x%x" % self.BAD, out)
+        self.assertIn(self.WARNING % self.BAD, out)
 
-    def test_a_lookup_says_why(self):
-        block = RUNS["O0"]["expected"]["heaps"][0]["trace"]["lookups"][0]["address"]
-        rc, out, err = run_reader(["--core", self.core, "--site", "0x%x" % block])
+    def lookup(self, i):
+        block = self.expected()["main"]["trace"]["lookups"][i]
+        return block, run_reader(["--core", self.core, "--site", "0x%x" % block["address"], "--json"])
+
+    def assert_lookup_says_why(self, i):
+        block, (rc, out, err) = self.lookup(i)
         self.assertEqual((rc, out), (1, ""))
         self.assertEqual(len(err.splitlines()), 1, err)
         self.assertTrue(err.startswith("rgc: 0x%x is not a traced block (not every trace could be read: "
-                                       % block), err)
-        self.assertIn("its entries at 0x%x" % self.BAD, err)
+                                       % block["address"]), err)
+        self.assertIn(self.WARNING % self.BAD, err)
+
+    def assert_lookup_found(self, i, place):
+        block, (rc, out, err) = self.lookup(i)
+        self.assertEqual((rc, err), (0, ""))
+        got = json.loads(out)["block"]
+        self.assertEqual((got["address"], got["size"], got["found_in"]), (block["address"], block["size"], place))
+        self.assertEqual(["0x%x" % f for f in got["frames"]], block["frames"])
+
+
+class TestCorruptTrace(CorruptTrace, unittest.TestCase):
+    """The trace lost its entries (the pointer to them broken): the large
+    blocks' traces are gone, the small blocks' are still read from their
+    pools' slots."""
+
+    BAD = 0x50000
+    WARNING = "its entries at 0x%x"
+
+    @classmethod
+    def patch(cls, t, trace, core):
+        return trace + t.trace_entries, cls.BAD
+
+    def test_one_warning_and_the_rest_is_read(self):
+        trace = self.main_heap()
+        self.assertEqual(trace["from_entries"], 0)
+        self.assertEqual(trace["from_slots"], trace["pooled"])
+        self.assertEqual(trace["count"], trace["pooled"])
+        self.assertLess(trace["count"], self.expected()["main"]["trace"]["count"])
+        self.assertTrue(trace["sites"])
+
+    def test_lookups(self):
+        self.assert_lookup_found(0, "pool slots")
+        self.assert_lookup_found(1, "pool slots")
+        self.assert_lookup_says_why(2)
+
+
+class TestCorruptTracePool(CorruptTrace, unittest.TestCase):
+    """A trace arena's pointer to the trace pool of the first looked-up
+    block broken: that pool's traces are gone, the other pools' and the
+    entries are still read."""
+
+    BAD = 0x58000
+    WARNING = "the trace pool at 0x%x (pool "
+
+    @classmethod
+    def patch(cls, t, trace, core):
+        blocks = [b["address"] for b in RUNS["O0"]["expected"]["heaps"][0]["trace"]["lookups"]]
+        at, pool = trace_pool_pointer(core, t, trace, blocks[0])
+        cls.lost = struct.unpack("<I", core.read(pool + t.trace_pool_used, 4))[0]
+        # Whether the second block (a plain call's) shares the pool.
+        cls.shared = trace_pool_pointer(core, t, trace, blocks[1])[0] == at
+        return at, cls.BAD
+
+    def test_one_warning_and_the_rest_is_read(self):
+        trace = self.main_heap()
+        self.assertGreater(self.lost, 0)
+        self.assertEqual(trace["from_entries"], trace["len"])
+        self.assertEqual(trace["from_slots"], trace["pooled"] - self.lost)
+        self.assertEqual(trace["count"], self.expected()["main"]["trace"]["count"] - self.lost)
+        self.assertTrue(trace["sites"])
+
+    def test_lookups(self):
+        self.assert_lookup_says_why(0)
+        if not self.shared:
+            self.assert_lookup_found(1, "pool slots")
+        self.assert_lookup_found(2, "entries")
 
 
 class TestCorruptHeap(unittest.TestCase):
@@ -966,7 +1095,8 @@ class TestCorruptHeap(unittest.TestCase):
     def test_random_damage_never_breaks_the_reader(self):
         """Random words of the heaps, their arenas' descriptor pages and
         the main heap's trace (with the start of its entries and
-        tracebacks) overwritten: the reader reports, it never fails on its
+        tracebacks, its arenas table, its trace arenas and a trace pool of
+        each) overwritten: the reader reports, it never fails on its
         own."""
         t = self.t
         src = RUNS["O0"]["core_path"]
@@ -978,13 +1108,26 @@ class TestCorruptHeap(unittest.TestCase):
                 descs = a + ((a >> t.arena_shift) % t.arena_colours) * t.page_size
                 spots.append((descs, t.pools_per_arena * t.sizeof_pool))
         core = CoreTarget(src)
+        q = lambda addr: struct.unpack("<Q", core.read(addr, 8))[0]  # noqa: E731
         try:
             for h in rep["heaps"]:
                 if h["trace"]:
                     tr = h["trace"]["address"]
                     spots.append((tr, t.sizeof_trace))
                     for field in ("trace_entries", "trace_tracebacks"):
-                        spots.append((struct.unpack("<Q", core.read(tr + getattr(t, field), 8))[0], 4096))
+                        spots.append((q(tr + getattr(t, field)), 4096))
+                    # The arenas table, the trace arenas and one trace pool
+                    # each (its header and first slots).
+                    arenas, cap = q(tr + t.trace_arenas), q(tr + t.trace_arenas_cap)
+                    spots.append((arenas, 8 * cap))
+                    for ta in struct.unpack("<%dQ" % cap, core.read(arenas, 8 * cap)):
+                        if not ta:
+                            continue
+                        spots.append((ta, t.sizeof_trace_arena))
+                        pools = struct.unpack("<%dQ" % t.pools_per_arena,
+                                              core.read(ta + t.trace_arena_pools, 8 * t.pools_per_arena))
+                        tp = next(p for p in pools if p)
+                        spots.append((tp, t.sizeof_trace_pool + 64 * t.sizeof_trace_slot))
             offsets = [(core.file_offset(a), n) for a, n in spots]
         finally:
             core.close()
