@@ -273,6 +273,44 @@ static void test_sampling_traces_about_one_allocation_per_sample_of_bytes(void *
     rgc_heap_destroy(h);
 }
 
+/* Pools emptied of traced 16-byte blocks are taken again for 48-byte
+ * blocks: their traces follow the pools' new class. */
+static void test_traces_follow_a_pool_taken_again_for_another_size_class(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_trace_start(h, 1, 0), 0);
+    enum { N = 5000 };
+    void **p = malloc(N * sizeof *p);
+    for (int i = 0; i < N; i++)
+        p[i] = rgc_mem_alloc(h, 16);
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, p[i]);
+    size_t cur;
+    rgc_trace_get_traced_memory(h, &cur, NULL);
+    assert_int_equal(cur, 0);
+    for (int i = 0; i < N; i++)
+        p[i] = rgc_mem_alloc(h, 40);
+    rgc_trace_info_t info;
+    for (int i = 0; i < N; i += 97) {
+        assert_int_equal(rgc_trace_get(h, p[i], &info), 0);
+        assert_int_equal(info.size, 40);
+    }
+    /* Not the start of a block: no trace. */
+    assert_int_equal(rgc_trace_get(h, (char *)p[0] + 16, &info), -1);
+    rgc_trace_snapshot_t *s = rgc_trace_take_snapshot(h);
+    size_t bytes;
+    assert_int_equal(rgc_trace_snapshot_count(s, &bytes), N);
+    assert_int_equal(bytes, (size_t)N * 40);
+    rgc_trace_snapshot_free(s);
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, p[i]);
+    free(p);
+    rgc_trace_stop(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
 static void test_a_heap_that_does_not_trace_is_not_traced_and_destroy_frees_the_traces(void **state)
 {
     (void)state;
@@ -307,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_statistics_group_traces_by_site_file_and_traceback_largest_first),
         cmocka_unit_test(test_comparing_two_snapshots_shows_what_grew_first),
         cmocka_unit_test(test_sampling_traces_about_one_allocation_per_sample_of_bytes),
+        cmocka_unit_test(test_traces_follow_a_pool_taken_again_for_another_size_class),
         cmocka_unit_test(test_a_heap_that_does_not_trace_is_not_traced_and_destroy_frees_the_traces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
