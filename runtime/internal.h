@@ -104,7 +104,12 @@ struct rgc_pool {
                                      * since it was last flagged full;
                                      * counted in its arena's low_pools.
                                      * Else 0. */
-            uint8_t holes_spare : 2;
+            uint8_t traced : 1;     /* the heap's trace made slots for
+                                     * this pool (trace.c): a free of one
+                                     * of its blocks may have a trace to
+                                     * remove.  Cleared when the trace
+                                     * lets the slots go. */
+            uint8_t holes_spare : 1;
         };
         uint8_t page_bits;          /* the four above as one byte (the debug
                                      * table gives its offset and masks) */
@@ -769,12 +774,23 @@ static inline int _rgc_trace_only(const rgc_heap_t *h)
 static inline void _rgc_record(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, uint32_t type_id,
                                const void *pc, const rgc_site_t *site)
 {
-    if (RGC_LIKELY(_rgc_recorder_only(h)))
+    if (RGC_LIKELY(_rgc_recorder_only(h))) {
         _rgc_record_write(h, kind, addr, size, type_id, pc);
-    else if (_rgc_trace_only(h))
+    } else if (_rgc_trace_only(h)) {
+        /* Sampling: an allocation before the next sample only counts
+         * down, and a free while no small block is traced has nothing to
+         * remove — neither needs the call. */
+        rgc_trace_t *tr = h->trace;
+        if (tr->sample_bytes && kind == RGC_EV_ALLOC && tr->countdown > (int64_t)size) {
+            tr->countdown -= (int64_t)size;
+            return;
+        }
+        if (kind == RGC_EV_FREE && !tr->pooled && !tr->len)
+            return;
         _rgc_trace_event(h, kind, addr, size, pc, site);
-    else
+    } else {
         _rgc_event(h, kind, addr, size, type_id, pc, site);
+    }
 }
 RGC_HIDDEN void _rgc_recorder_free(rgc_heap_t *h);
 /* Marks the table initialized (its page then belongs to the process). */

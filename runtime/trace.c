@@ -209,7 +209,7 @@ static size_t pool_bytes(uint32_t nblocks)
  * traced blocks were all freed before it could change: no trace lost). */
 /* A pool's slots made, or made again for its new size class. */
 __attribute__((noinline)) static rgc_trace_pool_t *pool_slots_make(rgc_heap_t *h, rgc_trace_pool_t **tpp,
-                                                                   const rgc_pool_t *pool)
+                                                                   rgc_pool_t *pool)
 {
     rgc_trace_pool_t *tp = *tpp;
     if (tp)
@@ -220,6 +220,7 @@ __attribute__((noinline)) static rgc_trace_pool_t *pool_slots_make(rgc_heap_t *h
     tp->base = (uint64_t)(uintptr_t)pool->base;
     tp->block_size = pool->block_size;
     tp->nblocks = pool->nblocks;
+    pool->traced = 1;
     return tp;
 }
 
@@ -231,7 +232,7 @@ static inline __attribute__((always_inline)) rgc_trace_slot_t *slot_of_block(rgc
     rgc_trace_arena_t *ta = for_alloc ? arena_get(h, tr, base) : arena_find(tr, base);
     if (!ta)
         return NULL;
-    const rgc_pool_t *pool = _rgc_pool_of(p);
+    rgc_pool_t *pool = _rgc_pool_of(p);
     rgc_trace_pool_t **tpp = &ta->pools[(a - base) >> RGC_POOL_SHIFT];
     rgc_trace_pool_t *tp = *tpp;
     if (RGC_UNLIKELY(!tp || tp->block_size != pool->block_size || tp->base != (uint64_t)(uintptr_t)pool->base)) {
@@ -241,6 +242,8 @@ static inline __attribute__((always_inline)) rgc_trace_slot_t *slot_of_block(rgc
         if (!tp)
             return NULL;
     }
+    if (for_alloc)
+        pool->traced = 1; /* (an arena given back and mapped again: a new descriptor) */
     uint32_t off = (uint32_t)(a - tp->base);
     uint32_t i = (uint32_t)(((uint64_t)off * _rgc_class_recip[pool->szidx]) >> 32);
     *pool_out = tp;
@@ -420,9 +423,11 @@ void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t s
     if (kind == RGC_EV_ALLOC) {
         trace_alloc(h, tr, addr, size, pc, site);
     } else if (kind == RGC_EV_FREE && _rgc_in_arena(addr)) {
-        /* An object never traced says so in its header. */
-        if (!tr->pooled || (_rgc_pool_of(addr)->kind == RGC_KIND_OBJECT &&
-                            !(((const rgc_object_t *)addr)->flags & RGC_OF_TRACED)))
+        /* A pool without slots has no trace to remove; an object never
+         * traced says so in its header. */
+        const rgc_pool_t *pool = _rgc_pool_of(addr);
+        if (!tr->pooled || !pool->traced ||
+            (pool->kind == RGC_KIND_OBJECT && !(((const rgc_object_t *)addr)->flags & RGC_OF_TRACED)))
             return;
         rgc_trace_pool_t *tp;
         rgc_trace_slot_t *sl = slot_of_block(h, tr, addr, 0, &tp);
@@ -458,9 +463,16 @@ static void trace_release(rgc_heap_t *h, rgc_trace_t *tr)
         rgc_trace_arena_t *ta = tr->arenas[i];
         if (!ta)
             continue;
-        for (uint32_t k = 0; k < RGC_POOLS_PER_ARENA; k++)
-            if (ta->pools[k])
-                sys_free(h, ta->pools[k], pool_bytes(ta->pools[k]->nblocks));
+        for (uint32_t k = 0; k < RGC_POOLS_PER_ARENA; k++) {
+            if (!ta->pools[k])
+                continue;
+            sys_free(h, ta->pools[k], pool_bytes(ta->pools[k]->nblocks));
+            /* The arena may be gone (given back while no slot was in use),
+             * or be another heap's now. */
+            const void *a = (const void *)(uintptr_t)ta->base;
+            if (_rgc_in_arena(a) && _rgc_arena_of(a)->heap == h)
+                _rgc_arena_pools(a)[k].traced = 0;
+        }
         sys_free(h, ta, sizeof *ta);
     }
     sys_free(h, tr->arenas, tr->arenas_cap * sizeof *tr->arenas);

@@ -311,6 +311,38 @@ static void test_traces_follow_a_pool_taken_again_for_another_size_class(void **
     rgc_heap_destroy(h);
 }
 
+/* Arenas given back while tracing and mapped again (likely at the same
+ * addresses): every free of the new blocks still removes their traces. */
+static void test_traces_of_blocks_in_arenas_mapped_again_are_removed_at_their_free(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_trace_start(h, 1, 0), 0);
+    enum { N = 100000 };
+    void **p = malloc(N * sizeof *p);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++)
+            p[i] = rgc_mem_alloc(h, 64);
+        size_t cur;
+        rgc_trace_get_traced_memory(h, &cur, NULL);
+        assert_int_equal(cur, (size_t)N * 64);
+        for (int i = 0; i < N; i++)
+            rgc_mem_free(h, p[i]);
+        rgc_trace_get_traced_memory(h, &cur, NULL);
+        assert_int_equal(cur, 0);
+        rgc_trace_snapshot_t *s = rgc_trace_take_snapshot(h);
+        assert_int_equal(rgc_trace_snapshot_count(s, NULL), 0);
+        rgc_trace_snapshot_free(s);
+    }
+    rgc_heap_stats_t st;
+    assert_int_equal(rgc_heap_stats(h, &st), 0);
+    assert_true(st.arenas_freed > 0); /* arenas did go back */
+    free(p);
+    rgc_trace_stop(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
 static void test_a_heap_that_does_not_trace_is_not_traced_and_destroy_frees_the_traces(void **state)
 {
     (void)state;
@@ -346,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_comparing_two_snapshots_shows_what_grew_first),
         cmocka_unit_test(test_sampling_traces_about_one_allocation_per_sample_of_bytes),
         cmocka_unit_test(test_traces_follow_a_pool_taken_again_for_another_size_class),
+        cmocka_unit_test(test_traces_of_blocks_in_arenas_mapped_again_are_removed_at_their_free),
         cmocka_unit_test(test_a_heap_that_does_not_trace_is_not_traced_and_destroy_frees_the_traces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
