@@ -126,14 +126,6 @@ void _rgc_observers_add(int delta)
 
 #define RECORDER_MAX ((size_t)1 << 24)
 
-static int heap_ok(const rgc_heap_t *h, const char *fn)
-{
-    if (h && h->magic == RGC_HEAP_MAGIC)
-        return 1;
-    _rgc_report(RGC_EINVAL, h, NULL, "%s: not a live heap", fn);
-    return 0;
-}
-
 void _rgc_recorder_free(rgc_heap_t *h)
 {
     rgc_recorder_t *r = &h->recorder;
@@ -148,7 +140,7 @@ void _rgc_recorder_free(rgc_heap_t *h)
 
 int rgc_recorder_start(rgc_heap_t *h, size_t nevents)
 {
-    if (!heap_ok(h, "rgc_recorder_start"))
+    if (!_rgc_heap_ok(h, "rgc_recorder_start"))
         return -1;
     if (nevents > RECORDER_MAX) {
         _rgc_report(RGC_EINVAL, h, NULL, "rgc_recorder_start: %zu events is more than %zu", nevents,
@@ -176,7 +168,7 @@ int rgc_recorder_start(rgc_heap_t *h, size_t nevents)
 
 void rgc_recorder_stop(rgc_heap_t *h)
 {
-    if (heap_ok(h, "rgc_recorder_stop"))
+    if (_rgc_heap_ok(h, "rgc_recorder_stop"))
         _rgc_recorder_free(h);
 }
 
@@ -187,7 +179,7 @@ size_t rgc_recorder_capacity(const rgc_heap_t *h)
 
 size_t rgc_recorder_events(const rgc_heap_t *h, rgc_event_t *out, size_t max)
 {
-    if (!heap_ok(h, "rgc_recorder_events") || (!out && max))
+    if (!_rgc_heap_ok(h, "rgc_recorder_events") || (!out && max))
         return 0;
     const rgc_recorder_t *r = &h->recorder;
     uint64_t n = r->seq < r->cap ? r->seq : r->cap;

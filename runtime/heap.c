@@ -82,6 +82,14 @@ void rgc_heap_destroy(rgc_heap_t *h)
     sm.free(sm.ctx, h, sizeof *h);
 }
 
+int _rgc_heap_ok(const rgc_heap_t *h, const char *fn)
+{
+    if (h && h->magic == RGC_HEAP_MAGIC)
+        return 1;
+    _rgc_report(RGC_EINVAL, h, NULL, "%s: not a live heap", fn);
+    return 0;
+}
+
 const char *rgc_heap_name(const rgc_heap_t *h)
 {
     return h ? h->name : NULL;

@@ -657,6 +657,10 @@ static inline void _rgc_gen0_relimit(rgc_heap_t *h)
     g->limit = trigger < g->cap ? trigger : g->cap;
 }
 
+/* ---- heap.c */
+/* True for a live heap; otherwise reports RGC_EINVAL naming fn. */
+RGC_HIDDEN int _rgc_heap_ok(const rgc_heap_t *h, const char *fn);
+
 /* ---- debug.c */
 /* The hook word the runtime's paths test (see rgc_hooks_t).  A build with
  * RGC_NO_EVENTS reads 0 instead: no event is ever reported, which is what

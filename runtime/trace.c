@@ -449,14 +449,6 @@ void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t s
 
 /* ---- the API */
 
-static int heap_ok(const rgc_heap_t *h, const char *fn)
-{
-    if (h && h->magic == RGC_HEAP_MAGIC)
-        return 1;
-    _rgc_report(RGC_EINVAL, h, NULL, "%s: not a live heap", fn);
-    return 0;
-}
-
 static void trace_release(rgc_heap_t *h, rgc_trace_t *tr)
 {
     for (uint64_t i = 0; i < tr->arenas_cap; i++) {
@@ -505,7 +497,7 @@ void _rgc_trace_free_all(rgc_heap_t *h)
 
 int rgc_trace_start(rgc_heap_t *h, unsigned nframes, size_t sample_bytes)
 {
-    if (!heap_ok(h, "rgc_trace_start"))
+    if (!_rgc_heap_ok(h, "rgc_trace_start"))
         return -1;
     if (nframes < 1 || nframes > RGC_TRACE_MAX_FRAMES) {
         _rgc_report(RGC_EINVAL, h, NULL, "rgc_trace_start: %u frames (1 to %u)", nframes, RGC_TRACE_MAX_FRAMES);
@@ -535,7 +527,7 @@ int rgc_trace_start(rgc_heap_t *h, unsigned nframes, size_t sample_bytes)
 
 void rgc_trace_stop(rgc_heap_t *h)
 {
-    if (heap_ok(h, "rgc_trace_stop"))
+    if (_rgc_heap_ok(h, "rgc_trace_stop"))
         _rgc_trace_free_all(h);
 }
 
@@ -621,7 +613,7 @@ struct rgc_trace_snapshot {
 
 rgc_trace_snapshot_t *rgc_trace_take_snapshot(rgc_heap_t *h)
 {
-    if (!heap_ok(h, "rgc_trace_take_snapshot"))
+    if (!_rgc_heap_ok(h, "rgc_trace_take_snapshot"))
         return NULL;
     if (!h->trace) {
         _rgc_report(RGC_EMISUSE, h, NULL, "rgc_trace_take_snapshot: the heap is not tracing");

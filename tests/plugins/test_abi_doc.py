@@ -9,21 +9,12 @@ import unittest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from test_table_names import calls, macro_body  # noqa: E402  (the header's own parser)
+from test_table_names import header_entry_names  # noqa: E402  (the header's own parser)
 
 
 def header_entries():
     with open(os.path.join(ROOT, "include", "rgc_debug.h")) as f:
-        src = f.read()
-    names = []
-    for kind, args in calls(macro_body(src, "RGC_DEBUG_ENTRIES")):
-        if kind == "S":
-            names.append("sizeof_" + args[0])
-        elif kind == "F":
-            names.append(args[0] + "_" + args[2])
-        else:
-            names.append(args[0])
-    return names
+        return header_entry_names(f.read())
 
 
 def read_doc():
