@@ -5,7 +5,7 @@
 #           python3 and gdb (the reference reader's tests read live processes
 #           and the core files gdb's gcore writes)
 #   bench   compiler, make, mimalloc, jemalloc, valgrind, python3
-#   demo    compiler, make
+#   demo    compiler, make, python3 (the reader reads an example from outside)
 #
 # Each package is probed by a file or a command, never by the package
 # database first: the probes cost nothing, so the common case (everything
@@ -40,7 +40,7 @@ bench)
         "valgrind valgrind"
         "python3 python3")
     ;;
-demo) wanted=("${base[@]}") ;;
+demo) wanted=("${base[@]}" "python3 python3") ;; # the reader reads an example from outside
 *) usage ;;
 esac
 
