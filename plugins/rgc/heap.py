@@ -260,6 +260,7 @@ class Runtime:
         t = self.t
         kind = u(buf, off + t.event_kind, 4)
         tid = u(buf, off + t.event_type_id, 4)
+        site = u(buf, off + t.event_site)
         return {
             "seq": u(buf, off + t.event_seq),
             "kind": kind,
@@ -268,7 +269,8 @@ class Runtime:
             "type": self.types.get(tid) if tid else None,
             "address": u(buf, off + t.event_address),
             "size": u(buf, off + t.event_size),
-            "site": u(buf, off + t.event_site),
+            "site": site,
+            "site_symbol": self.symbolizer.name(site) if site else None,
         }
 
     def event_kinds(self):

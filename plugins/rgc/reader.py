@@ -218,7 +218,8 @@ def _event_text(e):
     else:
         text = "size %d, %s" % (e["size"], what)
     if e["site"]:
-        text += " (site 0x%x)" % e["site"]
+        sym = e.get("site_symbol")
+        text += " (site 0x%x%s)" % (e["site"], " " + sym if sym else "")
     return text
 
 

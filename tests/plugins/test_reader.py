@@ -395,6 +395,11 @@ class TestUnoptimized(Figures):
         self.assertEqual(len(main["recorder"]["events"]), 64)
         kinds = {e["kind_name"] for e in main["recorder"]["events"]}
         self.assertTrue({"alloc", "free", "zero", "gc-start", "gc-end"} <= kinds, kinds)
+        # Allocation sites resolve through the program's symbols.
+        sited = [e for e in main["recorder"]["events"] if e["kind_name"] == "alloc" and e["site"]]
+        self.assertTrue(sited)
+        for e in sited:
+            self.assertRegex(e["site_symbol"] or "", r"^[A-Za-z_][A-Za-z0-9_.]*\+0x[0-9a-f]+$", e)
         for g in ("0", "1", "2", "3", "untracked"):
             self.assertGreater(main["generations"][g], 0, "generation " + g)
         self.assertGreater(main["weak"]["weakrefs"], main["weak"]["referents"])
