@@ -816,11 +816,20 @@ __attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n
     return mem_alloc_reported(h, n, pc, site);
 }
 
-void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
+/* rgc_mem_alloc's other cases: events to report, or the slow path. */
+__attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc)
 {
     if (_rgc_watching())
-        return mem_alloc_watched(h, n, __builtin_return_address(0), NULL);
-    size_t c = (n - 1) >> 4;
+        return mem_alloc_watched(h, n, pc, NULL);
+    return mem_alloc_slow(h, n);
+}
+
+void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
+{
+    /* The hook word's top half (0, or 2^16 and more while events are
+     * reported) or-ed into the class: one test for a small class and for
+     * nothing to report. */
+    size_t c = ((n - 1) >> 4) | RGC_HOOKS_HI;
     if (RGC_LIKELY(c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL))) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *b = pool->free;
@@ -834,7 +843,7 @@ void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
         }
         return mem_alloc_miss(h, n, c);
     }
-    return mem_alloc_slow(h, n);
+    return mem_alloc_other(h, n, __builtin_return_address(0));
 }
 
 void *rgc_mem_alloc_at(rgc_heap_t *h, size_t n, const rgc_site_t *site)

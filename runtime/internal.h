@@ -667,8 +667,11 @@ RGC_HIDDEN int _rgc_heap_ok(const rgc_heap_t *h, const char *fn);
  * the benchmarks compare the real paths with. */
 #ifdef RGC_NO_EVENTS
 #define RGC_HOOKS_ANY ((uint64_t)0)
+#define RGC_HOOKS_HI ((uint32_t)0)
 #else
 #define RGC_HOOKS_ANY (_rgc_runtime.hooks.any)
+/* Its top half alone: mask and watching, 0 or at least 2^16. */
+#define RGC_HOOKS_HI (((const uint32_t *)&_rgc_runtime.hooks.any)[1])
 #endif
 /* True when some event must be reported: a recorder is on or a debugger
  * armed a hook.  One load and a branch on the runtime's paths. */
