@@ -792,7 +792,8 @@ static inline void _rgc_record(rgc_heap_t *h, uint32_t kind, const void *addr, u
             tr->countdown -= (int64_t)size;
             return;
         }
-        if (kind == RGC_EV_FREE && !tr->pooled && !tr->len)
+        if (kind == RGC_EV_FREE &&
+            ((!tr->pooled && !tr->len) || (_rgc_in_arena(addr) && !_rgc_pool_of(addr)->traced)))
             return;
         _rgc_trace_event(h, kind, addr, size, pc, site);
     } else {
