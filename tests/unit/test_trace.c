@@ -248,6 +248,16 @@ static void test_comparing_two_snapshots_shows_what_grew_first(void **state)
     rgc_heap_destroy(h);
 }
 
+/* Frees p[0..n) and requires that no traced byte is left. */
+static void free_all_untraced(rgc_heap_t *h, void **p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rgc_mem_free(h, p[i]);
+    size_t cur;
+    rgc_trace_get_traced_memory(h, &cur, NULL);
+    assert_int_equal(cur, 0);
+}
+
 static void test_sampling_traces_about_one_allocation_per_sample_of_bytes(void **state)
 {
     (void)state;
@@ -262,11 +272,7 @@ static void test_sampling_traces_about_one_allocation_per_sample_of_bytes(void *
     /* 20000 * 64 / 4096 = 312 expected; the gaps are uniform in 1..8192. */
     assert_true(traced > 200 && traced < 450);
     rgc_trace_snapshot_free(s);
-    for (int i = 0; i < N; i++)
-        rgc_mem_free(h, p[i]);
-    size_t cur;
-    rgc_trace_get_traced_memory(h, &cur, NULL);
-    assert_int_equal(cur, 0);
+    free_all_untraced(h, p, N);
     free(p);
     rgc_trace_stop(h);
     assert_heap_ok(h);
@@ -284,11 +290,7 @@ static void test_traces_follow_a_pool_taken_again_for_another_size_class(void **
     void **p = malloc(N * sizeof *p);
     for (int i = 0; i < N; i++)
         p[i] = rgc_mem_alloc(h, 16);
-    for (int i = 0; i < N; i++)
-        rgc_mem_free(h, p[i]);
-    size_t cur;
-    rgc_trace_get_traced_memory(h, &cur, NULL);
-    assert_int_equal(cur, 0);
+    free_all_untraced(h, p, N);
     for (int i = 0; i < N; i++)
         p[i] = rgc_mem_alloc(h, 40);
     rgc_trace_info_t info;
@@ -326,10 +328,7 @@ static void test_traces_of_blocks_in_arenas_mapped_again_are_removed_at_their_fr
         size_t cur;
         rgc_trace_get_traced_memory(h, &cur, NULL);
         assert_int_equal(cur, (size_t)N * 64);
-        for (int i = 0; i < N; i++)
-            rgc_mem_free(h, p[i]);
-        rgc_trace_get_traced_memory(h, &cur, NULL);
-        assert_int_equal(cur, 0);
+        free_all_untraced(h, p, N);
         rgc_trace_snapshot_t *s = rgc_trace_take_snapshot(h);
         assert_int_equal(rgc_trace_snapshot_count(s, NULL), 0);
         rgc_trace_snapshot_free(s);
