@@ -369,7 +369,10 @@ extern "C" {
     S(trace_slot, rgc_trace_slot_t)                                                       \
     F(trace_slot, rgc_trace_slot_t, traceback, traceback)                                 \
     F(trace_slot, rgc_trace_slot_t, size, size)                                           \
-    F(trace, rgc_trace_t, arenas_len, arenas_len)
+    F(trace, rgc_trace_t, arenas_len, arenas_len)                                         \
+    F(hooks, rgc_hooks_t, sampling, sampling)                                             \
+    F(hooks, rgc_hooks_t, samplers, samplers)                                             \
+    K(pool_tag_traced, RGC_TAG_TRACED)
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;
 #define RGC_DEBUG_F_(name, ctype, entry, member) uint64_t name##_##entry;

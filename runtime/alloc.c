@@ -165,7 +165,7 @@ static void pool_retag(rgc_heap_t *h, rgc_pool_t *p)
         return;
     }
     p->tag = (uintptr_t)h | (p->kind == RGC_KIND_RAW ? 0 : RGC_TAG_OBJECT) |
-             (p->flags ? RGC_TAG_SLOW : 0);
+             (p->flags ? RGC_TAG_SLOW : 0) | (p->tag & RGC_TAG_TRACED);
 }
 
 /* Takes an unused pool from the fullest arena that has one. */
@@ -816,20 +816,19 @@ __attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n
     return mem_alloc_reported(h, n, pc, site);
 }
 
-/* rgc_mem_alloc's other cases: events to report, or the slow path. */
-__attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc)
-{
-    if (_rgc_watching())
-        return mem_alloc_watched(h, n, pc, NULL);
-    return mem_alloc_slow(h, n);
-}
+static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc);
 
-void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
+/* rgc_mem_alloc's fast path: a block of a small class, at hand.  With
+ * `plain`, the hook words were tested already (the caller's return
+ * address, when inlined, is its caller's: GCC's rule for
+ * __builtin_return_address in an inlined function). */
+static inline __attribute__((always_inline)) void *mem_alloc_fast(rgc_heap_t *h, size_t n, int plain)
 {
-    /* The hook word's top half (0, or 2^16 and more while events are
-     * reported) or-ed into the class: one test for a small class and for
-     * nothing to report. */
-    size_t c = ((n - 1) >> 4) | RGC_HOOKS_HI;
+    uint32_t hi = plain ? 0 : RGC_HOOKS_HI;
+    /* The hook words' top half (0, or 2^15 and more while allocations
+     * are reported) or-ed into the class: one test for a small class and
+     * for nothing to report. */
+    size_t c = ((n - 1) >> 4) | hi;
     if (RGC_LIKELY(c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL))) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *b = pool->free;
@@ -843,12 +842,29 @@ void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
         }
         return mem_alloc_miss(h, n, c);
     }
-    return mem_alloc_other(h, n, __builtin_return_address(0));
+    return plain ? mem_alloc_slow(h, n) : mem_alloc_other(h, n, __builtin_return_address(0));
+}
+
+/* rgc_mem_alloc's other cases: events to report (or, when a heap samples,
+ * a countdown), or the slow path. */
+__attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc)
+{
+    if (_rgc_watching_allocs()) {
+        if (_rgc_sample_skip(h, n))
+            return mem_alloc_fast(h, n, 1);
+        return mem_alloc_watched(h, n, pc, NULL);
+    }
+    return mem_alloc_slow(h, n);
+}
+
+void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
+{
+    return mem_alloc_fast(h, n, 0);
 }
 
 void *rgc_mem_alloc_at(rgc_heap_t *h, size_t n, const rgc_site_t *site)
 {
-    if (_rgc_watching())
+    if (_rgc_watching_allocs())
         return mem_alloc_watched(h, n, __builtin_return_address(0), site);
     return rgc_mem_alloc(h, n);
 }
@@ -858,7 +874,7 @@ void *rgc_mem_calloc(rgc_heap_t *h, size_t n)
     void *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
     if (p)
         memset(p, 0, n);
-    if (p && _rgc_watching())
+    if (p && _rgc_watching_allocs())
         _rgc_event(h, RGC_EV_ALLOC, p, n, 0, __builtin_return_address(0), NULL);
     return p;
 }
@@ -927,7 +943,9 @@ __attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
         return;
     rgc_large_t *l;
     rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_free");
-    if ((pool || l) && _rgc_watching())
+    /* (A heap that samples: the block may have a trace, its pool's tag
+     * says so, which brought it here.) */
+    if ((pool || l) && (_rgc_watching() || h->trace))
         _rgc_event(h, RGC_EV_FREE, p, pool ? pool->block_size : l->size, 0, NULL, NULL);
     if (pool) {
         if (!(pool->flags & RGC_PF_MAP))
@@ -990,7 +1008,7 @@ __attribute__((noinline)) static void mem_free_next(uintptr_t hx, void *p, rgc_p
     uint64_t *w = p;
     if (!any) {
         mem_free_pool(h, p, pool);
-    } else if (pool->tag == (uintptr_t)h && *w != RGC_FREED_WORD) {
+    } else if ((pool->tag & ~(uintptr_t)RGC_TAG_TRACED) == (uintptr_t)h && *w != RGC_FREED_WORD) {
         /* The fast path's case, reported. */
         _rgc_record(h, RGC_EV_FREE, p, pool->block_size, 0, NULL, NULL);
         *w = RGC_FREED_WORD;
@@ -1024,7 +1042,7 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
          * a block takes the slow path.  When the tag matches, flags are
          * clear: the word is nused, and the pool is on its usable list.
          * The hook word, xor-ed into the heap, makes it match no tag
-         * while events are reported (it is then 2^49 or more, above any
+         * while events are reported (it is then 2^55 or more, above any
          * address): reporting costs the fast path one instruction. */
         uintptr_t hx = (uintptr_t)h ^ RGC_HOOKS_ANY;
         if (RGC_LIKELY(pool->tag == hx && *w != RGC_FREED_WORD)) {
@@ -1057,7 +1075,7 @@ void *rgc_mem_realloc(rgc_heap_t *h, void *p, size_t n)
     /* Reported blocks name realloc's caller, not realloc. */
     void *pc = __builtin_return_address(0);
     if (!p)
-        return _rgc_watching() ? mem_alloc_watched(h, n, pc, NULL) : rgc_mem_alloc(h, n);
+        return _rgc_watching_allocs() ? mem_alloc_watched(h, n, pc, NULL) : rgc_mem_alloc(h, n);
     rgc_large_t *l;
     rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_realloc");
     size_t old;
@@ -1069,13 +1087,13 @@ void *rgc_mem_realloc(rgc_heap_t *h, void *p, size_t n)
         return NULL;
     if ((pool && n != 0 && n <= RGC_SMALL_MAX && _rgc_size_class(n) == pool->szidx) ||
         (l && n <= l->size && n > l->size / 2 && n > RGC_SMALL_MAX)) {
-        if (_rgc_watching()) { /* the block stays: reported as given back and taken again */
+        if (_rgc_watching_allocs()) { /* the block stays: reported as given back and taken again */
             _rgc_event(h, RGC_EV_FREE, p, old, 0, NULL, NULL);
             _rgc_event(h, RGC_EV_ALLOC, p, n, 0, pc, NULL);
         }
         return p;
     }
-    void *q = _rgc_watching() ? mem_alloc_watched(h, n, pc, NULL) : rgc_mem_alloc(h, n);
+    void *q = _rgc_watching_allocs() ? mem_alloc_watched(h, n, pc, NULL) : rgc_mem_alloc(h, n);
     if (!q)
         return NULL;
     memcpy(q, p, old < n ? old : n);

@@ -93,9 +93,9 @@ static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_p
     if (p->bump > p->nblocks)
         return fail(c, p->base, "pool carved %u of %u blocks", p->bump, p->nblocks);
     uintptr_t tag = (uintptr_t)h | (p->kind == RGC_KIND_OBJECT ? RGC_TAG_OBJECT : 0) |
-                    (p->flags ? RGC_TAG_SLOW : 0);
+                    (p->flags ? RGC_TAG_SLOW : 0) | (_rgc_trace_pool_used(h, p) ? RGC_TAG_TRACED : 0);
     if (p->tag != tag)
-        return fail(c, p->base, "pool tag %#lx, expected %#lx (heap, kind and flags)", (unsigned long)p->tag,
+        return fail(c, p->base, "pool tag %#lx, expected %#lx (heap, kind, flags, traces)", (unsigned long)p->tag,
                     (unsigned long)tag);
     int map = (p->flags & RGC_PF_MAP) != 0;
     if (map != (p->szidx >= RGC_MAP_CLASS) || (map && p->bump != p->nblocks) || (!map && p->freemap))

@@ -42,6 +42,10 @@ _Static_assert(offsetof(rgc_debug_table_t, runtime_address) == RGC_DEBUG_HEADER_
                "entries start after the 24-byte header");
 _Static_assert(sizeof(rgc_event_t) == 40, "rgc_event_t is 40 bytes (rgc.h)");
 _Static_assert(RGC_DEBUG_HOOK_BIT(RGC_EV_FREE) == RGC_HOOK_BIT(RGC_EV_FREE), "one hook bit rule");
+_Static_assert(offsetof(rgc_hooks_t, watching) == 6 && offsetof(rgc_hooks_t, mask) == 7 &&
+                   offsetof(rgc_hooks_t, sampling) == 8 && offsetof(rgc_hooks_t, allocs) == 1 &&
+                   offsetof(rgc_hooks_t, allocs_hi) == 5 && offsetof(rgc_hooks_t, type_id) == 16,
+               "the hook words (internal.h, rgc_hooks_t)");
 
 void _rgc_debug_init(void)
 {
@@ -120,6 +124,13 @@ void _rgc_observers_add(int delta)
     rgc_hooks_t *k = &_rgc_runtime.hooks;
     uint32_t n = __atomic_add_fetch(&k->observers, (uint32_t)delta, __ATOMIC_RELAXED);
     __atomic_store_n(&k->watching, n ? RGC_WATCH_ON : 0, __ATOMIC_RELAXED);
+}
+
+void _rgc_samplers_add(int delta)
+{
+    rgc_hooks_t *k = &_rgc_runtime.hooks;
+    uint32_t n = __atomic_add_fetch(&k->samplers, (uint32_t)delta, __ATOMIC_RELAXED);
+    __atomic_store_n(&k->sampling, n ? RGC_WATCH_ON : 0, __ATOMIC_RELAXED);
 }
 
 /* ---- the recorder */

@@ -150,7 +150,10 @@ static inline uint32_t _rgc_pool_used(const rgc_pool_t *p)
 /* rgc_type's new_class beyond the size classes. */
 enum { RGC_NEW_TRACKED = 64, RGC_NEW_SLOW = 0xFFFFFFFFu };
 
-enum { RGC_TAG_OBJECT = 1, RGC_TAG_SLOW = 2 }; /* a raw pool's tag is its heap */
+/* A raw pool's tag is its heap.  RGC_TAG_TRACED: some block of the pool
+ * has a trace (trace.c), so that its free, taking the slow path, removes
+ * it while the hook word is 0 (a heap that samples). */
+enum { RGC_TAG_OBJECT = 1, RGC_TAG_SLOW = 2, RGC_TAG_TRACED = 4, RGC_TAG_BITS = 7 };
 
 /*
  * The arena header: one 4 KiB page holding the 64 pool descriptors
@@ -267,21 +270,37 @@ typedef struct rgc_recorder {
 
 /* Debugger hooks (debug.c).  A debugger arms them by writing `mask` (bit k
  * for rgc_event_kind_t k) and the filters; `watching` is the runtime's own
- * flag (RGC_WATCH_ON) while some heap records events.  The runtime's paths
- * test the word `any` they sit in: zero when nothing is to be reported, and
- * otherwise at least 2^49, above every user-space address — so that
- * rgc_new's test of its heap against it also catches a NULL heap, and
- * rgc_mem_free's tag compare, with it xor-ed into the heap, fails. */
+ * flag (RGC_WATCH_ON) while some heap records events or traces every
+ * allocation, `sampling` (RGC_WATCH_ON) while some heap traces a sample.
+ * The runtime's paths test two overlapping words of the first bytes:
+ *   any     bytes 0-7 (watching, mask): what frees and decrefs test;
+ *   allocs  bytes 1-8 (watching, mask, sampling): what allocations test.
+ * Each is zero when nothing is to be reported, and otherwise at least
+ * 2^47, above every user-space address — so that rgc_new's test of its
+ * heap against `allocs` also catches a NULL heap, and rgc_mem_free's tag
+ * compare, with `any` xor-ed into the heap, fails.  A sampled block's free
+ * is caught without `any`: by its pool's tag (RGC_TAG_TRACED) or its
+ * object's flags (RGC_OF_TRACED). */
 #define RGC_HOOK_BIT(kind) (1u << (kind))
 #define RGC_WATCH_ON 0x80u
 typedef struct rgc_hooks {
     union {
         struct {
             uint8_t zero[6];     /* always 0 */
-            uint8_t mask;        /* bits 49-55 of `any` */
-            uint8_t watching;    /* bit 63 of `any` */
+            uint8_t watching;    /* bit 55 of `any`, bit 47 of `allocs` */
+            uint8_t mask;        /* bits 56-63 of `any`, 48-55 of `allocs` */
+            uint8_t sampling;    /* bits 56-63 of `allocs` */
+            uint8_t zero2[7];    /* always 0 */
         };
         uint64_t any;
+        struct __attribute__((packed)) {
+            uint8_t skip1;
+            uint64_t allocs;
+        };
+        struct __attribute__((packed)) {
+            uint8_t skip5[5];
+            uint32_t allocs_hi;  /* bytes 5-8: 0, or 2^15 and more */
+        };
     };
     uint32_t type_id;            /* RGC_EV_ALLOC: only this type; 0 any */
     int32_t generation;          /* RGC_EV_GC_START: only this generation; -1 any */
@@ -290,6 +309,7 @@ typedef struct rgc_hooks {
     uint64_t hits;               /* calls of rgc_debug_hook so far */
     rgc_event_t event;           /* the event of the last call */
     uint32_t observers;          /* heaps with a recorder or tracing on */
+    uint32_t samplers;           /* heaps tracing a sample, and nothing else */
 } rgc_hooks_t;
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "rgc_hooks_t.any: mask and watching are its top bytes");
 
@@ -504,7 +524,7 @@ _Static_assert(RGC_ARENA_COLOURS * RGC_PAGE_SIZE <= RGC_ARENA_SIZE / 2,
  * (the same cache line as the pool's counts).  Any pool: its arena's heap. */
 static inline rgc_heap_t *_rgc_pool_heap(const rgc_pool_t *pool)
 {
-    return (rgc_heap_t *)(pool->tag & ~(uintptr_t)(RGC_TAG_OBJECT | RGC_TAG_SLOW));
+    return (rgc_heap_t *)(pool->tag & ~(uintptr_t)RGC_TAG_BITS);
 }
 
 /* One shift and one mask: bits 14-19 of p (the pool) become bits 6-11
@@ -667,24 +687,34 @@ RGC_HIDDEN int _rgc_heap_ok(const rgc_heap_t *h, const char *fn);
  * the benchmarks compare the real paths with. */
 #ifdef RGC_NO_EVENTS
 #define RGC_HOOKS_ANY ((uint64_t)0)
+#define RGC_HOOKS_ALLOCS ((uint64_t)0)
 #define RGC_HOOKS_HI ((uint32_t)0)
 #else
 #define RGC_HOOKS_ANY (_rgc_runtime.hooks.any)
-/* Its top half alone: mask and watching, 0 or at least 2^16. */
-#define RGC_HOOKS_HI (((const uint32_t *)&_rgc_runtime.hooks.any)[1])
+#define RGC_HOOKS_ALLOCS (_rgc_runtime.hooks.allocs)
+/* The top half of `allocs`: 0, or at least 2^15. */
+#define RGC_HOOKS_HI (_rgc_runtime.hooks.allocs_hi)
 #endif
-/* True when some event must be reported: a recorder is on or a debugger
- * armed a hook.  One load and a branch on the runtime's paths. */
+/* True when every event must be reported: a recorder is on, a heap traces
+ * every allocation, or a debugger armed a hook.  One load and a branch on
+ * the runtime's paths. */
 static inline int _rgc_watching(void)
 {
     return RGC_UNLIKELY(RGC_HOOKS_ANY != 0);
+}
+/* True when allocations must be reported: the above, or a heap samples. */
+static inline int _rgc_watching_allocs(void)
+{
+    return RGC_UNLIKELY(RGC_HOOKS_ALLOCS != 0);
 }
 /* Records the event in h's ring (h may be NULL) and calls the hook when
  * armed for it. */
 RGC_HIDDEN void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
                            uint32_t type_id, const void *pc, const rgc_site_t *site);
-/* Heaps that record or trace: the runtime's part of the hook word. */
+/* Heaps that record or trace (observers), and heaps that only sample
+ * (samplers): the runtime's part of the hook words. */
 RGC_HIDDEN void _rgc_observers_add(int delta);
+RGC_HIDDEN void _rgc_samplers_add(int delta);
 
 /* ---- trace.c: allocation tracing */
 typedef struct rgc_trace_entry {
@@ -752,6 +782,7 @@ typedef struct rgc_trace {
 RGC_HIDDEN void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
                                  const void *pc, const rgc_site_t *site);
 RGC_HIDDEN void _rgc_trace_free_all(rgc_heap_t *h);
+RGC_HIDDEN uint32_t _rgc_trace_pool_used(const rgc_heap_t *h, const rgc_pool_t *pool);
 
 /* True when h's recorder is all there is to tell of an event on h: the
  * allocation paths then write the record themselves (_rgc_record_write),
@@ -799,6 +830,23 @@ static inline void _rgc_record(rgc_heap_t *h, uint32_t kind, const void *addr, u
     } else {
         _rgc_event(h, kind, addr, size, type_id, pc, site);
     }
+}
+/* True when sampling is all that listens and this allocation of n bytes
+ * on h is not to be traced: it is counted down, and the caller allocates
+ * as its fast path would.  (The free word is 0 only while nothing but
+ * samplers listens: then a trace of h's is a sampling one.) */
+static inline int _rgc_sample_skip(rgc_heap_t *h, uint64_t n)
+{
+    if (RGC_HOOKS_ANY != 0)
+        return 0;
+    rgc_trace_t *tr = h->trace;
+    if (!tr)
+        return 1;
+    if (tr->countdown > (int64_t)n) {
+        tr->countdown -= (int64_t)n;
+        return 1;
+    }
+    return 0;
 }
 RGC_HIDDEN void _rgc_recorder_free(rgc_heap_t *h);
 /* Marks the table initialized (its page then belongs to the process). */

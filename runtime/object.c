@@ -189,7 +189,7 @@ static void *object_alloc(rgc_heap_t *h, rgc_type_t *t, size_t size, const void 
         _rgc_object_free_block(o);
         return NULL;
     }
-    if (_rgc_watching())
+    if (_rgc_watching_allocs())
         _rgc_event(h, RGC_EV_ALLOC, o, asked, t->id, pc, site);
     return o;
 }
@@ -300,6 +300,8 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
 {
     if (!h || !t || (t->flags & RGC_TF_VAR))
         return new_slow(h, t);
+    if (_rgc_sample_skip(h, t->basic_size))
+        return new_fast(h, t, 0); /* a heap samples, and this one is not to be traced */
     void *o = new_fast(h, t, 1);
     if (o) {
         _rgc_record(h, RGC_EV_ALLOC, o, t->basic_size, t->id, pc, site);
@@ -311,7 +313,7 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
 void *rgc_new(rgc_heap_t *h, rgc_type_t *t)
 {
     /* A NULL heap, or events to report (see rgc_hooks_t): one compare. */
-    if (RGC_UNLIKELY((uintptr_t)h <= RGC_HOOKS_ANY || !t))
+    if (RGC_UNLIKELY((uintptr_t)h <= RGC_HOOKS_ALLOCS || !t))
         return new_watched(h, t, __builtin_return_address(0), NULL);
     return new_fast(h, t, 0);
 }
@@ -347,7 +349,7 @@ void *rgc_new_var_at(rgc_heap_t *h, rgc_type_t *t, size_t nitems, const rgc_site
  * reported. */
 void *rgc_new_at(rgc_heap_t *h, rgc_type_t *t, const rgc_site_t *site)
 {
-    if (RGC_UNLIKELY((uintptr_t)h <= RGC_HOOKS_ANY))
+    if (RGC_UNLIKELY((uintptr_t)h <= RGC_HOOKS_ALLOCS))
         return new_watched(h, t, __builtin_return_address(0), site);
     return rgc_new(h, t);
 }
@@ -356,7 +358,7 @@ void *rgc_new_at(rgc_heap_t *h, rgc_type_t *t, const rgc_site_t *site)
 void _rgc_object_free_block(rgc_object_t *o)
 {
     o->refcnt = 0;
-    if (_rgc_watching())
+    if (_rgc_watching() || (o->flags & RGC_OF_TRACED))
         _rgc_event(heap_of(o), RGC_EV_FREE, o, _rgc_block_size_of(o), o->type_id, NULL, NULL);
     if (o->flags & RGC_OF_LARGE) {
         rgc_large_t *l = _rgc_large_of(o);
@@ -400,6 +402,16 @@ static void teardown(rgc_object_t *o, rgc_type_t *t)
     _rgc_object_free_block(o);
 }
 
+/* Queues a dying object for drain(): the header's bytes 8-15 become the
+ * link, its bit 0 whether the object was traced (so that its free still
+ * removes the trace). */
+static void queue_push(rgc_heap_t *h, rgc_object_t *o)
+{
+    uintptr_t link = (uintptr_t)h->dealloc_pending | ((o->flags & RGC_OF_TRACED) ? 1u : 0u);
+    memcpy(&o->flags, &link, sizeof link);
+    h->dealloc_pending = o;
+}
+
 /* Tears down the queued objects; depth is held at 1 meanwhile so that
  * their own children queue behind them instead of recursing. */
 static void drain(rgc_heap_t *h)
@@ -407,8 +419,10 @@ static void drain(rgc_heap_t *h)
     h->dealloc_depth = 1;
     while (h->dealloc_pending) {
         rgc_object_t *q = h->dealloc_pending;
-        memcpy(&h->dealloc_pending, &q->flags, sizeof(rgc_object_t *));
-        q->flags = _rgc_in_arena(q) ? 0 : RGC_OF_LARGE;
+        uintptr_t link;
+        memcpy(&link, &q->flags, sizeof link);
+        h->dealloc_pending = (rgc_object_t *)(link & ~(uintptr_t)1);
+        q->flags = (_rgc_in_arena(q) ? 0 : RGC_OF_LARGE) | ((link & 1u) ? RGC_OF_TRACED : 0);
         q->gc_index = 0;
         teardown(q, _rgc_type(q));
     }
@@ -432,9 +446,7 @@ static void destroy(rgc_object_t *o, rgc_type_t *t, rgc_heap_t *h)
     if (o->flags & RGC_OF_WEAKREFED)
         _rgc_weakrefs_on_dealloc(o); /* clears them, then runs callbacks */
     if (h->dealloc_depth >= RGC_DEALLOC_DEPTH_MAX) {
-        /* Queue it; the header's bytes 8-15 become the link. */
-        memcpy(&o->flags, &h->dealloc_pending, sizeof(rgc_object_t *));
-        h->dealloc_pending = o;
+        queue_push(h, o);
         return;
     }
     h->dealloc_depth++;
@@ -485,8 +497,7 @@ __attribute__((noinline)) static void destroy_children(rgc_object_t *o, rgc_type
         for (uint32_t i = 0; i < t->n_ref_fields; i++)
             if (!(dying >> i & 1))
                 *(rgc_object_t **)(base + t->ref_offsets[i]) = NULL;
-        memcpy(&o->flags, &h->dealloc_pending, sizeof(rgc_object_t *));
-        h->dealloc_pending = o;
+        queue_push(h, o);
         return;
     }
     h->dealloc_depth++;
@@ -649,12 +660,14 @@ void _rgc_decref_slow(rgc_object_t *o)
     }
     o->refcnt = 0;
     uint32_t f = o->flags;
-    if (RGC_LIKELY(!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED)))) {
+    /* A traced object (a heap that samples) takes the general destruction,
+     * whose free removes its trace. */
+    if (RGC_LIKELY(!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED | RGC_OF_TRACED)))) {
         _rgc_block_free(_rgc_pool_of(o), o);
         return;
     }
     rgc_type_t *t = _rgc_type(o);
-    if (RGC_LIKELY(!(f & (RGC_OF_LARGE | RGC_OF_WEAKREFED))))
+    if (RGC_LIKELY(!(f & (RGC_OF_LARGE | RGC_OF_WEAKREFED | RGC_OF_TRACED))))
         t->destroy(o, t, f);
     else
         destroy_any(o, t, f);
@@ -668,7 +681,7 @@ void _rgc_object_free_cleared(rgc_object_t *o)
 {
     rgc_type_t *t = _rgc_type(o);
     /* A finalizer may have made new weak references to it meanwhile. */
-    if (!(o->flags & (RGC_OF_LARGE | RGC_OF_WEAKREFED)) && t->fields_only && !_rgc_watching()) {
+    if (!(o->flags & (RGC_OF_LARGE | RGC_OF_WEAKREFED | RGC_OF_TRACED)) && t->fields_only && !_rgc_watching()) {
         o->refcnt = 0;
         _rgc_block_free(_rgc_pool_of(o), o);
         return;

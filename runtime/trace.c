@@ -250,6 +250,21 @@ static inline __attribute__((always_inline)) rgc_trace_slot_t *slot_of_block(rgc
     return i < tp->nblocks ? &tp->slots[i] : NULL;
 }
 
+/* How many of an active pool's blocks have a trace (the heap checker
+ * holds the pool's RGC_TAG_TRACED to it). */
+uint32_t _rgc_trace_pool_used(const rgc_heap_t *h, const rgc_pool_t *pool)
+{
+    rgc_trace_t *tr = h->trace;
+    if (!tr || !tr->arenas_len)
+        return 0;
+    uint64_t a = (uint64_t)(uintptr_t)pool->base, base = a & ~(uint64_t)(RGC_ARENA_SIZE - 1);
+    const rgc_trace_arena_t *ta = arena_probe(tr, base);
+    const rgc_trace_pool_t *tp = ta ? ta->pools[(a - base) >> RGC_POOL_SHIFT] : NULL;
+    if (!tp || tp->base != a || tp->block_size != pool->block_size)
+        return 0;
+    return tp->used;
+}
+
 /* ---- tracebacks */
 
 static uint32_t tb_hash(const rgc_site_t *site, const uint64_t *frames, uint32_t n)
@@ -385,7 +400,8 @@ static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr, const void *addr, uint64
             tr->current -= sl->size; /* a block traced twice: freed unseen */
         } else {
             tr->pooled++;
-            tp->used++;
+            if (tp->used++ == 0)
+                _rgc_pool_of(addr)->tag |= RGC_TAG_TRACED; /* its frees leave the fast path */
         }
         sl->traceback = tb;
         sl->size = (uint32_t)size;
@@ -425,7 +441,7 @@ void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t s
     } else if (kind == RGC_EV_FREE && _rgc_in_arena(addr)) {
         /* A pool without slots has no trace to remove; an object never
          * traced says so in its header. */
-        const rgc_pool_t *pool = _rgc_pool_of(addr);
+        rgc_pool_t *pool = _rgc_pool_of(addr);
         if (!tr->pooled || !pool->traced ||
             (pool->kind == RGC_KIND_OBJECT && !(((const rgc_object_t *)addr)->flags & RGC_OF_TRACED)))
             return;
@@ -436,7 +452,8 @@ void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t s
             sl->traceback = 0;
             sl->size = 0;
             tr->pooled--;
-            tp->used--;
+            if (--tp->used == 0)
+                pool->tag &= ~(uintptr_t)RGC_TAG_TRACED;
         }
     } else if (kind == RGC_EV_FREE && tr->len) {
         rgc_trace_entry_t *e = entry_find(tr, (uint64_t)(uintptr_t)addr);
@@ -462,8 +479,10 @@ static void trace_release(rgc_heap_t *h, rgc_trace_t *tr)
             /* The arena may be gone (given back while no slot was in use),
              * or be another heap's now. */
             const void *a = (const void *)(uintptr_t)ta->base;
-            if (_rgc_in_arena(a) && _rgc_arena_of(a)->heap == h)
+            if (_rgc_in_arena(a) && _rgc_arena_of(a)->heap == h) {
                 _rgc_arena_pools(a)[k].traced = 0;
+                _rgc_arena_pools(a)[k].tag &= ~(uintptr_t)RGC_TAG_TRACED;
+            }
         }
         sys_free(h, ta, sizeof *ta);
     }
@@ -491,8 +510,11 @@ void _rgc_trace_free_all(rgc_heap_t *h)
         return;
     h->trace = NULL;
     trace_release(h, tr);
+    if (tr->sample_bytes)
+        _rgc_samplers_add(-1);
+    else
+        _rgc_observers_add(-1);
     sys_free(h, tr, sizeof *tr);
-    _rgc_observers_add(-1);
 }
 
 int rgc_trace_start(rgc_heap_t *h, unsigned nframes, size_t sample_bytes)
@@ -521,7 +543,12 @@ int rgc_trace_start(rgc_heap_t *h, unsigned nframes, size_t sample_bytes)
                   (uint64_t)(uintptr_t)&nframes) | 1;
     tr->countdown = sample_bytes ? (int64_t)(1 + mix(tr->rng) % (2 * sample_bytes)) : 0;
     h->trace = tr;
-    _rgc_observers_add(1);
+    /* Sampling diverts allocations only: a sampled block's free is caught
+     * by its pool's tag or its object's flags (internal.h, rgc_hooks_t). */
+    if (sample_bytes)
+        _rgc_samplers_add(1);
+    else
+        _rgc_observers_add(1);
     return 0;
 }
 

@@ -368,6 +368,9 @@ ENTRIES = [
     ("trace_slot_traceback", "F", "trace_slot", 4),
     ("trace_slot_size", "F", "trace_slot", 4),
     ("trace_arenas_len", "F", "trace", 8),
+    ("hooks_sampling", "F", "hooks", 1),
+    ("hooks_samplers", "F", "hooks", 4),
+    ("pool_tag_traced", "K", None, None),
 ]
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]

@@ -4,6 +4,9 @@
  */
 #include "testutil.h"
 
+#define RGC_BUILD_CORE 1 /* the hook words and pool tags are checked directly */
+#include "../../runtime/internal.h"
+
 typedef struct pair {
     RGC_OBJECT_HEAD;
     rgc_object_t *first, *second;
@@ -366,6 +369,120 @@ static void test_a_heap_that_does_not_trace_is_not_traced_and_destroy_frees_the_
     rgc_heap_destroy(other);
 }
 
+/* Whether p's pool says it holds a traced block (a small block). */
+static bool pool_says_traced(const void *p)
+{
+    return (_rgc_pool_of(p)->tag & RGC_TAG_TRACED) != 0;
+}
+
+/* A heap that samples diverts allocations, not frees: the free word stays
+ * 0, and the frees of the few traced blocks are caught by their pools'
+ * tags (raw), their flags (objects) or the slow path (large blocks). */
+static void test_a_sampling_heap_diverts_allocations_only_and_catches_its_traced_frees(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_trace_start(h, 1, 2048), 0);
+    assert_int_equal(_rgc_runtime.hooks.any, 0);
+    assert_true(_rgc_runtime.hooks.allocs >= ((uint64_t)1 << 47));
+    assert_true(_rgc_runtime.hooks.allocs_hi >= RGC_NCLASSES);
+    enum { N = 6000 };
+    void **raw = malloc(N * sizeof *raw), **big = malloc(N / 10 * sizeof *big);
+    void **ints = malloc(N * sizeof *ints), **pairs = malloc(N * sizeof *pairs);
+    for (int i = 0; i < N; i++) {
+        raw[i] = rgc_mem_alloc(h, 48);
+        ints[i] = rgc_int_new(h, 1000000 + i);
+        pairs[i] = rgc_new(h, pair_type());
+        if (i % 10 == 0)
+            big[i / 10] = rgc_mem_alloc(h, 3000);
+    }
+    size_t traced_raw = 0, traced_objects = 0, traced_big = 0, untraced_in_traced_pool = 0;
+    size_t ours = 0; /* traced bytes of the blocks above (the runtime's own arrays are traced too) */
+    rgc_trace_info_t info;
+    for (int i = 0; i < N; i++) {
+        if (rgc_trace_get(h, raw[i], &info) == 0) {
+            traced_raw++;
+            ours += info.size;
+            assert_true(pool_says_traced(raw[i]));
+        } else if (pool_says_traced(raw[i])) {
+            untraced_in_traced_pool++;
+        }
+        if (rgc_trace_get(h, ints[i], &info) == 0)
+            traced_objects++, ours += info.size;
+        if (rgc_trace_get(h, pairs[i], &info) == 0)
+            traced_objects++, ours += info.size;
+        if (i % 10 == 0 && rgc_trace_get(h, big[i / 10], &info) == 0)
+            traced_big++, ours += info.size;
+    }
+    /* About (48 + 32 + 32) * 6000 / 2048 small traces and 600 * 3000 / 2048
+     * large ones. */
+    assert_true(traced_raw > 40 && traced_objects > 100 && traced_big > 400);
+    assert_true(untraced_in_traced_pool > 0); /* their frees take the slow path too */
+    assert_heap_ok(h);                        /* tags agree with the traces */
+    /* Half of each kind freed: no traced byte of them is left. */
+    size_t before, after;
+    rgc_trace_get_traced_memory(h, &before, NULL);
+    for (int i = 0; i < N; i += 2) {
+        rgc_mem_free(h, raw[i]);
+        rgc_decref(ints[i]);
+        rgc_decref(pairs[i]);
+        if (i % 20 == 0)
+            rgc_mem_free(h, big[i / 10]);
+    }
+    rgc_trace_get_traced_memory(h, &after, NULL);
+    assert_true(after < before && after > 0);
+    assert_heap_ok(h);
+    for (int i = 1; i < N; i += 2) {
+        rgc_mem_free(h, raw[i]);
+        rgc_decref(ints[i]);
+        rgc_decref(pairs[i]);
+        if (i % 20 == 11)
+            rgc_mem_free(h, big[i / 10]);
+    }
+    rgc_trace_get_traced_memory(h, &after, NULL);
+    assert_int_equal(after, before - ours);
+    assert_heap_ok(h);
+    rgc_trace_stop(h);
+    assert_int_equal(_rgc_runtime.hooks.allocs, 0);
+    assert_int_equal(_rgc_runtime.hooks.samplers, 0);
+    free(raw);
+    free(big);
+    free(ints);
+    free(pairs);
+    rgc_heap_destroy(h);
+}
+
+/* A chain far deeper than the destruction recurses: the objects queued on
+ * the way keep their traces' mark, and their frees remove the traces. */
+static void test_a_deep_chain_of_traced_objects_leaves_no_trace_when_it_dies(void **state)
+{
+    (void)state;
+    for (size_t sample = 0; sample <= 512; sample += 512) {
+        rgc_heap_t *h = rgc_heap_new(NULL);
+        rgc_gc_disable(h);
+        assert_int_equal(rgc_trace_start(h, 1, sample), 0);
+        pair_t *head = NULL;
+        size_t ours = 0; /* the chain's traced bytes (the generation's array is traced too) */
+        rgc_trace_info_t info;
+        for (int i = 0; i < 20000; i++) {
+            pair_t *p = rgc_new(h, pair_type());
+            p->first = (rgc_object_t *)head;
+            head = p;
+            if (rgc_trace_get(h, p, &info) == 0)
+                ours += info.size;
+        }
+        size_t before, after;
+        rgc_trace_get_traced_memory(h, &before, NULL);
+        assert_true(ours > 0);
+        rgc_decref(head);
+        rgc_trace_get_traced_memory(h, &after, NULL);
+        assert_int_equal(after, before - ours);
+        assert_int_equal(live_objects(h), 0);
+        assert_heap_ok(h);
+        rgc_heap_destroy(h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -379,6 +496,8 @@ int main(void)
         cmocka_unit_test(test_traces_follow_a_pool_taken_again_for_another_size_class),
         cmocka_unit_test(test_traces_of_blocks_in_arenas_mapped_again_are_removed_at_their_free),
         cmocka_unit_test(test_a_heap_that_does_not_trace_is_not_traced_and_destroy_frees_the_traces),
+        cmocka_unit_test(test_a_sampling_heap_diverts_allocations_only_and_catches_its_traced_frees),
+        cmocka_unit_test(test_a_deep_chain_of_traced_objects_leaves_no_trace_when_it_dies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
