@@ -969,13 +969,17 @@ static inline __attribute__((always_inline)) void mem_free_full(rgc_heap_t *h, r
     block_free_full(h, pool, p);
 }
 
-/* rgc_mem_free's next cases, p being in an arena: a free into a full pool
- * of ours, raw, not filled, not freed before; a block of a bitmap pool of
- * ours, raw, in use — no need for the full checks. */
-__attribute__((noinline)) static void mem_free_pool(rgc_heap_t *h, void *p, rgc_pool_t *pool)
+/* rgc_mem_free's miss, given its heap xor-ed with the hook word (so that
+ * the fast path keeps one register).  First the next cases, when nothing
+ * listens (hx is then the heap itself; while something listens it has
+ * high bits no tag has): a free into a full pool of ours, raw, not filled,
+ * not freed before; a block of a bitmap pool of ours, raw, in use — no
+ * need for the full checks.  Then the reported free, or the slow path. */
+__attribute__((noinline)) static void mem_free_next(uintptr_t hx, void *p, rgc_pool_t *pool)
 {
     uint64_t *w = p;
-    if (pool->tag == ((uintptr_t)h | RGC_TAG_SLOW)) {
+    if (pool->tag == (hx | RGC_TAG_SLOW)) {
+        rgc_heap_t *h = (rgc_heap_t *)hx;
         uint32_t flags = pool->flags, off;
         if ((flags & ~RGC_PF_FULL) == RGC_PF_MAP) {
             /* A bitmap pool, not filled: the block is not touched.  A set
@@ -995,20 +999,12 @@ __attribute__((noinline)) static void mem_free_pool(rgc_heap_t *h, void *p, rgc_
             mem_free_full(h, pool, p);
             return;
         }
+        mem_free_slow(h, p);
+        return;
     }
-    mem_free_slow(h, p);
-}
-
-/* rgc_mem_free's miss, given its heap xor-ed with the hook word (so that
- * the fast path keeps one register): the reported free, or the next cases. */
-__attribute__((noinline)) static void mem_free_next(uintptr_t hx, void *p, rgc_pool_t *pool)
-{
     uint64_t any = RGC_HOOKS_ANY;
     rgc_heap_t *h = (rgc_heap_t *)(hx ^ any);
-    uint64_t *w = p;
-    if (!any) {
-        mem_free_pool(h, p, pool);
-    } else if ((pool->tag & ~(uintptr_t)RGC_TAG_TRACED) == (uintptr_t)h && *w != RGC_FREED_WORD) {
+    if (any && (pool->tag & ~(uintptr_t)RGC_TAG_TRACED) == (uintptr_t)h && *w != RGC_FREED_WORD) {
         /* The fast path's case, reported. */
         _rgc_record(h, RGC_EV_FREE, p, pool->block_size, 0, NULL, NULL);
         *w = RGC_FREED_WORD;

@@ -42,6 +42,8 @@ _Static_assert(offsetof(rgc_debug_table_t, runtime_address) == RGC_DEBUG_HEADER_
                "entries start after the 24-byte header");
 _Static_assert(sizeof(rgc_event_t) == 40, "rgc_event_t is 40 bytes (rgc.h)");
 _Static_assert(RGC_DEBUG_HOOK_BIT(RGC_EV_FREE) == RGC_HOOK_BIT(RGC_EV_FREE), "one hook bit rule");
+_Static_assert(offsetof(rgc_runtime_t, arena_map) / 64 == (offsetof(rgc_runtime_t, hooks) + 15) / 64,
+               "arena_map and the hook words share a cache line");
 _Static_assert(offsetof(rgc_hooks_t, watching) == 6 && offsetof(rgc_hooks_t, mask) == 7 &&
                    offsetof(rgc_hooks_t, sampling) == 8 && offsetof(rgc_hooks_t, allocs) == 1 &&
                    offsetof(rgc_hooks_t, allocs_hi) == 5 && offsetof(rgc_hooks_t, type_id) == 16,

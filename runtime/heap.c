@@ -6,7 +6,8 @@
 
 #include <stdlib.h>
 
-rgc_runtime_t _rgc_runtime = {
+/* Cache-line aligned: see rgc_runtime_t.hooks. */
+__attribute__((aligned(64))) rgc_runtime_t _rgc_runtime = {
     .magic = 0x746f6f7263677200ull, /* "\0rgcroot" */
     .lock = PTHREAD_MUTEX_INITIALIZER,
 };

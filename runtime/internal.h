@@ -407,11 +407,12 @@ typedef struct rgc_runtime {
     rgc_heap_t *heaps;               /* all live heaps */
     size_t nheaps;
     uint8_t *arena_map;              /* 1 byte per 1 MiB: nonzero = an arena */
+    rgc_hooks_t hooks;               /* its hook words in arena_map's cache
+                                      * line: the raw free reads both */
     uint32_t ntypes;                 /* ids in use: 1..ntypes-1 */
     rgc_type_t *types[RGC_MAX_TYPES]; /* by id; entries never move */
     rgc_error_fn error_fn;
     void *error_ctx;
-    rgc_hooks_t hooks;
 } rgc_runtime_t;
 
 RGC_HIDDEN extern rgc_runtime_t _rgc_runtime;
