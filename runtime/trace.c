@@ -373,13 +373,13 @@ static int sampled(rgc_trace_t *tr, uint64_t size)
     return 1;
 }
 
-static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr, const void *addr, uint64_t size, const void *pc,
+__attribute__((noinline)) static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr, const void *addr, uint64_t size, const void *pc,
                         const rgc_site_t *site)
 {
     if (tr->sample_bytes && !sampled(tr, size))
         return;
     uint32_t tb;
-    if (tr->nframes == 1 && tr->last_tb && tr->last_pc == (uint64_t)(uintptr_t)pc && tr->last_site == site) {
+    if (tr->last_tb && tr->last_pc == (uint64_t)(uintptr_t)pc && tr->last_site == site) {
         tb = tr->last_tb;
     } else {
         uint64_t frames[RGC_TRACE_MAX_FRAMES];
@@ -387,7 +387,9 @@ static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr, const void *addr, uint64
         tb = tb_intern(h, tr, site, frames, n);
         if (!tb)
             return; /* no memory: this block goes untraced */
-        tr->last_tb = tb;
+        /* One frame: the next allocation from the same call site reuses
+         * it (with more, the callers' frames may differ). */
+        tr->last_tb = tr->nframes == 1 ? tb : 0;
         tr->last_pc = (uint64_t)(uintptr_t)pc;
         tr->last_site = site;
     }
@@ -432,13 +434,45 @@ static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr, const void *addr, uint64
         tr->peak = tr->current;
 }
 
-void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, const void *pc,
-                      const rgc_site_t *site)
+/* The common traced allocation, without a call: everything traced, one
+ * frame and the same call site as the last allocation (its traceback
+ * reused), a small block in the arena last looked up, of a pool whose slots
+ * are made and whose descriptor knows it.  Returns 0, having changed
+ * nothing, when any of that is not so: trace_alloc then does it all. */
+static inline __attribute__((always_inline)) int trace_alloc_quick(rgc_trace_t *tr, const void *addr,
+                                                                   uint64_t size, const void *pc,
+                                                                   const rgc_site_t *site)
 {
-    rgc_trace_t *tr = h->trace;
-    if (kind == RGC_EV_ALLOC) {
-        trace_alloc(h, tr, addr, size, pc, site);
-    } else if (kind == RGC_EV_FREE && _rgc_in_arena(addr)) {
+    uint64_t a = (uint64_t)(uintptr_t)addr, base = a & ~(uint64_t)(RGC_ARENA_SIZE - 1);
+    rgc_trace_arena_t *ta = tr->last_arena;
+    if (tr->last_pc != (uint64_t)(uintptr_t)pc || tr->last_site != site || !tr->last_tb || tr->sample_bytes ||
+        !ta || ta->base != base || !_rgc_in_arena(addr))
+        return 0;
+    rgc_pool_t *pool = _rgc_pool_of(addr);
+    rgc_trace_pool_t *tp = ta->pools[(a - base) >> RGC_POOL_SHIFT];
+    if (!tp || tp->base != (uint64_t)(uintptr_t)pool->base || tp->block_size != pool->block_size || !pool->traced)
+        return 0;
+    uint32_t i = (uint32_t)(((a - tp->base) * _rgc_class_recip[pool->szidx]) >> 32);
+    rgc_trace_slot_t *sl = &tp->slots[i];
+    if (sl->traceback)
+        return 0;
+    sl->traceback = tr->last_tb;
+    sl->size = (uint32_t)size;
+    tr->pooled++;
+    if (tp->used++ == 0)
+        pool->tag |= RGC_TAG_TRACED;
+    if (pool->kind == RGC_KIND_OBJECT)
+        ((rgc_object_t *)(uintptr_t)addr)->flags |= RGC_OF_TRACED;
+    tr->current += size;
+    if (tr->current > tr->peak)
+        tr->peak = tr->current;
+    return 1;
+}
+
+/* A traced block freed: its trace removed. */
+__attribute__((noinline)) static void trace_free(rgc_heap_t *h, rgc_trace_t *tr, const void *addr)
+{
+    if (_rgc_in_arena(addr)) {
         /* A pool without slots has no trace to remove; an object never
          * traced says so in its header. */
         rgc_pool_t *pool = _rgc_pool_of(addr);
@@ -455,12 +489,24 @@ void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t s
             if (--tp->used == 0)
                 pool->tag &= ~(uintptr_t)RGC_TAG_TRACED;
         }
-    } else if (kind == RGC_EV_FREE && tr->len) {
+    } else if (tr->len) {
         rgc_trace_entry_t *e = entry_find(tr, (uint64_t)(uintptr_t)addr);
         if (e) {
             tr->current -= e->size;
             entry_remove(tr, (uint64_t)(e - tr->entries));
         }
+    }
+}
+
+void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, const void *pc,
+                      const rgc_site_t *site)
+{
+    rgc_trace_t *tr = h->trace;
+    if (kind == RGC_EV_ALLOC) {
+        if (!trace_alloc_quick(tr, addr, size, pc, site))
+            trace_alloc(h, tr, addr, size, pc, site);
+    } else if (kind == RGC_EV_FREE) {
+        trace_free(h, tr, addr);
     }
 }
 
