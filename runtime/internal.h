@@ -779,6 +779,15 @@ typedef struct rgc_trace {
     uint64_t arenas_cap, arenas_len;
     uint64_t pooled;           /* traces in pool slots (all: len + pooled) */
     rgc_trace_arena_t *last_arena; /* the arena last looked up */
+    /* The pool whose slots were last used (trace.c, "the last pool"): the
+     * next block of it finds its slot without the arena's table.  Cleared
+     * when those slots go or are made anew. */
+    rgc_trace_pool_t *last_tp;
+    uint64_t last_tp_base;     /* its first block */
+    uint32_t last_tp_span;     /* nblocks * block_size */
+    uint32_t last_tp_recip;    /* _rgc_class_recip of its class */
+    uint32_t last_tp_class;    /* its class */
+    uint32_t reserved3;
 } rgc_trace_t;
 RGC_HIDDEN void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
                                  const void *pc, const rgc_site_t *site);

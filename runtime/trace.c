@@ -212,8 +212,11 @@ __attribute__((noinline)) static rgc_trace_pool_t *pool_slots_make(rgc_heap_t *h
                                                                    rgc_pool_t *pool)
 {
     rgc_trace_pool_t *tp = *tpp;
-    if (tp)
+    if (tp) {
+        if (h->trace->last_tp == tp)
+            h->trace->last_tp = NULL;
         sys_free(h, tp, pool_bytes(tp->nblocks));
+    }
     *tpp = tp = sys_alloc(h, pool_bytes(pool->nblocks));
     if (!tp)
         return NULL;
@@ -247,7 +250,29 @@ static inline __attribute__((always_inline)) rgc_trace_slot_t *slot_of_block(rgc
     uint32_t off = (uint32_t)(a - tp->base);
     uint32_t i = (uint32_t)(((uint64_t)off * _rgc_class_recip[pool->szidx]) >> 32);
     *pool_out = tp;
-    return i < tp->nblocks ? &tp->slots[i] : NULL;
+    if (i >= tp->nblocks)
+        return NULL;
+    tr->last_tp = tp;
+    tr->last_tp_base = tp->base;
+    tr->last_tp_span = (uint32_t)tp->nblocks * tp->block_size;
+    tr->last_tp_recip = _rgc_class_recip[pool->szidx];
+    tr->last_tp_class = pool->szidx;
+    return &tp->slots[i];
+}
+
+/* The slot of small block a (pool: its descriptor) when a lies in the last
+ * pool and that pool still has the class and slots it had; else NULL.  A
+ * pool given back and taken again keeps its slots while its class is the
+ * same (its descriptor then says `traced` again only once the slow path
+ * has seen it: an arena mapped anew has fresh descriptors). */
+static inline __attribute__((always_inline)) rgc_trace_slot_t *last_pool_slot(const rgc_trace_t *tr, uint64_t a,
+                                                                              const rgc_pool_t *pool)
+{
+    uint64_t off = a - tr->last_tp_base;
+    if (off >= tr->last_tp_span || !tr->last_tp || pool->szidx != tr->last_tp_class || !pool->traced ||
+        (uint64_t)(uintptr_t)pool->base != tr->last_tp_base)
+        return NULL;
+    return &tr->last_tp->slots[(off * tr->last_tp_recip) >> 32];
 }
 
 /* How many of an active pool's blocks have a trace (the heap checker
@@ -436,30 +461,24 @@ __attribute__((noinline)) static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr
 
 /* The common traced allocation, without a call: everything traced, one
  * frame and the same call site as the last allocation (its traceback
- * reused), a small block in the arena last looked up, of a pool whose slots
- * are made and whose descriptor knows it.  Returns 0, having changed
- * nothing, when any of that is not so: trace_alloc then does it all. */
+ * reused), a small block of the last pool (last_pool_slot).  Returns 0,
+ * having changed nothing, when any of that is not so: trace_alloc then
+ * does it all, and its lookup makes the block's pool the last pool. */
 static inline __attribute__((always_inline)) int trace_alloc_quick(rgc_trace_t *tr, const void *addr,
                                                                    uint64_t size, const void *pc,
                                                                    const rgc_site_t *site)
 {
-    uint64_t a = (uint64_t)(uintptr_t)addr, base = a & ~(uint64_t)(RGC_ARENA_SIZE - 1);
-    rgc_trace_arena_t *ta = tr->last_arena;
     if (tr->last_pc != (uint64_t)(uintptr_t)pc || tr->last_site != site || !tr->last_tb || tr->sample_bytes ||
-        !ta || ta->base != base || !_rgc_in_arena(addr))
+        !_rgc_in_arena(addr))
         return 0;
     rgc_pool_t *pool = _rgc_pool_of(addr);
-    rgc_trace_pool_t *tp = ta->pools[(a - base) >> RGC_POOL_SHIFT];
-    if (!tp || tp->base != (uint64_t)(uintptr_t)pool->base || tp->block_size != pool->block_size || !pool->traced)
-        return 0;
-    uint32_t i = (uint32_t)(((a - tp->base) * _rgc_class_recip[pool->szidx]) >> 32);
-    rgc_trace_slot_t *sl = &tp->slots[i];
-    if (sl->traceback)
+    rgc_trace_slot_t *sl = last_pool_slot(tr, (uint64_t)(uintptr_t)addr, pool);
+    if (!sl || sl->traceback)
         return 0;
     sl->traceback = tr->last_tb;
     sl->size = (uint32_t)size;
     tr->pooled++;
-    if (tp->used++ == 0)
+    if (tr->last_tp->used++ == 0)
         pool->tag |= RGC_TAG_TRACED;
     if (pool->kind == RGC_KIND_OBJECT)
         ((rgc_object_t *)(uintptr_t)addr)->flags |= RGC_OF_TRACED;
@@ -479,8 +498,10 @@ __attribute__((noinline)) static void trace_free(rgc_heap_t *h, rgc_trace_t *tr,
         if (!tr->pooled || !pool->traced ||
             (pool->kind == RGC_KIND_OBJECT && !(((const rgc_object_t *)addr)->flags & RGC_OF_TRACED)))
             return;
-        rgc_trace_pool_t *tp;
-        rgc_trace_slot_t *sl = slot_of_block(h, tr, addr, 0, &tp);
+        rgc_trace_pool_t *tp = tr->last_tp;
+        rgc_trace_slot_t *sl = last_pool_slot(tr, (uint64_t)(uintptr_t)addr, pool);
+        if (!sl)
+            sl = slot_of_block(h, tr, addr, 0, &tp);
         if (sl && sl->traceback) {
             tr->current -= sl->size;
             sl->traceback = 0;
@@ -535,6 +556,7 @@ static void trace_release(rgc_heap_t *h, rgc_trace_t *tr)
     sys_free(h, tr->arenas, tr->arenas_cap * sizeof *tr->arenas);
     tr->arenas = NULL;
     tr->last_arena = NULL;
+    tr->last_tp = NULL;
     tr->arenas_cap = tr->arenas_len = tr->pooled = 0;
     sys_free(h, tr->entries, tr->cap * sizeof *tr->entries);
     sys_free(h, tr->tracebacks, tr->tb_cap * tr->tb_stride);
