@@ -483,6 +483,73 @@ static void test_a_deep_chain_of_traced_objects_leaves_no_trace_when_it_dies(voi
     }
 }
 
+/* Random allocations and frees of every size class and beyond, raw and
+ * objects, under sampling, full tracing and sampling again: pools fill,
+ * empty, give pages and arenas back and change class, and through all of
+ * it the pools' tags agree with the traces (the checker holds them to it)
+ * and the traced bytes are those of the live blocks still traced. */
+static void test_traces_and_pool_tags_agree_through_random_churn(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    enum { LIVE = 4000, STEPS = 60000 };
+    void **live = calloc(LIVE, sizeof *live);
+    bool *is_obj = calloc(LIVE, sizeof *is_obj);
+    uint64_t rng = 12345;
+    static const size_t sample[] = {600, 0, 64};
+    for (int phase = 0; phase < 3; phase++) {
+        assert_int_equal(rgc_trace_start(h, 1, sample[phase]), 0);
+        for (int step = 0; step < STEPS; step++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            uint32_t k = (uint32_t)(rng >> 33) % LIVE;
+            if (live[k]) {
+                if (is_obj[k])
+                    rgc_decref(live[k]);
+                else
+                    rgc_mem_free(h, live[k]);
+                live[k] = NULL;
+            } else if ((rng >> 20) % 5 == 0) {
+                live[k] = rgc_int_new(h, 1000000 + step);
+                is_obj[k] = true;
+            } else {
+                /* mostly small, now and then large */
+                size_t n = (rng >> 24) % 16 == 0 ? 600 + (rng >> 40) % 3000 : 1 + (rng >> 40) % 512;
+                live[k] = rgc_mem_alloc(h, n);
+                is_obj[k] = false;
+            }
+            if (step % 15000 == 14999)
+                assert_heap_ok(h);
+        }
+        /* The traced bytes are the traced live blocks' sizes. */
+        size_t cur, sum = 0;
+        rgc_trace_info_t info;
+        for (int k = 0; k < LIVE; k++)
+            if (live[k] && rgc_trace_get(h, live[k], &info) == 0)
+                sum += info.size;
+        rgc_trace_get_traced_memory(h, &cur, NULL);
+        rgc_trace_snapshot_t *snap = rgc_trace_take_snapshot(h);
+        size_t snap_bytes;
+        rgc_trace_snapshot_count(snap, &snap_bytes);
+        rgc_trace_snapshot_free(snap);
+        assert_int_equal(cur, snap_bytes);
+        assert_true(sum > 0 && sum <= cur); /* the rest: the runtime's own blocks */
+        assert_heap_ok(h);
+        rgc_trace_stop(h);
+        assert_heap_ok(h); /* no tag keeps RGC_TAG_TRACED once the slots are gone */
+    }
+    for (int k = 0; k < LIVE; k++)
+        if (live[k]) {
+            if (is_obj[k])
+                rgc_decref(live[k]);
+            else
+                rgc_mem_free(h, live[k]);
+        }
+    assert_heap_ok(h);
+    free(live);
+    free(is_obj);
+    rgc_heap_destroy(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -498,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_a_heap_that_does_not_trace_is_not_traced_and_destroy_frees_the_traces),
         cmocka_unit_test(test_a_sampling_heap_diverts_allocations_only_and_catches_its_traced_frees),
         cmocka_unit_test(test_a_deep_chain_of_traced_objects_leaves_no_trace_when_it_dies),
+        cmocka_unit_test(test_traces_and_pool_tags_agree_through_random_churn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
