@@ -445,6 +445,8 @@ static int bench_object_churn(int argc, char **argv)
 /* ---- events: what the event recorder and allocation tracing cost */
 
 #if defined(BENCH_ALLOC_RGC)
+#include "rgc_debug.h"
+
 #define EVENTS_RAW_SIZE 64
 #define EVENTS_RING 4096
 /* The sampled mode: about one allocation in this many bytes is traced. */
@@ -476,8 +478,30 @@ static size_t events_order_n;
  * first pass also times their growth from empty (what starting the tracer
  * costs), the second runs with them grown.  The 16-frame mode runs one pass
  * only: its unwinding, microseconds an allocation, dwarfs the growth. */
-enum events_mode { MODE_OFF, MODE_RECORDER, MODE_TRACE1, MODE_SAMPLED, MODE_TRACE16, N_MODES };
-static const char *const mode_names[N_MODES] = {"off", "recorder", "trace1", "sampled", "trace16"};
+enum events_mode { MODE_OFF, MODE_RECORDER, MODE_HOOK, MODE_TRACE1, MODE_SAMPLED, MODE_TRACE16, N_MODES };
+static const char *const mode_names[N_MODES] = {"off", "recorder", "hook", "trace1", "sampled", "trace16"};
+
+/* MODE_HOOK: a debugger's hook armed for the free of one address that is
+ * never freed (a static of this file), written through the debug table as
+ * a debugger writes it.  Its calls must stay 0. */
+static char events_never_freed;
+static unsigned char *events_hooks(void)
+{
+    return (unsigned char *)(uintptr_t)(rgc_debug_table.runtime_address + rgc_debug_table.runtime_hooks);
+}
+static void events_hook_arm(uint8_t mask)
+{
+    unsigned char *k = events_hooks();
+    uint64_t addr = (uint64_t)(uintptr_t)&events_never_freed;
+    memcpy(k + rgc_debug_table.hooks_address, &addr, sizeof addr);
+    memcpy(k + rgc_debug_table.hooks_mask, &mask, 1);
+}
+static uint64_t events_hook_hits(void)
+{
+    uint64_t n;
+    memcpy(&n, events_hooks() + rgc_debug_table.hooks_hits, sizeof n);
+    return n;
+}
 
 /* What the untimed check pass of a tracing mode found. */
 typedef struct events_check {
@@ -603,6 +627,9 @@ static void events_mode_start(enum events_mode mode)
     case MODE_RECORDER:
         rc = rgc_recorder_start(bench_heap, EVENTS_RING);
         break;
+    case MODE_HOOK:
+        events_hook_arm(RGC_DEBUG_HOOK_BIT(RGC_EV_FREE));
+        break;
     case MODE_TRACE1:
         rc = rgc_trace_start(bench_heap, 1, 0);
         break;
@@ -627,6 +654,8 @@ static void events_mode_stop(enum events_mode mode, events_figures_t *fig)
         rgc_event_t last;
         fig->events += rgc_recorder_events(bench_heap, &last, 1) ? last.seq : 0;
         rgc_recorder_stop(bench_heap);
+    } else if (mode == MODE_HOOK) {
+        events_hook_arm(0);
     } else if (mode != MODE_OFF) {
         size_t peak = 0;
         rgc_trace_get_traced_memory(bench_heap, NULL, &peak);
@@ -665,7 +694,7 @@ static int bench_events(int argc, char **argv)
     if (argc < 4) {
         fprintf(stderr, "usage: events raw|object|pair|alloc|random N ROUNDS SEED [MODES]\n"
                         "  MODES: all (default) or a comma-separated subset of "
-                        "off,recorder,trace1,sampled,trace16\n");
+                        "off,recorder,hook,trace1,sampled,trace16\n");
         return 2;
     }
 #if defined(BENCH_ALLOC_RGC)
@@ -752,7 +781,7 @@ static int bench_events(int argc, char **argv)
      * rate).  The timed passes' peaks of traced bytes say the same of N. */
     for (size_t k = 0; k < nmodes; k++) {
         enum events_mode m = modes[k];
-        if (m == MODE_OFF || m == MODE_RECORDER)
+        if (m == MODE_OFF || m == MODE_RECORDER || m == MODE_HOOK)
             continue;
         events_figures_t scratch = {0};
         events_mode_start(m);
@@ -781,6 +810,9 @@ static int bench_events(int argc, char **argv)
         const events_figures_t *f = &fig[MODE_RECORDER];
         printf(", \"events_per_op\": %.3f", (double)f->events / ((double)n * (double)f->passes));
     }
+    if (on[MODE_HOOK])
+        printf(", \"hook\": {\"mask\": %u, \"calls\": %" PRIu64 "}", RGC_DEBUG_HOOK_BIT(RGC_EV_FREE),
+               events_hook_hits());
     for (int m = MODE_TRACE1; m < N_MODES; m++) {
         const events_figures_t *f = &fig[m];
         if (!f->on)

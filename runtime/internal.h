@@ -837,6 +837,15 @@ static inline void _rgc_record(rgc_heap_t *h, uint32_t kind, const void *addr, u
             ((!tr->pooled && !tr->len) || (_rgc_in_arena(addr) && !_rgc_pool_of(addr)->traced)))
             return;
         _rgc_trace_event(h, kind, addr, size, pc, site);
+    } else if (!h->recorder.cap && !h->trace) {
+        /* Nothing of h's listens: a debugger's hook may, or another heap's
+         * observer set the word.  The hook's filter first, in line (kinds
+         * here: allocations, frees, counts reaching zero). */
+        const rgc_hooks_t *k = &_rgc_runtime.hooks;
+        if ((k->mask & RGC_HOOK_BIT(kind)) &&
+            (kind == RGC_EV_ALLOC ? !k->type_id || k->type_id == type_id
+                                  : !k->address || k->address == (uint64_t)(uintptr_t)addr))
+            _rgc_event(h, kind, addr, size, type_id, pc, site);
     } else {
         _rgc_event(h, kind, addr, size, type_id, pc, site);
     }
