@@ -495,6 +495,13 @@ static void events_hook_arm(uint8_t mask)
     uint64_t addr = (uint64_t)(uintptr_t)&events_never_freed;
     memcpy(k + rgc_debug_table.hooks_address, &addr, sizeof addr);
     memcpy(k + rgc_debug_table.hooks_mask, &mask, 1);
+    /* Then the gates, by their rule (docs/debug-abi.md): nothing else
+     * listens in this mode. */
+    unsigned char *root = (unsigned char *)(uintptr_t)rgc_debug_table.runtime_address;
+    uint64_t free_gate = mask ? 0 : rgc_debug_table.free_gate_open;
+    uint64_t alloc_gate = mask ? 0 : rgc_debug_table.alloc_gate_open;
+    memcpy(root + rgc_debug_table.runtime_free_gate, &free_gate, sizeof free_gate);
+    memcpy(root + rgc_debug_table.runtime_alloc_gate, &alloc_gate, sizeof alloc_gate);
 }
 static uint64_t events_hook_hits(void)
 {

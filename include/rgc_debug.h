@@ -372,7 +372,11 @@ extern "C" {
     F(trace, rgc_trace_t, arenas_len, arenas_len)                                         \
     F(hooks, rgc_hooks_t, sampling, sampling)                                             \
     F(hooks, rgc_hooks_t, samplers, samplers)                                             \
-    K(pool_tag_traced, RGC_TAG_TRACED)
+    K(pool_tag_traced, RGC_TAG_TRACED)                                                    \
+    F(runtime, rgc_runtime_t, free_gate, free_gate)                                       \
+    F(runtime, rgc_runtime_t, alloc_gate, alloc_gate)                                     \
+    K(free_gate_open, RGC_FREE_GATE_OPEN)                                                 \
+    K(alloc_gate_open, RGC_ALLOC_GATE_OPEN)
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;
 #define RGC_DEBUG_F_(name, ctype, entry, member) uint64_t name##_##entry;

@@ -45,6 +45,10 @@ static void runtime_init_once(void)
     runtime_ok = _rgc_runtime.arena_map != NULL;
     _rgc_runtime.hooks.generation = -1;
     _rgc_debug_init();
+    /* The gates were closed: a free or an allocation before any heap
+     * exists takes the slow path, which says the heap is no heap. */
+    if (runtime_ok)
+        _rgc_gates_update();
 }
 
 /* Reserves the arena map on first use.  Returns 0, or -1 without memory. */
@@ -753,6 +757,8 @@ static void mem_fill_fresh(rgc_heap_t *h, void *p, size_t n)
  * a large block, fill bytes. */
 __attribute__((noinline)) static void *mem_alloc_slow(rgc_heap_t *h, size_t n)
 {
+    if (RGC_UNLIKELY(!_rgc_heap_ok(h, "rgc_mem_alloc")))
+        return NULL;
     uint64_t *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
     if (RGC_UNLIKELY(!p))
         return NULL;
@@ -824,12 +830,11 @@ static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc);
  * __builtin_return_address in an inlined function). */
 static inline __attribute__((always_inline)) void *mem_alloc_fast(rgc_heap_t *h, size_t n, int plain)
 {
-    uint32_t hi = plain ? 0 : RGC_HOOKS_HI;
-    /* The hook words' top half (0, or 2^15 and more while allocations
-     * are reported) or-ed into the class: one test for a small class and
-     * for nothing to report. */
-    size_t c = ((n - 1) >> 4) | hi;
-    if (RGC_LIKELY(c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL))) {
+    /* The class compared with the allocation gate (RGC_NCLASSES, or 0
+     * while allocations are reported): one test for a small class and for
+     * nothing to report. */
+    size_t c = (n - 1) >> 4;
+    if (RGC_LIKELY(c < (plain ? RGC_NCLASSES : RGC_ALLOC_GATE) && !(h->flags & RGC_HEAP_FILL))) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *b = pool->free;
         if (RGC_LIKELY(b != NULL)) {
@@ -939,7 +944,7 @@ static rgc_pool_t *mem_owner(rgc_heap_t *h, const void *p, rgc_large_t **large, 
  * ownership and double-free checks, pools that fill up or empty, events. */
 __attribute__((noinline)) static void mem_free_slow(rgc_heap_t *h, void *p)
 {
-    if (!p)
+    if (!p || !_rgc_heap_ok(h, "rgc_mem_free"))
         return;
     rgc_large_t *l;
     rgc_pool_t *pool = mem_owner(h, p, &l, "rgc_mem_free");
@@ -969,17 +974,14 @@ static inline __attribute__((always_inline)) void mem_free_full(rgc_heap_t *h, r
     block_free_full(h, pool, p);
 }
 
-/* rgc_mem_free's miss, given its heap xor-ed with the hook word (so that
- * the fast path keeps one register).  First the next cases, when nothing
- * listens (hx is then the heap itself; while something listens it has
- * high bits no tag has): a free into a full pool of ours, raw, not filled,
- * not freed before; a block of a bitmap pool of ours, raw, in use — no
- * need for the full checks.  Then the reported free, or the slow path. */
-__attribute__((noinline)) static void mem_free_next(uintptr_t hx, void *p, rgc_pool_t *pool)
+/* rgc_mem_free's miss in an arena, the gate open (nothing listens): a free
+ * into a full pool of ours, raw, not filled, not freed before; a block of
+ * a bitmap pool of ours, raw, in use — no need for the full checks; else
+ * the slow path. */
+__attribute__((noinline)) static void mem_free_next(rgc_heap_t *h, void *p, rgc_pool_t *pool)
 {
     uint64_t *w = p;
-    if (pool->tag == (hx | RGC_TAG_SLOW)) {
-        rgc_heap_t *h = (rgc_heap_t *)hx;
+    if (pool->tag == ((uintptr_t)h | RGC_TAG_SLOW)) {
         uint32_t flags = pool->flags, off;
         if ((flags & ~RGC_PF_FULL) == RGC_PF_MAP) {
             /* A bitmap pool, not filled: the block is not touched.  A set
@@ -999,29 +1001,38 @@ __attribute__((noinline)) static void mem_free_next(uintptr_t hx, void *p, rgc_p
             mem_free_full(h, pool, p);
             return;
         }
-        mem_free_slow(h, p);
-        return;
     }
-    uint64_t any = RGC_HOOKS_ANY;
-    rgc_heap_t *h = (rgc_heap_t *)(hx ^ any);
-    if (any && (pool->tag & ~(uintptr_t)RGC_TAG_TRACED) == (uintptr_t)h && *w != RGC_FREED_WORD) {
-        /* The fast path's case, reported. */
-        _rgc_record(h, RGC_EV_FREE, p, pool->block_size, 0, NULL, NULL);
-        *w = RGC_FREED_WORD;
-        w[1] = (uint64_t)(uintptr_t)pool->free;
-        pool->free = w;
-        if (RGC_UNLIKELY(--pool->nused_flags == 0))
-            _rgc_pool_emptied(pool);
-    } else {
-        mem_free_slow(h, p);
+    mem_free_slow(h, p);
+}
+
+/* rgc_mem_free past its gate: events to report (the gate closed), or a
+ * pointer in no arena (NULL, a large block, a foreign one).  While
+ * events are reported, the fast path's case is done here and reported. */
+__attribute__((noinline)) static void mem_free_gated(rgc_heap_t *h, void *p)
+{
+    uint64_t *w = p;
+    if (_rgc_watching() && _rgc_in_arena(p)) {
+        rgc_pool_t *pool = _rgc_pool_of(p);
+        if ((pool->tag & ~(uintptr_t)RGC_TAG_TRACED) == (uintptr_t)h && *w != RGC_FREED_WORD) {
+            _rgc_record(h, RGC_EV_FREE, p, pool->block_size, 0, NULL, NULL);
+            *w = RGC_FREED_WORD;
+            w[1] = (uint64_t)(uintptr_t)pool->free;
+            pool->free = w;
+            if (RGC_UNLIKELY(--pool->nused_flags == 0))
+                _rgc_pool_emptied(pool);
+            return;
+        }
     }
+    mem_free_slow(h, p);
 }
 
 void rgc_mem_free(rgc_heap_t *h, void *p)
 {
     uintptr_t i = (uintptr_t)p >> RGC_ARENA_SHIFT;
-    /* NULL and pointers above the 47-bit space are not in any arena. */
-    if (RGC_LIKELY(i < ((uintptr_t)1 << (47 - RGC_ARENA_SHIFT)) && _rgc_runtime.arena_map[i])) {
+    /* NULL and pointers above the 47-bit space are not in any arena; the
+     * gate is that bound (RGC_FREE_GATE_OPEN) while nothing listens, and
+     * 0 while frees are to be reported: then every free goes past it. */
+    if (RGC_LIKELY(i < RGC_FREE_GATE && _rgc_runtime.arena_map[i])) {
         /* _rgc_pool_of, reusing the arena index already computed (the
          * empty asm keeps the compiler from masking p again instead). */
         __asm__("" : "+r"(i));
@@ -1036,12 +1047,8 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
 #endif
         /* One compare for owner, kind, state and flags; a second free of
          * a block takes the slow path.  When the tag matches, flags are
-         * clear: the word is nused, and the pool is on its usable list.
-         * The hook word, xor-ed into the heap, makes it match no tag
-         * while events are reported (it is then 2^55 or more, above any
-         * address): reporting costs the fast path one instruction. */
-        uintptr_t hx = (uintptr_t)h ^ RGC_HOOKS_ANY;
-        if (RGC_LIKELY(pool->tag == hx && *w != RGC_FREED_WORD)) {
+         * clear: the word is nused, and the pool is on its usable list. */
+        if (RGC_LIKELY(pool->tag == (uintptr_t)h && *w != RGC_FREED_WORD)) {
             *w = RGC_FREED_WORD;
             w[1] = (uint64_t)(uintptr_t)pool->free;
             pool->free = w;
@@ -1049,10 +1056,10 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
                 _rgc_pool_emptied(pool);
             return;
         }
-        mem_free_next(hx, p, pool);
+        mem_free_next(h, p, pool);
         return;
     }
-    mem_free_slow(h, p);
+    mem_free_gated(h, p);
 }
 
 size_t rgc_mem_usable_size(rgc_heap_t *h, const void *p)

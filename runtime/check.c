@@ -330,6 +330,12 @@ int rgc_heap_check(rgc_heap_t *h, rgc_check_result_t *out)
         return fail(&c, h, "not a live heap");
     if (h->dealloc_pending)
         return fail(&c, h->dealloc_pending, "destruction queue not drained");
+    if (!_rgc_gates_agree())
+        return fail(&c, &_rgc_runtime.free_gate,
+                    "hook gates %#lx (free), %#lx (allocation) disagree with the hook words %#lx, %#lx: "
+                    "a debugger wrote the mask but not the gates",
+                    (unsigned long)_rgc_runtime.free_gate, (unsigned long)_rgc_runtime.alloc_gate,
+                    (unsigned long)_rgc_runtime.hooks.any, (unsigned long)_rgc_runtime.hooks.allocs);
     if (check_generations(&c) < 0 || check_arenas(&c) < 0 || check_held(&c) < 0 || check_large(&c) < 0 ||
         _rgc_weaktab_check(h, out) < 0)
         return -1;

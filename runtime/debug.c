@@ -42,8 +42,9 @@ _Static_assert(offsetof(rgc_debug_table_t, runtime_address) == RGC_DEBUG_HEADER_
                "entries start after the 24-byte header");
 _Static_assert(sizeof(rgc_event_t) == 40, "rgc_event_t is 40 bytes (rgc.h)");
 _Static_assert(RGC_DEBUG_HOOK_BIT(RGC_EV_FREE) == RGC_HOOK_BIT(RGC_EV_FREE), "one hook bit rule");
-_Static_assert(offsetof(rgc_runtime_t, arena_map) / 64 == (offsetof(rgc_runtime_t, hooks) + 15) / 64,
-               "arena_map and the hook words share a cache line");
+_Static_assert(offsetof(rgc_runtime_t, arena_map) / 64 == (offsetof(rgc_runtime_t, hooks) + 15) / 64 &&
+                   offsetof(rgc_runtime_t, free_gate) / 64 == offsetof(rgc_runtime_t, arena_map) / 64,
+               "arena_map, the gates and the hook words share a cache line");
 _Static_assert(offsetof(rgc_hooks_t, watching) == 6 && offsetof(rgc_hooks_t, mask) == 7 &&
                    offsetof(rgc_hooks_t, sampling) == 8 && offsetof(rgc_hooks_t, allocs) == 1 &&
                    offsetof(rgc_hooks_t, allocs_hi) == 5 && offsetof(rgc_hooks_t, type_id) == 16,
@@ -121,18 +122,40 @@ void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, u
         hook_call(&e);
 }
 
+void _rgc_gates_update(void)
+{
+    const rgc_hooks_t *k = &_rgc_runtime.hooks;
+    __atomic_store_n(&_rgc_runtime.free_gate, k->any ? 0 : RGC_FREE_GATE_OPEN, __ATOMIC_RELAXED);
+    __atomic_store_n(&_rgc_runtime.alloc_gate, k->allocs ? 0 : RGC_ALLOC_GATE_OPEN, __ATOMIC_RELAXED);
+}
+
+int _rgc_gates_agree(void)
+{
+    const rgc_hooks_t *k = &_rgc_runtime.hooks;
+    return _rgc_runtime.free_gate == (k->any ? 0 : RGC_FREE_GATE_OPEN) &&
+           _rgc_runtime.alloc_gate == (k->allocs ? 0 : RGC_ALLOC_GATE_OPEN);
+}
+
+/* Heaps that observe or sample, their byte of the hook words and the
+ * gates change together, under the runtime's lock: heaps on other threads
+ * may start and stop at once. */
+static void listeners_add(uint32_t *count, uint8_t *flag, int delta)
+{
+    pthread_mutex_lock(&_rgc_runtime.lock);
+    *count += (uint32_t)delta;
+    __atomic_store_n(flag, *count ? RGC_WATCH_ON : 0, __ATOMIC_RELAXED);
+    _rgc_gates_update();
+    pthread_mutex_unlock(&_rgc_runtime.lock);
+}
+
 void _rgc_observers_add(int delta)
 {
-    rgc_hooks_t *k = &_rgc_runtime.hooks;
-    uint32_t n = __atomic_add_fetch(&k->observers, (uint32_t)delta, __ATOMIC_RELAXED);
-    __atomic_store_n(&k->watching, n ? RGC_WATCH_ON : 0, __ATOMIC_RELAXED);
+    listeners_add(&_rgc_runtime.hooks.observers, &_rgc_runtime.hooks.watching, delta);
 }
 
 void _rgc_samplers_add(int delta)
 {
-    rgc_hooks_t *k = &_rgc_runtime.hooks;
-    uint32_t n = __atomic_add_fetch(&k->samplers, (uint32_t)delta, __ATOMIC_RELAXED);
-    __atomic_store_n(&k->sampling, n ? RGC_WATCH_ON : 0, __ATOMIC_RELAXED);
+    listeners_add(&_rgc_runtime.hooks.samplers, &_rgc_runtime.hooks.sampling, delta);
 }
 
 /* ---- the recorder */

@@ -10,6 +10,7 @@
 __attribute__((aligned(64))) rgc_runtime_t _rgc_runtime = {
     .magic = 0x746f6f7263677200ull, /* "\0rgcroot" */
     .lock = PTHREAD_MUTEX_INITIALIZER,
+    /* free_gate and alloc_gate: 0 (closed) until the runtime is set up */
 };
 
 rgc_heap_t *rgc_heap_new(const rgc_heap_config_t *config)

@@ -269,7 +269,11 @@ typedef struct rgc_recorder {
 } rgc_recorder_t;
 
 /* Debugger hooks (debug.c).  A debugger arms them by writing `mask` (bit k
- * for rgc_event_kind_t k) and the filters; `watching` is the runtime's own
+ * for rgc_event_kind_t k) and the filters, then the gates of the runtime
+ * root (rgc_runtime_t: free_gate, alloc_gate) by their rule: 0 while
+ * `any` (free_gate) or `allocs` (alloc_gate) below is non-zero, their open
+ * values otherwise — the runtime applies the same rule whenever it changes
+ * `watching` or `sampling` (_rgc_gates_update); `watching` is the runtime's own
  * flag (RGC_WATCH_ON) while some heap records events or traces every
  * allocation, `sampling` (RGC_WATCH_ON) while some heap traces a sample.
  * The runtime's paths test two overlapping words of the first bytes:
@@ -282,6 +286,8 @@ typedef struct rgc_recorder {
  * is caught without `any`: by its pool's tag (RGC_TAG_TRACED) or its
  * object's flags (RGC_OF_TRACED). */
 #define RGC_HOOK_BIT(kind) (1u << (kind))
+#define RGC_FREE_GATE_OPEN ((uint64_t)1 << (47 - RGC_ARENA_SHIFT)) /* arena indices below it */
+#define RGC_ALLOC_GATE_OPEN ((uint64_t)RGC_NCLASSES)
 #define RGC_WATCH_ON 0x80u
 typedef struct rgc_hooks {
     union {
@@ -407,8 +413,14 @@ typedef struct rgc_runtime {
     rgc_heap_t *heaps;               /* all live heaps */
     size_t nheaps;
     uint8_t *arena_map;              /* 1 byte per 1 MiB: nonzero = an arena */
-    rgc_hooks_t hooks;               /* its hook words in arena_map's cache
-                                      * line: the raw free reads both */
+    /* The gates (see rgc_hooks_t): what the raw free's bound check on the
+     * arena index and the raw allocation's on the size class compare
+     * against — RGC_FREE_GATE_OPEN and RGC_ALLOC_GATE_OPEN when nothing is
+     * to be reported, 0 otherwise, so that every such call leaves its fast
+     * path at no instruction.  In arena_map's cache line, as the hooks. */
+    uint64_t free_gate;
+    uint64_t alloc_gate;
+    rgc_hooks_t hooks;
     uint32_t ntypes;                 /* ids in use: 1..ntypes-1 */
     rgc_type_t *types[RGC_MAX_TYPES]; /* by id; entries never move */
     rgc_error_fn error_fn;
@@ -689,12 +701,13 @@ RGC_HIDDEN int _rgc_heap_ok(const rgc_heap_t *h, const char *fn);
 #ifdef RGC_NO_EVENTS
 #define RGC_HOOKS_ANY ((uint64_t)0)
 #define RGC_HOOKS_ALLOCS ((uint64_t)0)
-#define RGC_HOOKS_HI ((uint32_t)0)
+#define RGC_FREE_GATE RGC_FREE_GATE_OPEN
+#define RGC_ALLOC_GATE RGC_ALLOC_GATE_OPEN
 #else
 #define RGC_HOOKS_ANY (_rgc_runtime.hooks.any)
 #define RGC_HOOKS_ALLOCS (_rgc_runtime.hooks.allocs)
-/* The top half of `allocs`: 0, or at least 2^15. */
-#define RGC_HOOKS_HI (_rgc_runtime.hooks.allocs_hi)
+#define RGC_FREE_GATE (_rgc_runtime.free_gate)
+#define RGC_ALLOC_GATE (_rgc_runtime.alloc_gate)
 #endif
 /* True when every event must be reported: a recorder is on, a heap traces
  * every allocation, or a debugger armed a hook.  One load and a branch on
@@ -716,6 +729,10 @@ RGC_HIDDEN void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint6
  * (samplers): the runtime's part of the hook words. */
 RGC_HIDDEN void _rgc_observers_add(int delta);
 RGC_HIDDEN void _rgc_samplers_add(int delta);
+/* Sets the gates by their rule from the hook words (see rgc_hooks_t). */
+RGC_HIDDEN void _rgc_gates_update(void);
+/* True when the gates follow their rule (the heap checker asks). */
+RGC_HIDDEN int _rgc_gates_agree(void);
 
 /* ---- trace.c: allocation tracing */
 typedef struct rgc_trace_entry {

@@ -371,6 +371,10 @@ ENTRIES = [
     ("hooks_sampling", "F", "hooks", 1),
     ("hooks_samplers", "F", "hooks", 4),
     ("pool_tag_traced", "K", None, None),
+    ("runtime_free_gate", "F", "runtime", 8),
+    ("runtime_alloc_gate", "F", "runtime", 8),
+    ("free_gate_open", "K", None, None),
+    ("alloc_gate_open", "K", None, None),
 ]
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]

@@ -408,6 +408,13 @@ static armed_t arm(uint8_t mask, uint32_t type_id, int32_t gen, const void *addr
     uint64_t addr = (uint64_t)(uintptr_t)address;
     memcpy((void *)(uintptr_t)(a.hooks + t->hooks_address), &addr, 8);
     memcpy((void *)(uintptr_t)(a.hooks + t->hooks_mask), &mask, 1);
+    /* Then the gates, by their rule (docs/debug-abi.md). */
+    uint8_t watching = rd8(a.hooks + t->hooks_watching), sampling = rd8(a.hooks + t->hooks_sampling);
+    uint64_t root = t->runtime_address;
+    uint64_t free_gate = mask || watching ? 0 : t->free_gate_open;
+    uint64_t alloc_gate = mask || watching || sampling ? 0 : t->alloc_gate_open;
+    memcpy((void *)(uintptr_t)(root + t->runtime_free_gate), &free_gate, 8);
+    memcpy((void *)(uintptr_t)(root + t->runtime_alloc_gate), &alloc_gate, 8);
     return a;
 }
 
@@ -535,6 +542,39 @@ static void test_hooks_armed_for_nothing_leave_every_path_as_it_was(void **state
     rgc_gc_collect(h, 2);
     assert_int_equal(hits(a), before);
     assert_int_equal(_rgc_runtime.hooks.any, 0);
+    assert_int_equal(_rgc_runtime.free_gate, table()->free_gate_open);
+    assert_int_equal(_rgc_runtime.alloc_gate, table()->alloc_gate_open);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+/* The gates follow the runtime's own listeners, and a debugger that writes
+ * the mask but not the gates is what the heap checker reports. */
+static void test_the_gates_close_while_anything_listens_and_the_checker_names_a_mask_without_them(void **state)
+{
+    (void)state;
+    const rgc_debug_table_t *t = table();
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_recorder_start(h, 64), 0);
+    assert_int_equal(_rgc_runtime.free_gate, 0);
+    assert_int_equal(_rgc_runtime.alloc_gate, 0);
+    rgc_recorder_stop(h);
+    assert_int_equal(rgc_trace_start(h, 1, 4096), 0); /* sampling: allocations only */
+    assert_int_equal(_rgc_runtime.free_gate, t->free_gate_open);
+    assert_int_equal(_rgc_runtime.alloc_gate, 0);
+    rgc_trace_stop(h);
+    assert_int_equal(_rgc_runtime.free_gate, t->free_gate_open);
+    assert_int_equal(_rgc_runtime.alloc_gate, t->alloc_gate_open);
+    assert_heap_ok(h);
+    uint8_t mask = RGC_DEBUG_HOOK_BIT(RGC_EV_FREE);
+    memcpy((void *)(uintptr_t)(t->runtime_address + t->runtime_hooks + t->hooks_mask), &mask, 1);
+    rgc_check_result_t r;
+    assert_int_not_equal(rgc_heap_check(h, &r), 0);
+    assert_ptr_equal(r.address, (void *)(uintptr_t)(t->runtime_address + t->runtime_free_gate));
+    assert_non_null(strstr(r.message, "wrote the mask but not the gates"));
+    arm(mask, 0, -1, NULL); /* the mask again, and the gates by their rule */
+    assert_heap_ok(h);
+    arm(0, 0, -1, NULL);
     assert_heap_ok(h);
     rgc_heap_destroy(h);
 }
@@ -557,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_a_hook_armed_for_collections_of_one_generation_fires_at_its_start_and_end),
         cmocka_unit_test(test_count_changes_of_the_watched_object_reach_the_hook_in_code_built_for_it),
         cmocka_unit_test(test_hooks_armed_for_nothing_leave_every_path_as_it_was),
+        cmocka_unit_test(test_the_gates_close_while_anything_listens_and_the_checker_names_a_mask_without_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,24 @@ static int populate_supported(void)
     return ok;
 }
 
+/* Before any heap exists (this test runs first in its process), a free or
+ * an allocation with no heap is reported, not a crash. */
+static void test_before_any_heap_a_call_without_a_heap_is_reported(void **state)
+{
+    (void)state;
+    record_errors();
+    rgc_mem_free(NULL, NULL); /* nothing to free */
+    assert_int_equal(recorded.count, 0);
+    rgc_mem_free(NULL, (void *)(uintptr_t)0x12340);
+    assert_int_equal(recorded.count, 1);
+    assert_int_equal(recorded.last_code, RGC_EINVAL);
+    assert_non_null(strstr(recorded.last_message, "rgc_mem_free: not a live heap"));
+    assert_null(rgc_mem_alloc(NULL, 16));
+    assert_int_equal(recorded.count, 2);
+    assert_non_null(strstr(recorded.last_message, "rgc_mem_alloc: not a live heap"));
+    rgc_set_error_handler(NULL, NULL);
+}
+
 /* The default seam backs a pool about to be used only where its region is
  * on small pages: a huge page is backed whole by its first touch, so asking
  * pool by pool would be a system call for nothing. */
@@ -438,6 +456,7 @@ static void test_the_checker_rejects_what_is_not_a_heap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_before_any_heap_a_call_without_a_heap_is_reported), /* first */
         cmocka_unit_test(test_destroying_a_heap_gives_back_all_its_memory),
         cmocka_unit_test(test_arenas_are_mapped_in_pairs_on_huge_page_regions),
         cmocka_unit_test(test_pools_are_populated_only_in_regions_on_small_pages),
