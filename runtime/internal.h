@@ -152,7 +152,7 @@ enum { RGC_NEW_TRACKED = 64, RGC_NEW_SLOW = 0xFFFFFFFFu };
 
 /* A raw pool's tag is its heap.  RGC_TAG_TRACED: some block of the pool
  * has a trace (trace.c), so that its free, taking the slow path, removes
- * it while the hook word is 0 (a heap that samples). */
+ * it while the free gate is open (a heap that samples). */
 enum { RGC_TAG_OBJECT = 1, RGC_TAG_SLOW = 2, RGC_TAG_TRACED = 4, RGC_TAG_BITS = 7 };
 
 /*
@@ -273,18 +273,18 @@ typedef struct rgc_recorder {
  * root (rgc_runtime_t: free_gate, alloc_gate) by their rule: 0 while
  * `any` (free_gate) or `allocs` (alloc_gate) below is non-zero, their open
  * values otherwise — the runtime applies the same rule whenever it changes
- * `watching` or `sampling` (_rgc_gates_update); `watching` is the runtime's own
- * flag (RGC_WATCH_ON) while some heap records events or traces every
- * allocation, `sampling` (RGC_WATCH_ON) while some heap traces a sample.
- * The runtime's paths test two overlapping words of the first bytes:
- *   any     bytes 0-7 (watching, mask): what frees and decrefs test;
+ * `watching` or `sampling` (_rgc_gates_update).  `watching` is the
+ * runtime's own flag (RGC_WATCH_ON) while some heap records events or
+ * traces every allocation, `sampling` (RGC_WATCH_ON) while some heap
+ * traces a sample.  The object paths test two overlapping words of the
+ * first bytes:
+ *   any     bytes 0-7 (watching, mask): what decrefs and slow frees test;
  *   allocs  bytes 1-8 (watching, mask, sampling): what allocations test.
  * Each is zero when nothing is to be reported, and otherwise at least
  * 2^47, above every user-space address — so that rgc_new's test of its
- * heap against `allocs` also catches a NULL heap, and rgc_mem_free's tag
- * compare, with `any` xor-ed into the heap, fails.  A sampled block's free
- * is caught without `any`: by its pool's tag (RGC_TAG_TRACED) or its
- * object's flags (RGC_OF_TRACED). */
+ * heap against `allocs` also catches a NULL heap.  The raw paths compare
+ * with the gates instead.  A sampled block's free is caught without them:
+ * by its pool's tag (RGC_TAG_TRACED) or its object's flags (RGC_OF_TRACED). */
 #define RGC_HOOK_BIT(kind) (1u << (kind))
 #define RGC_FREE_GATE_OPEN ((uint64_t)1 << (47 - RGC_ARENA_SHIFT)) /* arena indices below it */
 #define RGC_ALLOC_GATE_OPEN ((uint64_t)RGC_NCLASSES)
@@ -695,9 +695,10 @@ static inline void _rgc_gen0_relimit(rgc_heap_t *h)
 RGC_HIDDEN int _rgc_heap_ok(const rgc_heap_t *h, const char *fn);
 
 /* ---- debug.c */
-/* The hook word the runtime's paths test (see rgc_hooks_t).  A build with
- * RGC_NO_EVENTS reads 0 instead: no event is ever reported, which is what
- * the benchmarks compare the real paths with. */
+/* The hook words and gates the runtime's paths test (see rgc_hooks_t).  A
+ * build with RGC_NO_EVENTS reads constants instead (nothing to report, the
+ * gates open): no event is ever reported, which is what the benchmarks
+ * compare the real paths with. */
 #ifdef RGC_NO_EVENTS
 #define RGC_HOOKS_ANY ((uint64_t)0)
 #define RGC_HOOKS_ALLOCS ((uint64_t)0)
