@@ -333,7 +333,7 @@ int rgc_heap_check(rgc_heap_t *h, rgc_check_result_t *out)
     if (!_rgc_gates_agree())
         return fail(&c, &_rgc_runtime.free_gate,
                     "hook gates %#lx (free), %#lx (allocation) disagree with the hook words %#lx, %#lx: "
-                    "a debugger wrote the mask but not the gates",
+                    "a debugger wrote the mask or the gates out of their rule",
                     (unsigned long)_rgc_runtime.free_gate, (unsigned long)_rgc_runtime.alloc_gate,
                     (unsigned long)_rgc_runtime.hooks.any, (unsigned long)_rgc_runtime.hooks.allocs);
     if (check_generations(&c) < 0 || check_arenas(&c) < 0 || check_held(&c) < 0 || check_large(&c) < 0 ||

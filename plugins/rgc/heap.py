@@ -181,9 +181,10 @@ class Runtime:
         except TargetError as e:
             self.warnings.add("hooks at 0x%x: %s" % (at, e))
             return None
-        return {
+        hooks = {
             "address": at,
             "mask": u(hb, t.hooks_mask, 1),
+            "mask_address": at + t.hooks_mask,
             "watching": u(hb, t.hooks_watching, 1),
             "observers": u(hb, t.hooks_observers, 4),
             "type_id": u(hb, t.hooks_type_id, 4),
@@ -193,6 +194,39 @@ class Runtime:
             "last_event": self.event(hb, t.hooks_event) if u(hb, t.hooks_hits) else None,
             "hook_function": t.hook_function,
         }
+        if "hooks_sampling" in t:
+            hooks["sampling"] = u(hb, t.hooks_sampling, 1)
+            hooks["samplers"] = u(hb, t.hooks_samplers, 4)
+        if "alloc_gate_open" in t:
+            self._check_gates(hooks)
+        return hooks
+
+    def _check_gates(self, hooks):
+        """The gates' rule (docs/debug-abi.md, "The gates"): gates that a
+        debugger left out of it leave the raw paths' events unreported, or
+        send those paths to the reporting one for nothing; the reader says
+        which."""
+        t = self.t
+        at = t.runtime_address + t.runtime_free_gate
+        try:
+            free_gate = u(self.mem.read(at, 8), 0)
+            alloc_gate = u(self.mem.read(t.runtime_address + t.runtime_alloc_gate, 8), 0)
+        except TargetError as e:
+            self.warnings.add("hook gates at 0x%x: %s" % (at, e))
+            return
+        hooks["free_gate"], hooks["alloc_gate"] = free_gate, alloc_gate
+        hooks["free_gate_address"], hooks["free_gate_open"] = at, t.free_gate_open
+        want_free = 0 if hooks["mask"] or hooks["watching"] else t.free_gate_open
+        want_alloc = 0 if hooks["mask"] or hooks["watching"] or hooks["sampling"] else t.alloc_gate_open
+        if (free_gate, alloc_gate) != (want_free, want_alloc):
+            what = ("raw frees and allocations on their fast paths go unreported"
+                    if free_gate > want_free or alloc_gate > want_alloc
+                    else "raw frees and allocations take the reporting path for nothing")
+            self.warnings.add("hook gates at 0x%x are 0x%x (free) and 0x%x (allocation), not 0x%x and 0x%x "
+                              "as the hook mask 0x%02x, watching 0x%02x and sampling 0x%02x require "
+                              "(a debugger wrote the mask or the gates out of their rule): %s"
+                              % (at, free_gate, alloc_gate, want_free, want_alloc, hooks["mask"],
+                                 hooks["watching"], hooks["sampling"], what))
 
     def heap_list(self, first, nheaps):
         """(address, bytes) of each heap on the runtime's list."""

@@ -133,6 +133,24 @@ def lookups(args, expected):
     return [reader_json(args + ["--site", "0x%x" % b["address"]]) for b in trace["lookups"]]
 
 
+def open_free_gate(pid, report):
+    """Writes the free gate of the stopped target open while its runtime
+    records (so the gate must stay closed), as a debugger that disarmed
+    without the gates' rule would (docs/debug-abi.md, "The gates"), reads
+    the target again, and puts the gate back: the reader's text then."""
+    at, value = report["hooks"]["free_gate_address"], report["hooks"]["free_gate_open"]
+    with open("/proc/%d/mem" % pid, "r+b", buffering=0) as mem:
+        mem.seek(at)
+        old = mem.read(8)
+        mem.seek(at)
+        mem.write(value.to_bytes(8, "little"))
+        try:
+            return run_reader(["--pid", str(pid)])
+        finally:
+            mem.seek(at)
+            mem.write(old)
+
+
 def gather(name, flags):
     exe = build(name, flags)
     run = {"exe": exe, "live": {}, "core": {}}
@@ -159,6 +177,7 @@ def gather(name, flags):
         run["core_path"] = "%s.%d" % (prefix, proc.pid)
         if g.returncode or not os.path.exists(run["core_path"]):
             raise RuntimeError("gcore failed:\n%s" % g.stdout.decode(errors="replace"))
+        run["gate_open"] = open_free_gate(proc.pid, run["live"]["auto"]["report"])
         os.kill(proc.pid, signal.SIGCONT)
         run["exit"] = proc.wait(timeout=TIMEOUT)
     finally:
@@ -405,6 +424,18 @@ class TestUnoptimized(Figures):
         self.assertGreater(main["weak"]["weakrefs"], main["weak"]["referents"])
         self.assertIn("test.Node", main["types"])
         self.assertIn("Thing", main["types"])
+
+    def test_gates_out_of_rule_are_named(self):
+        needs_runs(self)
+        rc, out, err = RUNS["O0"]["gate_open"]
+        self.assertEqual(rc, 0, err)
+        # The target records and traces: its gates are closed (0), and one
+        # written open by a debugger that disarmed wrongly is named.
+        self.assertRegex(out, r"warning: hook gates at 0x[0-9a-f]+ are 0x8000000 \(free\) and 0x0 "
+                              r"\(allocation\), not 0x0 and 0x0 as the hook mask 0x00, watching 0x80 "
+                              r"and sampling 0x00 require")
+        self.assertIn("raw frees and allocations on their fast paths go unreported", out)
+        self.assertNotIn("hook gates", RUNS["O0"]["live_text"][1])
 
     def test_text_output(self):
         needs_runs(self)
