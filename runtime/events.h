@@ -1,0 +1,210 @@
+/*
+ * events.h — private to the runtime, included by internal.h: what the
+ * runtime's paths test to report events (the hook words and gates of
+ * debug.c), the event recorder's in-place record, and allocation tracing's
+ * structures (trace.c) with the tests that keep untraced work off the
+ * trace.  Design: docs/internals/events.md.
+ */
+#ifndef RGC_EVENTS_H
+#define RGC_EVENTS_H
+
+#ifndef RGC_INTERNAL_H
+#error "runtime/events.h is included by runtime/internal.h"
+#endif
+
+/* ---- debug.c */
+/* The hook words and gates the runtime's paths test (see rgc_hooks_t).  A
+ * build with RGC_NO_EVENTS reads constants instead (nothing to report, the
+ * gates open): no event is ever reported, which is what the benchmarks
+ * compare the real paths with. */
+#ifdef RGC_NO_EVENTS
+#define RGC_HOOKS_ANY ((uint64_t)0)
+#define RGC_HOOKS_ALLOCS ((uint64_t)0)
+#define RGC_FREE_GATE RGC_FREE_GATE_OPEN
+#define RGC_ALLOC_GATE RGC_ALLOC_GATE_OPEN
+#else
+#define RGC_HOOKS_ANY (_rgc_runtime.hooks.any)
+#define RGC_HOOKS_ALLOCS (_rgc_runtime.hooks.allocs)
+#define RGC_FREE_GATE (_rgc_runtime.free_gate)
+#define RGC_ALLOC_GATE (_rgc_runtime.alloc_gate)
+#endif
+/* True when every event must be reported: a recorder is on, a heap traces
+ * every allocation, or a debugger armed a hook.  One load and a branch on
+ * the runtime's paths. */
+static inline int _rgc_watching(void)
+{
+    return RGC_UNLIKELY(RGC_HOOKS_ANY != 0);
+}
+/* True when allocations must be reported: the above, or a heap samples. */
+static inline int _rgc_watching_allocs(void)
+{
+    return RGC_UNLIKELY(RGC_HOOKS_ALLOCS != 0);
+}
+/* Records the event in h's ring (h may be NULL) and calls the hook when
+ * armed for it. */
+RGC_HIDDEN void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
+                           uint32_t type_id, const void *pc, const rgc_site_t *site);
+/* Heaps that record or trace (observers), and heaps that only sample
+ * (samplers): the runtime's part of the hook words. */
+RGC_HIDDEN void _rgc_observers_add(int delta);
+RGC_HIDDEN void _rgc_samplers_add(int delta);
+/* Sets the gates by their rule from the hook words (see rgc_hooks_t). */
+RGC_HIDDEN void _rgc_gates_update(void);
+/* True when the gates follow their rule (the heap checker asks). */
+RGC_HIDDEN int _rgc_gates_agree(void);
+
+/* ---- trace.c: allocation tracing */
+typedef struct rgc_trace_entry {
+    uint64_t address;          /* the block; 0 marks an empty slot */
+    uint64_t size;             /* bytes asked for */
+    uint32_t traceback;        /* its traceback's number (from 1) */
+    uint32_t reserved;
+} rgc_trace_entry_t;
+
+/* A traceback: tb_stride bytes in the trace's array, numbered from 1. */
+typedef struct rgc_traceback {
+    const rgc_site_t *site;    /* from an allocation macro, or NULL */
+    uint32_t nframes;
+    uint32_t hash;
+    uint64_t frames[];         /* nframes return addresses, innermost first */
+} rgc_traceback_t;
+
+/* The traces of a pool's blocks, beside it: slot i is block i's
+ * (traceback 0: not traced).  Found from a block's address through its
+ * arena's rgc_trace_arena_t, as its descriptor is found, without hashing. */
+typedef struct rgc_trace_slot {
+    uint32_t traceback;        /* its traceback's number, 0 when untraced */
+    uint32_t size;             /* bytes asked for */
+} rgc_trace_slot_t;
+
+typedef struct rgc_trace_pool {
+    uint64_t base;             /* the pool's first block when made */
+    uint16_t block_size;       /* its blocks' size then */
+    uint16_t nblocks;          /* slots */
+    uint32_t used;             /* slots holding a trace */
+    rgc_trace_slot_t slots[];
+} rgc_trace_pool_t;
+
+typedef struct rgc_trace_arena {
+    uint64_t base;             /* the arena */
+    rgc_trace_pool_t *pools[RGC_POOLS_PER_ARENA]; /* by pool index, or NULL */
+} rgc_trace_arena_t;
+
+typedef struct rgc_trace {
+    uint32_t nframes;          /* the frame limit */
+    uint32_t reserved;
+    uint64_t sample_bytes;     /* 0: every allocation is traced */
+    int64_t countdown;         /* sampling: bytes before the next trace */
+    uint64_t rng;
+    rgc_trace_entry_t *entries;/* live traced large blocks: open addressing
+                                * by address, linear probing, cap a power
+                                * of 2 (small blocks' traces are in their
+                                * pools' slots) */
+    uint64_t cap, len;         /* len: entries in use */
+    uint8_t *tracebacks;       /* tb_len tracebacks of tb_stride bytes */
+    uint64_t tb_stride, tb_len, tb_cap;
+    uint32_t *tb_index;        /* open addressing: traceback numbers, 0 empty */
+    uint64_t tb_index_cap;
+    uint64_t current, peak;    /* traced bytes */
+    uint64_t last_pc;          /* the last one-frame traceback, for reuse */
+    const rgc_site_t *last_site;
+    uint32_t last_tb;
+    uint32_t reserved2;
+    rgc_trace_arena_t **arenas;/* arenas with traced pools: open addressing
+                                * by arena number, cap a power of 2 */
+    uint64_t arenas_cap, arenas_len;
+    uint64_t pooled;           /* traces in pool slots (all: len + pooled) */
+    rgc_trace_arena_t *last_arena; /* the arena last looked up */
+    /* The pool whose slots were last used (trace.c, "the last pool"): the
+     * next block of it finds its slot without the arena's table.  Cleared
+     * when those slots go or are made anew. */
+    rgc_trace_pool_t *last_tp;
+    uint64_t last_tp_base;     /* its first block */
+    uint32_t last_tp_span;     /* nblocks * block_size */
+    uint32_t last_tp_recip;    /* _rgc_class_recip of its class */
+    uint32_t last_tp_class;    /* its class */
+    uint32_t reserved3;
+} rgc_trace_t;
+RGC_HIDDEN void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
+                                 const void *pc, const rgc_site_t *site);
+RGC_HIDDEN void _rgc_trace_free_all(rgc_heap_t *h);
+RGC_HIDDEN uint32_t _rgc_trace_pool_used(const rgc_heap_t *h, const rgc_pool_t *pool);
+
+/* True when h's recorder is all there is to tell of an event on h: the
+ * allocation paths then write the record themselves (_rgc_record_write),
+ * without a call. */
+static inline int _rgc_recorder_only(const rgc_heap_t *h)
+{
+    return h->recorder.cap != 0 && !h->trace && !_rgc_runtime.hooks.mask;
+}
+static inline void _rgc_record_write(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
+                                     uint32_t type_id, const void *pc)
+{
+    rgc_recorder_t *r = &h->recorder;
+    uint64_t s = ++r->seq;
+    rgc_event_t *e = &r->events[(s - 1) & (r->cap - 1)];
+    e->seq = s;
+    e->kind = kind;
+    e->type_id = type_id;
+    e->address = (uint64_t)(uintptr_t)addr;
+    e->size = size;
+    e->site = (uint64_t)(uintptr_t)pc;
+}
+/* True when h's tracing is all there is to tell (no recorder, no hook). */
+static inline int _rgc_trace_only(const rgc_heap_t *h)
+{
+    return h->trace && !h->recorder.cap && !_rgc_runtime.hooks.mask;
+}
+static inline void _rgc_record(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, uint32_t type_id,
+                               const void *pc, const rgc_site_t *site)
+{
+    if (RGC_LIKELY(_rgc_recorder_only(h))) {
+        _rgc_record_write(h, kind, addr, size, type_id, pc);
+    } else if (_rgc_trace_only(h)) {
+        /* Sampling: an allocation before the next sample only counts
+         * down, and a free while no small block is traced has nothing to
+         * remove — neither needs the call. */
+        rgc_trace_t *tr = h->trace;
+        if (tr->sample_bytes && kind == RGC_EV_ALLOC && tr->countdown > (int64_t)size) {
+            tr->countdown -= (int64_t)size;
+            return;
+        }
+        if (kind == RGC_EV_FREE &&
+            ((!tr->pooled && !tr->len) || (_rgc_in_arena(addr) && !_rgc_pool_of(addr)->traced)))
+            return;
+        _rgc_trace_event(h, kind, addr, size, pc, site);
+    } else if (!h->recorder.cap && !h->trace) {
+        /* Nothing of h's listens: a debugger's hook may, or another heap's
+         * observer set the word.  The hook's filter first, in line (kinds
+         * here: allocations, frees, counts reaching zero). */
+        const rgc_hooks_t *k = &_rgc_runtime.hooks;
+        if ((k->mask & RGC_HOOK_BIT(kind)) &&
+            (kind == RGC_EV_ALLOC ? !k->type_id || k->type_id == type_id
+                                  : !k->address || k->address == (uint64_t)(uintptr_t)addr))
+            _rgc_event(h, kind, addr, size, type_id, pc, site);
+    } else {
+        _rgc_event(h, kind, addr, size, type_id, pc, site);
+    }
+}
+/* True when sampling is all that listens and this allocation of n bytes
+ * on h is not to be traced: it is counted down, and the caller allocates
+ * as its fast path would.  (The free word is 0 only while nothing but
+ * samplers listens: then a trace of h's is a sampling one.) */
+static inline int _rgc_sample_skip(rgc_heap_t *h, uint64_t n)
+{
+    if (RGC_HOOKS_ANY != 0)
+        return 0;
+    rgc_trace_t *tr = h->trace;
+    if (!tr)
+        return 1;
+    if (tr->countdown > (int64_t)n) {
+        tr->countdown -= (int64_t)n;
+        return 1;
+    }
+    return 0;
+}
+RGC_HIDDEN void _rgc_recorder_free(rgc_heap_t *h);
+/* Marks the table initialized (its page then belongs to the process). */
+RGC_HIDDEN void _rgc_debug_init(void);
+
+#endif /* RGC_EVENTS_H */
