@@ -825,10 +825,9 @@ __attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n
 static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc);
 
 /* rgc_mem_alloc's fast path: a block of a small class, at hand.  With
- * `plain`, the hook words were tested already and the gate is not read
- * (the caller's return
- * address, when inlined, is its caller's: GCC's rule for
- * __builtin_return_address in an inlined function). */
+ * `plain`, the hook words were tested already and the gate is not read.
+ * (The return address taken here is the caller's caller's: GCC's rule for
+ * __builtin_return_address in a function inlined into another.) */
 static inline __attribute__((always_inline)) void *mem_alloc_fast(rgc_heap_t *h, size_t n, int plain)
 {
     /* The class compared with the allocation gate (RGC_NCLASSES, or 0
