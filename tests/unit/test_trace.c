@@ -484,7 +484,8 @@ static void test_a_deep_chain_of_traced_objects_leaves_no_trace_when_it_dies(voi
 }
 
 /* Random allocations and frees of every size class and beyond, raw and
- * objects, under sampling, full tracing and sampling again: pools fill,
+ * objects, under sampling, full tracing, sampling again and sampling with
+ * the recorder on: pools fill,
  * empty, give pages and arenas back and change class, and through all of
  * it the pools' tags agree with the traces (the checker holds them to it)
  * and the traced bytes are those of the live blocks still traced. */
@@ -496,9 +497,11 @@ static void test_traces_and_pool_tags_agree_through_random_churn(void **state)
     void **live = calloc(LIVE, sizeof *live);
     bool *is_obj = calloc(LIVE, sizeof *is_obj);
     uint64_t rng = 12345;
-    static const size_t sample[] = {600, 0, 64};
-    for (int phase = 0; phase < 3; phase++) {
+    static const size_t sample[] = {600, 0, 64, 300};
+    for (int phase = 0; phase < 4; phase++) {
         assert_int_equal(rgc_trace_start(h, 1, sample[phase]), 0);
+        if (phase == 3) /* sampling with the recorder on: every path reports */
+            assert_int_equal(rgc_recorder_start(h, 256), 0);
         for (int step = 0; step < STEPS; step++) {
             rng = rng * 6364136223846793005ull + 1442695040888963407ull;
             uint32_t k = (uint32_t)(rng >> 33) % LIVE;
@@ -534,6 +537,7 @@ static void test_traces_and_pool_tags_agree_through_random_churn(void **state)
         assert_int_equal(cur, snap_bytes);
         assert_true(sum > 0 && sum <= cur); /* the rest: the runtime's own blocks */
         assert_heap_ok(h);
+        rgc_recorder_stop(h);
         rgc_trace_stop(h);
         assert_heap_ok(h); /* no tag keeps RGC_TAG_TRACED once the slots are gone */
     }
