@@ -55,7 +55,7 @@ build/librgc-asan.a: $(ASAN_OBJ)
 	ar rcs $@ $^
 
 build/librgc.so: $(OBJ)
-	$(CC) -shared -Wl,-soname,librgc.so.$(SOVERSION) -o $@.$(VERSION) $^ -lpthread
+	$(CC) -shared -Wl,-soname,librgc.so.$(SOVERSION) -o $@.$(VERSION) $^ -lpthread -lm
 	ln -sf librgc.so.$(VERSION) build/librgc.so.$(SOVERSION)
 	ln -sf librgc.so.$(VERSION) $@
 

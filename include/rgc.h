@@ -673,9 +673,11 @@ RGC_API void *rgc_mem_alloc_at(rgc_heap_t *heap, size_t n, const rgc_site_t *sit
 /* Starts tracing the heap's allocations with up to nframes (1 to
  * RGC_TRACE_MAX_FRAMES) return addresses each; a heap already tracing
  * restarts empty.  sample_bytes 0 traces every allocation; otherwise about
- * one allocation per sample_bytes bytes allocated is traced (each with the
- * probability its size gives), for production use.  Blocks allocated before
- * the start are not traced.  Returns 0, or -1 (RGC_EINVAL, RGC_ENOMEM). */
+ * one allocation per sample_bytes bytes allocated is traced — a block of s
+ * bytes with probability 1 - exp(-s / sample_bytes) — for production use
+ * (the statistics' estimated_* fields scale the samples back).  Blocks
+ * allocated before the start are not traced.  Returns 0, or -1
+ * (RGC_EINVAL, RGC_ENOMEM). */
 RGC_API int rgc_trace_start(rgc_heap_t *heap, unsigned nframes, size_t sample_bytes);
 /* Stops tracing and forgets every trace. */
 RGC_API void rgc_trace_stop(rgc_heap_t *heap);
@@ -717,18 +719,29 @@ typedef struct rgc_trace_stat {
     const char *file;           /* by file: the file, or "<unknown>" */
     unsigned nframes;           /* by site: at most 1; by file: 0 */
     const void *const *frames;  /* innermost first; owned by the snapshot */
-    size_t size, count;         /* in the (newer) snapshot */
+    size_t size, count;         /* traced, in the (newer) snapshot */
     long long size_diff, count_diff; /* rgc_trace_compare: newer - older */
+    /* What they stand for in the heap.  A snapshot of a heap that samples
+     * holds a block of s bytes with probability p = 1 - exp(-s /
+     * sample_bytes); each stands for 1/p blocks like it, so these are
+     * unbiased estimates of the live blocks and bytes of the group, where
+     * size and count are only the samples (biased towards large blocks).
+     * Tracing every allocation, they equal size, count and size_diff. */
+    size_t estimated_size, estimated_count;
+    long long estimated_size_diff;
 } rgc_trace_stat_t;
 
-/* Groups the snapshot's traces by key, largest first (by size, then
- * count).  *out gets an array to release with free(), valid while the
+/* The sampling rate the snapshot was taken with (0: every allocation). */
+RGC_API size_t rgc_trace_snapshot_sample_bytes(const rgc_trace_snapshot_t *snapshot);
+
+/* Groups the snapshot's traces by key, largest first (by estimated size,
+ * then count).  *out gets an array to release with free(), valid while the
  * snapshot lives.  Returns the number of groups, or -1. */
 RGC_API long rgc_trace_statistics(const rgc_trace_snapshot_t *snapshot, rgc_trace_key_t key,
                                   rgc_trace_stat_t **out);
 /* The same over two snapshots, with the differences (newer - older),
- * largest growth first (by |size_diff|, then size).  Groups only in the
- * older one are listed with size 0. */
+ * largest growth first (by |estimated_size_diff|, then estimated size).
+ * Groups only in the older one are listed with size 0. */
 RGC_API long rgc_trace_compare(const rgc_trace_snapshot_t *newer, const rgc_trace_snapshot_t *older,
                                rgc_trace_key_t key, rgc_trace_stat_t **out);
 

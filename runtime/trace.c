@@ -27,6 +27,7 @@
 #include "internal.h"
 
 #include <execinfo.h>
+#include <math.h>
 #include <stdlib.h>
 
 #define ENTRIES_MIN 1024u
@@ -384,17 +385,29 @@ static uint32_t capture(const rgc_trace_t *tr, const void *pc, uint64_t *frames)
 
 /* ---- events */
 
+/* A gap between samples, in bytes: exponential with mean sample_bytes.
+ * The countdown is memoryless, so a block of s bytes is traced with
+ * probability 1 - exp(-s / sample_bytes) whatever came before it — what
+ * the statistics' estimates divide by. */
+static int64_t sample_gap(rgc_trace_t *tr)
+{
+    tr->rng ^= tr->rng << 13;
+    tr->rng ^= tr->rng >> 7;
+    tr->rng ^= tr->rng << 17;
+    double u = (double)((tr->rng >> 11) + 1) * 0x1.0p-53; /* (0, 1] */
+    double gap = -log(u) * (double)tr->sample_bytes;
+    return gap < 1.0 ? 1 : gap > 0x1.0p62 ? INT64_C(1) << 62 : (int64_t)gap;
+}
+
 static int sampled(rgc_trace_t *tr, uint64_t size)
 {
     tr->countdown -= (int64_t)size;
     if (tr->countdown > 0)
         return 0;
-    /* The next gap: uniform in [1, 2 * sample_bytes], so one allocation in
-     * about sample_bytes bytes is traced, whatever the sizes' pattern. */
-    tr->rng ^= tr->rng << 13;
-    tr->rng ^= tr->rng >> 7;
-    tr->rng ^= tr->rng << 17;
-    tr->countdown += (int64_t)(1 + tr->rng % (2 * tr->sample_bytes));
+    /* A fresh gap from here, not from where the countdown went below 0:
+     * a large block does not leave a debt that would trace the blocks
+     * after it. */
+    tr->countdown = sample_gap(tr);
     return 1;
 }
 
@@ -609,7 +622,7 @@ int rgc_trace_start(rgc_heap_t *h, unsigned nframes, size_t sample_bytes)
     static uint64_t starts;
     tr->rng = mix((uint64_t)(uintptr_t)h ^ mix(__atomic_add_fetch(&starts, 1, __ATOMIC_RELAXED)) ^
                   (uint64_t)(uintptr_t)&nframes) | 1;
-    tr->countdown = sample_bytes ? (int64_t)(1 + mix(tr->rng) % (2 * sample_bytes)) : 0;
+    tr->countdown = sample_bytes ? sample_gap(tr) : 0;
     h->trace = tr;
     /* Sampling diverts allocations only: a sampled block's free is caught
      * by its pool's tag or its object's flags (internal.h, rgc_hooks_t). */
@@ -704,6 +717,7 @@ struct rgc_trace_snapshot {
     uint8_t *tracebacks; /* a copy: numbers as in the traces */
     size_t ntracebacks, tb_stride;
     size_t bytes;
+    uint64_t sample_bytes; /* the trace's, when taken */
 };
 
 rgc_trace_snapshot_t *rgc_trace_take_snapshot(rgc_heap_t *h)
@@ -752,7 +766,23 @@ rgc_trace_snapshot_t *rgc_trace_take_snapshot(rgc_heap_t *h)
         memcpy(s->tracebacks, tr->tracebacks, tr->tb_len * tr->tb_stride);
     s->ntracebacks = tr->tb_len;
     s->tb_stride = tr->tb_stride;
+    s->sample_bytes = tr->sample_bytes;
     return s;
+}
+
+size_t rgc_trace_snapshot_sample_bytes(const rgc_trace_snapshot_t *s)
+{
+    return s ? (size_t)s->sample_bytes : 0;
+}
+
+/* How many blocks of size bytes one trace of them stands for: 1/p, p the
+ * probability that sampling traced such a block (see sample_gap). */
+static double weight(const rgc_trace_snapshot_t *s, uint64_t size)
+{
+    if (!s->sample_bytes)
+        return 1.0;
+    double p = -expm1(-(double)(size ? size : 1) / (double)s->sample_bytes);
+    return p > 0 ? 1.0 / p : 1.0;
 }
 
 void rgc_trace_snapshot_free(rgc_trace_snapshot_t *s)
@@ -838,27 +868,48 @@ static int by_key(const void *x, const void *y, void *key)
     return key_cmp(x, y, *(const rgc_trace_key_t *)key);
 }
 
-/* The snapshot's groups under key, sorted by key; *n gets their number. */
+/* The snapshot's groups under key, sorted by key; *n gets their number.
+ * The estimates are summed in doubles (est[], per group) and rounded once. */
 static rgc_trace_stat_t *group(const rgc_trace_snapshot_t *s, rgc_trace_key_t key, size_t *n)
 {
-    rgc_trace_stat_t *g = malloc((s->ntraces ? s->ntraces : 1) * sizeof *g);
-    if (!g)
+    size_t cap = s->ntraces ? s->ntraces : 1;
+    rgc_trace_stat_t *g = malloc(cap * sizeof *g);
+    double(*est)[2] = malloc(cap * sizeof *est);
+    if (!g || !est) {
+        free(g);
+        free(est);
         return NULL;
+    }
     for (size_t i = 0; i < s->ntraces; i++) {
         g[i] = key_of(snap_tb(s, s->traces[i].traceback), key);
         g[i].size = (size_t)s->traces[i].size;
         g[i].count = 1;
+        /* the weight travels with the entry through the sort */
+        g[i].estimated_size_diff = (long long)i;
     }
     qsort_r(g, s->ntraces, sizeof *g, by_key, &key);
     size_t m = 0;
     for (size_t i = 0; i < s->ntraces; i++) {
+        const snap_trace_t *t = &s->traces[g[i].estimated_size_diff];
+        double w = weight(s, t->size);
         if (m && key_cmp(&g[m - 1], &g[i], key) == 0) {
             g[m - 1].size += g[i].size;
             g[m - 1].count += g[i].count;
+            est[m - 1][0] += w * (double)t->size;
+            est[m - 1][1] += w;
         } else {
-            g[m++] = g[i];
+            g[m] = g[i];
+            est[m][0] = w * (double)t->size;
+            est[m][1] = w;
+            m++;
         }
     }
+    for (size_t i = 0; i < m; i++) {
+        g[i].estimated_size = (size_t)llround(est[i][0]);
+        g[i].estimated_count = (size_t)llround(est[i][1]);
+        g[i].estimated_size_diff = 0;
+    }
+    free(est);
     *n = m;
     return g;
 }
@@ -866,6 +917,8 @@ static rgc_trace_stat_t *group(const rgc_trace_snapshot_t *s, rgc_trace_key_t ke
 static int by_size(const void *x, const void *y, void *key)
 {
     const rgc_trace_stat_t *a = x, *b = y;
+    if (a->estimated_size != b->estimated_size)
+        return a->estimated_size > b->estimated_size ? -1 : 1;
     if (a->size != b->size)
         return a->size > b->size ? -1 : 1;
     if (a->count != b->count)
@@ -881,6 +934,8 @@ static unsigned long long mag(long long v)
 static int by_growth(const void *x, const void *y, void *key)
 {
     const rgc_trace_stat_t *a = x, *b = y;
+    if (mag(a->estimated_size_diff) != mag(b->estimated_size_diff))
+        return mag(a->estimated_size_diff) > mag(b->estimated_size_diff) ? -1 : 1;
     if (mag(a->size_diff) != mag(b->size_diff))
         return mag(a->size_diff) > mag(b->size_diff) ? -1 : 1;
     return by_size(x, y, key);
@@ -934,6 +989,8 @@ long rgc_trace_compare(const rgc_trace_snapshot_t *newer, const rgc_trace_snapsh
             m[k] = a[i];
             m[k].size_diff = (long long)a[i].size - (c == 0 ? (long long)b[j].size : 0);
             m[k].count_diff = (long long)a[i].count - (c == 0 ? (long long)b[j].count : 0);
+            m[k].estimated_size_diff =
+                (long long)a[i].estimated_size - (c == 0 ? (long long)b[j].estimated_size : 0);
             i++;
             j += c == 0;
         } else {
@@ -941,6 +998,8 @@ long rgc_trace_compare(const rgc_trace_snapshot_t *newer, const rgc_trace_snapsh
             m[k].size = m[k].count = 0;
             m[k].size_diff = -(long long)b[j].size;
             m[k].count_diff = -(long long)b[j].count;
+            m[k].estimated_size = m[k].estimated_count = 0;
+            m[k].estimated_size_diff = -(long long)b[j].estimated_size;
             j++;
         }
         k++;

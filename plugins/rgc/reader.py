@@ -177,11 +177,19 @@ def _format_trace(tr, add):
     add("  tracing: %s, %s; %d bytes traced (at most %d) in %s, %s"
         % (_plural(tr["frame_limit"], "frame"), how, tr["current"], tr["peak"],
            _plural(tr["count"] if tr["complete"] else counted, "block"), _plural(tr["tb_len"], "traceback")))
+    if tr["sample_bytes"] and tr["complete"]:
+        add("    about %d bytes live at the sampled sites, by estimate (each sample of s bytes stands for "
+            "1 / (1 - exp(-s / %d)) blocks like it)" % (tr["estimated_bytes"], tr["sample_bytes"]))
     if tr["sites"]:
         add("    largest sites (%d of %d):" % (len(tr["sites"]), tr["sites_total"]))
         for g in tr["sites"]:
-            add("      %s: %d bytes in %s"
-                % (_site_text(g["site"], g["first_frame"], g["symbol"]), g["size"], _plural(g["count"], "block")))
+            where = _site_text(g["site"], g["first_frame"], g["symbol"])
+            if tr["sample_bytes"]:
+                add("      %s: about %d bytes in about %s (%s, %d bytes, sampled)"
+                    % (where, g["estimated_size"], _plural(g["estimated_count"], "block"),
+                       _plural(g["count"], "block"), g["size"]))
+            else:
+                add("      %s: %d bytes in %s" % (where, g["size"], _plural(g["count"], "block")))
 
 
 def format_block(report):

@@ -39,6 +39,7 @@ program's read-only data was not dumped) are one warning per kind, with a
 count and the first of them.
 """
 
+import math
 import struct
 
 from .errors import TargetError
@@ -522,9 +523,21 @@ class Trace:
         s, raw = self.site(site)
         return (1, raw, s["line"] or 0, site, len(frames), frames)
 
+    def weight(self, size):
+        """How many blocks of size bytes one trace stands for: 1/p, p the
+        probability that sampling traced such a block (1 - exp(-size /
+        sample_bytes): the runtime's gaps are exponential); 1 when every
+        allocation is traced."""
+        m = self.header["sample_bytes"]
+        if not m:
+            return 1.0
+        p = -math.expm1(-max(size, 1) / m)
+        return 1.0 / p if p > 0 else 1.0
+
     def groups(self, by_site):
         """The live traces grouped by site (by_site) or by traceback:
-        [(order, key, size, count)] largest first."""
+        [(order, key, size, count, estimated size, estimated count)],
+        largest estimate first, as the runtime's statistics order them."""
         traces = self.read_traces()
         for n in sorted({e[2] for e in traces}):
             self.traceback(n)
@@ -542,21 +555,26 @@ class Trace:
                 key = (site, () if site else frames[:1])
             else:
                 key = (site, frames)
+            w = self.weight(size)
             g = acc.get(key)
             if g is None:
-                acc[key] = [size, 1]
+                acc[key] = [size, 1, w * size, w]
             else:
                 g[0] += size
                 g[1] += 1
+                g[2] += w * size
+                g[3] += w
         if bad:
             a, n = bad[0]
             what = "traced block 0x%x names traceback %d of %d" % (a, n, self.header["tb_len"])
             if len(bad) > 1:
                 what = "%d traced blocks name no traceback (the first: %s)" % (len(bad), what)
             self.warnings.add("%s: %s" % (self.where, what))
-        out = [(self._order(site, frames), (site, frames), size, count)
-               for (site, frames), (size, count) in acc.items()]
-        out.sort(key=lambda g: (-g[2], -g[3], g[0]))
+        # Rounded half away from zero, as the runtime's llround().
+        out = [(self._order(site, frames), (site, frames), size, count,
+                int(math.floor(esize + 0.5)), int(math.floor(ecount + 0.5)))
+               for (site, frames), (size, count, esize, ecount) in acc.items()]
+        out.sort(key=lambda g: (-g[4], -g[2], -g[3], g[0]))
         return out
 
     def find(self, block):
@@ -613,7 +631,8 @@ def read_trace(mem, table, heap, address, warnings, symbolizer, top):
     by_site = tr.groups(True)
     out["sites_total"] = len(by_site)
     out["sites"] = []
-    for _o, (site, frames), size, count in by_site[:top]:
+    out["estimated_bytes"] = sum(g[4] for g in by_site)
+    for _o, (site, frames), size, count, esize, ecount in by_site[:top]:
         first = frames[0] if frames else None
         out["sites"].append({
             "site": site_dict(tr, site),
@@ -621,12 +640,15 @@ def read_trace(mem, table, heap, address, warnings, symbolizer, top):
             "symbol": symbolizer.name(first) if first is not None else None,
             "size": size,
             "count": count,
+            "estimated_size": esize,
+            "estimated_count": ecount,
         })
     by_tb = tr.groups(False)
     out["tracebacks_total"] = len(by_tb)
     out["tracebacks"] = [{"site": site_dict(tr, site), "frames": list(frames),
-                          "symbols": [symbolizer.name(f) for f in frames], "size": size, "count": count}
-                         for _o, (site, frames), size, count in by_tb[:top]]
+                          "symbols": [symbolizer.name(f) for f in frames], "size": size, "count": count,
+                          "estimated_size": esize, "estimated_count": ecount}
+                         for _o, (site, frames), size, count, esize, ecount in by_tb[:top]]
     tr.flush()
     return out
 

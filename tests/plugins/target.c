@@ -557,6 +557,39 @@ static void build_aux(rgc_heap_t *h, void **roots)
     roots[0] = l;
 }
 
+/* `target sampled`: one heap that samples (about one allocation per 1 KiB),
+ * with two sites holding about the same bytes in small and in large blocks;
+ * prints the runtime's statistics by site, estimates included, and stops. */
+static int run_sampled(void)
+{
+    rgc_heap_t *h = rgc_heap_new(&(rgc_heap_config_t){.name = "sampled"});
+    CHECK(h && rgc_trace_start(h, 1, 1024) == 0);
+    static void *small[20000], *large[200];
+    for (int i = 0; i < 20000; i++)
+        CHECK((small[i] = RGC_MEM_ALLOC(h, 16)) != NULL);
+    for (int i = 0; i < 200; i++)
+        CHECK((large[i] = RGC_MEM_ALLOC(h, 1600)) != NULL);
+    rgc_trace_snapshot_t *snap = rgc_trace_take_snapshot(h);
+    rgc_trace_stat_t *st;
+    long n;
+    CHECK(snap && (n = rgc_trace_statistics(snap, RGC_TRACE_BY_SITE, &st)) > 0);
+    printf("{\"pid\": %d, \"sample_bytes\": %zu, \"sites\": [", (int)getpid(),
+           rgc_trace_snapshot_sample_bytes(snap));
+    for (long i = 0; i < n; i++) {
+        printf("%s{", i ? ", " : "");
+        print_site(st[i].site);
+        printf(", \"size\": %zu, \"count\": %zu, \"estimated_size\": %zu, \"estimated_count\": %zu}",
+               st[i].size, st[i].count, st[i].estimated_size, st[i].estimated_count);
+    }
+    printf("]}\n");
+    fflush(stdout);
+    free(st);
+    rgc_trace_snapshot_free(snap);
+    raise(SIGSTOP);
+    rgc_heap_destroy(h);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* Let the test's reader and gdb read this process under Yama's
@@ -570,6 +603,8 @@ int main(int argc, char **argv)
         raise(SIGSTOP);
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "sampled") == 0)
+        return run_sampled();
     register_types();
     rgc_heap_t *h = rgc_heap_new(&(rgc_heap_config_t){.name = "main"});
     rgc_heap_t *aux = rgc_heap_new(&(rgc_heap_config_t){.name = "aux"});

@@ -676,6 +676,46 @@ class TestIdle(unittest.TestCase):
             proc.stdout.close()
 
 
+class TestSampled(unittest.TestCase):
+    """A heap that samples: the reader's estimates by site are the
+    runtime's, and far from the raw samples for the small blocks."""
+
+    def test_estimates_are_the_runtimes(self):
+        needs_runs(self)
+        proc = subprocess.Popen([RUNS["O0"]["exe"], "sampled"], stdout=subprocess.PIPE, cwd=ROOT)
+        try:
+            expected = json.loads(proc.stdout.readline())
+            wait_stopped(proc)
+            rc, out, err = run_reader(["--pid", str(proc.pid), "--json", "--sites", "100"])
+            self.assertEqual((rc, err), (0, ""))
+            (heap,) = json.loads(out)["heaps"]
+            tr = heap["trace"]
+            self.assertEqual(tr["sample_bytes"], expected["sample_bytes"])
+            rows = [dict(r, estimated_size=g["estimated_size"], estimated_count=g["estimated_count"])
+                    for r, g in zip(site_rows(tr), tr["sites"])]
+            want = [dict(r, first_frame=None) for r in expected["sites"]]
+            self.assertEqual(rows, want)
+            # 320000 bytes in 16-byte blocks, as many in 1600-byte ones: the
+            # samples hold far more of the large, the estimates about as much.
+            by_size = {r["line"]: r for r in want if r["function"] == "run_sampled"}
+            small, large = sorted(by_size.values(), key=lambda r: r["line"])
+            self.assertGreater(large["size"], 20 * small["size"])
+            for r in (small, large):
+                self.assertTrue(0.6 * 320000 < r["estimated_size"] < 1.4 * 320000, r)
+            rc, text, err = run_reader(["--pid", str(proc.pid)])
+            self.assertIn("about one allocation per 1024 bytes", text)
+            self.assertRegex(text, r"about \d+ bytes live at the sampled sites, by estimate")
+            self.assertRegex(text, r"target\.c:\d+ \(run_sampled\): about \d+ bytes in about \d+ blocks "
+                                   r"\(\d+ blocks?, \d+ bytes, sampled\)")
+            os.kill(proc.pid, signal.SIGCONT)
+            self.assertEqual(proc.wait(timeout=TIMEOUT), 0)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+
+
 class TestBadInput(unittest.TestCase):
     """Bad input: one line on stderr starting "rgc: ", exit status 1."""
 

@@ -369,6 +369,69 @@ static void test_a_heap_that_does_not_trace_is_not_traced_and_destroy_frees_the_
     rgc_heap_destroy(other);
 }
 
+/* The statistics group of the site at `line` of this file, or NULL. */
+static const rgc_trace_stat_t *stat_at_line(const rgc_trace_stat_t *st, long n, int line)
+{
+    for (long i = 0; i < n; i++)
+        if (st[i].site && st[i].site->line == (uint32_t)line && strstr(st[i].site->file, "test_trace.c"))
+            return &st[i];
+    return NULL;
+}
+
+/* Two sites hold the same bytes, one in many small blocks, the other in
+ * few large ones.  Sampling traces the large ones far more often; the
+ * estimates undo that, and every-allocation tracing estimates exactly. */
+static void test_sampled_statistics_estimate_each_sites_bytes_without_the_size_bias(void **state)
+{
+    (void)state;
+    enum { NSMALL = 60000, NLARGE = 120, SMALL = 32, LARGE = 16000 };
+    void **small = malloc(NSMALL * sizeof *small), **large = malloc(NLARGE * sizeof *large);
+    for (size_t sample = 16384;; sample = 0) {
+        rgc_heap_t *h = rgc_heap_new(NULL);
+        assert_int_equal(rgc_trace_start(h, 1, sample), 0);
+        int small_line = __LINE__ + 2;
+        for (int i = 0; i < NSMALL; i++)
+            small[i] = RGC_MEM_ALLOC(h, SMALL);
+        int large_line = __LINE__ + 2;
+        for (int i = 0; i < NLARGE; i++)
+            large[i] = RGC_MEM_ALLOC(h, LARGE);
+        rgc_trace_snapshot_t *snap = rgc_trace_take_snapshot(h);
+        assert_int_equal(rgc_trace_snapshot_sample_bytes(snap), sample);
+        rgc_trace_stat_t *st;
+        long n = rgc_trace_statistics(snap, RGC_TRACE_BY_SITE, &st);
+        const rgc_trace_stat_t *a = stat_at_line(st, n, small_line), *b = stat_at_line(st, n, large_line);
+        assert_non_null(a);
+        assert_non_null(b);
+        double bytes = (double)NSMALL * SMALL; /* = NLARGE * LARGE, within 0.1% */
+        if (sample) {
+            /* about 117 samples of the small blocks and 75 of the large */
+            assert_true(b->size > 50 * a->size);
+            assert_true(a->estimated_size > 0.6 * bytes && a->estimated_size < 1.4 * bytes);
+            assert_true(b->estimated_size > 0.6 * bytes && b->estimated_size < 1.4 * bytes);
+            assert_true(a->estimated_count > 0.6 * NSMALL && a->estimated_count < 1.4 * NSMALL);
+            assert_true(b->estimated_count > 0.6 * NLARGE && b->estimated_count < 1.4 * NLARGE);
+        } else {
+            assert_int_equal(a->size, NSMALL * SMALL);
+            assert_int_equal(a->estimated_size, a->size);
+            assert_int_equal(a->estimated_count, NSMALL);
+            assert_int_equal(b->estimated_size, (size_t)NLARGE * LARGE);
+            assert_int_equal(b->estimated_count, NLARGE);
+        }
+        free(st);
+        rgc_trace_snapshot_free(snap);
+        for (int i = 0; i < NSMALL; i++)
+            rgc_mem_free(h, small[i]);
+        for (int i = 0; i < NLARGE; i++)
+            rgc_mem_free(h, large[i]);
+        assert_heap_ok(h);
+        rgc_heap_destroy(h);
+        if (!sample)
+            break;
+    }
+    free(small);
+    free(large);
+}
+
 /* Whether p's pool says it holds a traced block (a small block). */
 static bool pool_says_traced(const void *p)
 {
@@ -570,6 +633,7 @@ int main(void)
         cmocka_unit_test(test_a_sampling_heap_diverts_allocations_only_and_catches_its_traced_frees),
         cmocka_unit_test(test_a_deep_chain_of_traced_objects_leaves_no_trace_when_it_dies),
         cmocka_unit_test(test_traces_and_pool_tags_agree_through_random_churn),
+        cmocka_unit_test(test_sampled_statistics_estimate_each_sites_bytes_without_the_size_bias),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
