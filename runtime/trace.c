@@ -411,8 +411,8 @@ static int sampled(rgc_trace_t *tr, uint64_t size)
     return 1;
 }
 
-__attribute__((noinline)) static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr, const void *addr, uint64_t size, const void *pc,
-                        const rgc_site_t *site)
+__attribute__((noinline)) static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr, const void *addr,
+                                                  uint64_t size, const void *pc, const rgc_site_t *site)
 {
     if (tr->sample_bytes && !sampled(tr, size))
         return;
