@@ -376,7 +376,15 @@ extern "C" {
     F(runtime, rgc_runtime_t, free_gate, free_gate)                                       \
     F(runtime, rgc_runtime_t, alloc_gate, alloc_gate)                                     \
     K(free_gate_open, RGC_FREE_GATE_OPEN)                                                 \
-    K(alloc_gate_open, RGC_ALLOC_GATE_OPEN)
+    K(alloc_gate_open, RGC_ALLOC_GATE_OPEN)                                               \
+    /* the recorder's ring holds records (32 bytes) rather than events */                 \
+    S(record, rgc_record_t)                                                               \
+    F(record, rgc_record_t, seq, seq)                                                     \
+    F(record, rgc_record_t, kind, kind)                                                   \
+    F(record, rgc_record_t, type_id, type_id)                                             \
+    F(record, rgc_record_t, address, address)                                             \
+    F(record, rgc_record_t, size, size)                                                   \
+    F(record, rgc_record_t, site, site)
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;
 #define RGC_DEBUG_F_(name, ctype, entry, member) uint64_t name##_##entry;

@@ -114,9 +114,8 @@ void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, u
     if (h && h->trace)
         _rgc_trace_event(h, kind, addr, size, pc, site);
     if (h && h->recorder.cap) {
-        rgc_recorder_t *r = &h->recorder;
-        e.seq = ++r->seq;
-        r->events[(e.seq - 1) & (r->cap - 1)] = e;
+        _rgc_record_write(h, kind, addr, size, type_id, pc);
+        e.seq = h->recorder.seq;
     }
     if (RGC_UNLIKELY(_rgc_runtime.hooks.mask != 0))
         hook_call(&e);
@@ -167,8 +166,9 @@ void _rgc_recorder_free(rgc_heap_t *h)
     rgc_recorder_t *r = &h->recorder;
     if (!r->events)
         return;
-    h->sysmem.free(h->sysmem.ctx, r->events, r->cap * sizeof(rgc_event_t));
+    h->sysmem.free(h->sysmem.ctx, r->block, r->cap * sizeof(rgc_record_t) + 16);
     r->events = NULL;
+    r->block = NULL;
     r->cap = 0;
     r->seq = 0;
     _rgc_observers_add(-1);
@@ -189,12 +189,16 @@ int rgc_recorder_start(rgc_heap_t *h, size_t nevents)
     size_t cap = 1;
     while (cap < nevents)
         cap <<= 1;
-    rgc_event_t *ev = h->sysmem.alloc(h->sysmem.ctx, cap * sizeof *ev);
-    if (!ev) {
+    /* 16 bytes more, so that the ring starts 32-byte aligned: no record
+     * across a cache line. */
+    char *block = h->sysmem.alloc(h->sysmem.ctx, cap * sizeof(rgc_record_t) + 16);
+    if (!block) {
         _rgc_report(RGC_ENOMEM, h, NULL, "rgc_recorder_start: no memory for %zu events", cap);
         return -1;
     }
+    rgc_record_t *ev = (rgc_record_t *)(void *)(block + ((uintptr_t)block & 16u));
     memset(ev, 0, cap * sizeof *ev);
+    h->recorder.block = block;
     h->recorder.events = ev;
     h->recorder.cap = cap;
     h->recorder.seq = 0;
@@ -223,7 +227,9 @@ size_t rgc_recorder_events(const rgc_heap_t *h, rgc_event_t *out, size_t max)
         n = max;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t seq = r->seq - n + 1 + i;
-        out[i] = r->events[(seq - 1) & (r->cap - 1)];
+        const rgc_record_t *e = &r->events[(seq - 1) & (r->cap - 1)];
+        out[i] = (rgc_event_t){.seq = seq, .kind = e->kind, .type_id = e->type_id,
+                               .address = e->address, .size = e->size, .site = e->site};
     }
     return (size_t)n;
 }

@@ -22,6 +22,9 @@
 #error "runtime/internal.h is private to the rgc runtime"
 #endif
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "rgc.h"
 
 #include <pthread.h>
@@ -260,12 +263,29 @@ typedef struct rgc_gc_state {
 
 struct rgc_weaktab; /* weakref.h: weak references by referent */
 
+/* One record of the event recorder's ring: an rgc_event_t in 32 bytes, so
+ * that a record is two 16-byte stores and never straddles a cache line.
+ * `seq` keeps the low 32 bits of the event's number (the recorder's `seq`
+ * gives the rest; a record whose bits do not match its slot is not the
+ * event the slot should hold: never written, or being written). */
+typedef struct rgc_record {
+    uint32_t seq;
+    uint8_t kind;            /* rgc_event_kind_t */
+    uint8_t reserved;        /* 0 */
+    uint16_t type_id;        /* type ids are below RGC_MAX_TYPES = 2^16 */
+    uint64_t address;
+    uint64_t size;
+    uint64_t site;
+} rgc_record_t;
+
 /* The event recorder of a heap (debug.c): a ring of the last `cap` events
  * (a power of two), event seq at events[(seq - 1) & (cap - 1)]. */
 typedef struct rgc_recorder {
-    rgc_event_t *events;     /* from the heap's byte allocator; NULL: off */
+    rgc_record_t *events;    /* 32-byte aligned in `block`; NULL: off */
     uint64_t cap;            /* 0 when off */
     uint64_t seq;            /* events recorded so far (the last one's seq) */
+    void *block;             /* from the heap's byte allocator (16-byte
+                              * aligned): the ring and 16 bytes more */
 } rgc_recorder_t;
 
 /* Debugger hooks (debug.c).  A debugger arms them by writing `mask` (bit k

@@ -290,19 +290,40 @@ class Runtime:
         return None
 
     def event(self, buf, off):
-        """The event record at buf[off:], decoded."""
+        """The event (an rgc_event_t, as the hook is given) at buf[off:],
+        decoded."""
         t = self.t
-        kind = u(buf, off + t.event_kind, 4)
-        tid = u(buf, off + t.event_type_id, 4)
-        site = u(buf, off + t.event_site)
+        return self._decoded(u(buf, off + t.event_seq), u(buf, off + t.event_kind, 4),
+                             u(buf, off + t.event_type_id, 4), u(buf, off + t.event_address),
+                             u(buf, off + t.event_size), u(buf, off + t.event_site))
+
+    def record(self, buf, off, seq):
+        """The recorder's record at buf[off:], decoded, for the event
+        numbered seq: its "seq" is seq when the record keeps seq's low 32
+        bits, else what the record says it holds (below seq, or 0: never
+        written)."""
+        t = self.t
+        low = u(buf, off + t.record_seq, 4)
+        if low != seq & 0xFFFFFFFF:
+            # The record is of an earlier lap of the ring, or was never
+            # written (0): the event it holds, the nearest below seq.
+            held = (seq & ~0xFFFFFFFF) | low
+            if held > seq:
+                held -= 1 << 32
+            seq = max(held, 0)
+        return self._decoded(seq, u(buf, off + t.record_kind, 1), u(buf, off + t.record_type_id, 2),
+                             u(buf, off + t.record_address), u(buf, off + t.record_size),
+                             u(buf, off + t.record_site))
+
+    def _decoded(self, seq, kind, tid, address, size, site):
         return {
-            "seq": u(buf, off + t.event_seq),
+            "seq": seq,
             "kind": kind,
             "kind_name": self.event_kinds().get(kind, "kind %d" % kind),
             "type_id": tid,
             "type": self.types.get(tid) if tid else None,
-            "address": u(buf, off + t.event_address),
-            "size": u(buf, off + t.event_size),
+            "address": address,
+            "size": size,
             "site": site,
             "site_symbol": self.symbolizer.name(site) if site else None,
         }
@@ -713,7 +734,10 @@ class HeapWalk:
                               % (self.addr, cap, MAX_RING))
             return out
         n = min(seq, cap, self.rt.max_events)
-        es = t.sizeof_event
+        # The ring's records: rgc_record_t, or in a table without them
+        # (an earlier build of version 1) whole events.
+        records = "sizeof_record" in t
+        es = t.sizeof_record if records else t.sizeof_event
         ring = None
         if cap * es <= 1 << 20:
             try:
@@ -731,7 +755,7 @@ class HeapWalk:
                 except TargetError as e:
                     self.warnings.add("recorder of heap 0x%x: event %d: %s" % (self.addr, s, e))
                     continue
-            ev = self.rt.event(buf, off)
+            ev = self.rt.record(buf, off, s) if records else self.rt.event(buf, off)
             if ev["seq"] != s:
                 self.warnings.add("recorder of heap 0x%x: the record for event %d holds event %d"
                                   % (self.addr, s, ev["seq"]))

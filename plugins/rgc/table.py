@@ -375,6 +375,14 @@ ENTRIES = [
     ("runtime_alloc_gate", "F", "runtime", 8),
     ("free_gate_open", "K", None, None),
     ("alloc_gate_open", "K", None, None),
+    # the recorder's ring of records (a table without them: a ring of events)
+    ("sizeof_record", "S", "record", None),
+    ("record_seq", "F", "record", 4),
+    ("record_kind", "F", "record", 1),
+    ("record_type_id", "F", "record", 2),
+    ("record_address", "F", "record", 8),
+    ("record_size", "F", "record", 8),
+    ("record_site", "F", "record", 8),
 ]
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]
@@ -399,6 +407,7 @@ _PLAUSIBLE = {
 _PLAUSIBLE_LATER = {
     "sizeof_trace": 4096, "sizeof_trace_entry": 4096, "sizeof_traceback": 4096, "sizeof_site": 4096,
     "sizeof_trace_arena": 8 + 8 * 4096, "sizeof_trace_pool": 4096, "sizeof_trace_slot": 4096,
+    "sizeof_record": 4096,
 }
 
 

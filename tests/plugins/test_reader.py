@@ -932,6 +932,19 @@ class TestTableChecks(unittest.TestCase):
         self.refused({rt: b"\0" * 8}, "runtime root at 0x%x" % rt)
 
 
+@contextlib.contextmanager
+def o0_core():
+    """The -O0 run's core, its table (found by symbol), its heaps' addresses
+    by name and a reader of its u64s."""
+    core = CoreTarget(RUNS["O0"]["core_path"])
+    try:
+        t = find_table(core, "symbol")
+        heaps = {h["name"]: h["address"] for h in RUNS["O0"]["expected"]["heaps"]}
+        yield core, t, heaps, lambda addr: struct.unpack("<Q", core.read(addr, 8))[0]
+    finally:
+        core.close()
+
+
 def patched_core(name, patches):
     """A copy of the -O0 core with patches {address: bytes} applied."""
     src = RUNS["O0"]["core_path"]
@@ -1100,6 +1113,44 @@ class TestCorruptTracePool(CorruptTrace, unittest.TestCase):
         self.assert_lookup_found(2, "entries")
 
 
+class TestStaleRecord(unittest.TestCase):
+    """A record of the recorder's ring that is not the event its slot
+    should hold (the process stopped while overwriting it): one warning
+    naming the event it does hold, every event still listed."""
+
+    @classmethod
+    def setUpClass(cls):
+        if SETUP_ERROR:
+            return
+        with o0_core() as (core, t, heaps, q):
+            cls.t = t
+            rec = heaps["main"] + t.heap_recorder
+            ring, cap, seq = q(rec + t.recorder_events), q(rec + t.recorder_cap), q(rec + t.recorder_seq)
+        # The last event's record, its number set back one lap: what the
+        # slot held before.
+        cls.seq, cls.cap = seq, cap
+        at = ring + ((seq - 1) % cap) * t.sizeof_record + t.record_seq
+        cls.core = patched_core("core-stale-record", {at: struct.pack("<I", (seq - cap) & 0xFFFFFFFF)})
+
+    def setUp(self):
+        needs_runs(self)
+
+    def test_the_record_is_named_and_the_ring_still_read(self):
+        self.assertEqual(self.t.sizeof_record, 32)
+        self.assertGreater(self.seq, self.cap)
+        rc, out, err = run_reader(["--core", self.core, "--json"])
+        self.assertEqual((rc, err), (0, ""))
+        rep = json.loads(out)
+        main = [h for h in rep["heaps"] if h["name"] == "main"][0]
+        self.assertEqual(main["warnings"],
+                         ["recorder of heap 0x%x: the record for event %d holds event %d"
+                          % (main["address"], self.seq, self.seq - self.cap)])
+        events = main["recorder"]["events"]
+        self.assertEqual(len(events), self.cap)
+        self.assertEqual([e["seq"] for e in events[:-1]], list(range(self.seq - self.cap + 1, self.seq)))
+        self.assertEqual(events[-1]["seq"], self.seq - self.cap)
+
+
 class TestCorruptHeap(unittest.TestCase):
     """A corrupted heap: each broken pointer is one warning naming its
     address, the rest is still read, and the reader exits 0."""
@@ -1108,12 +1159,9 @@ class TestCorruptHeap(unittest.TestCase):
     def setUpClass(cls):
         if SETUP_ERROR:
             return
-        core = CoreTarget(RUNS["O0"]["core_path"])
-        try:
-            t = cls.t = find_table(core, "symbol")
-            heaps = {h["name"]: h["address"] for h in RUNS["O0"]["expected"]["heaps"]}
+        with o0_core() as (core, t, heaps, q):
+            cls.t = t
             main, aux = heaps["main"], heaps["aux"]
-            q = lambda addr: struct.unpack("<Q", core.read(addr, 8))[0]  # noqa: E731
             aux_arena = q(aux + t.heap_arenas)
             main_arena = q(main + t.heap_arenas)
             base = main_arena & ~(t.arena_size - 1)
@@ -1124,8 +1172,6 @@ class TestCorruptHeap(unittest.TestCase):
                 if i != hdr and core.read(d + t.pool_state, 1)[0] == t.pool_state_active:
                     break
             type1 = q(t.runtime_address + t.runtime_types + 8)
-        finally:
-            core.close()
         cls.bad = {
             "large list": (main + t.heap_large + t.large_next, 0x10000),
             "weak table": (main + t.heap_weak, 0xdead0000),

@@ -277,6 +277,63 @@ static void test_allocations_record_the_size_asked_and_a_site_in_the_caller(void
     rgc_heap_destroy(h);
 }
 
+/* What a tool reads of the ring: 32-byte records, aligned so that none
+ * straddles a cache line, each with the low 32 bits of its event's number
+ * — the events rgc_recorder_events gives, field for field. */
+static void test_the_rings_records_read_through_the_table_are_the_events(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    const rgc_debug_table_t *t = table();
+    assert_int_equal(rgc_recorder_start(h, 8), 0);
+    void *raw[7];
+    for (int i = 0; i < 7; i++)
+        raw[i] = rgc_mem_alloc(h, (size_t)(24 + 8 * i));
+    void *o = rgc_int_new(h, 1 << 20);
+    rgc_decref(o);
+    for (int i = 0; i < 7; i++)
+        rgc_mem_free(h, raw[i]);
+    rgc_event_t ev[8];
+    assert_int_equal(rgc_recorder_events(h, ev, 8), 8);
+    uint64_t rec = (uint64_t)(uintptr_t)h + t->heap_recorder;
+    uint64_t ring = rd64(rec + t->recorder_events), cap = rd64(rec + t->recorder_cap);
+    uint64_t seq = rd64(rec + t->recorder_seq);
+    assert_int_equal(t->sizeof_record, 32);
+    assert_int_equal(ring % 32, 0);
+    assert_int_equal(cap, 8);
+    assert_int_equal(seq, 7 + 3 + 7); /* allocations, the int's alloc/zero/free, frees */
+    for (uint64_t i = 0; i < 8; i++) {
+        uint64_t s = seq - 7 + i, r = ring + ((s - 1) & (cap - 1)) * t->sizeof_record;
+        uint8_t kind;
+        uint16_t type_id;
+        memcpy(&kind, (const void *)(uintptr_t)(r + t->record_kind), 1);
+        memcpy(&type_id, (const void *)(uintptr_t)(r + t->record_type_id), 2);
+        assert_int_equal(ev[i].seq, s);
+        assert_int_equal(rd32(r + t->record_seq), (uint32_t)s);
+        assert_int_equal(kind, ev[i].kind);
+        assert_int_equal(type_id, ev[i].type_id);
+        assert_int_equal(rd64(r + t->record_address), ev[i].address);
+        assert_int_equal(rd64(r + t->record_size), ev[i].size);
+        assert_int_equal(rd64(r + t->record_site), ev[i].site);
+    }
+    /* The last eight: the int's free (its type), then the raw frees. */
+    assert_int_equal(ev[0].kind, RGC_EV_FREE);
+    assert_int_equal(ev[0].type_id, rgc_type_id(rgc_int_type()));
+    assert_int_equal(ev[0].size, 32);
+    assert_int_equal(ev[7].kind, RGC_EV_FREE);
+    assert_ptr_equal((void *)(uintptr_t)ev[7].address, raw[6]);
+    assert_int_equal(ev[7].size, 80);
+    /* Rings of every size start 32-byte aligned, whatever alignment (16)
+     * the byte allocator gave. */
+    for (size_t n = 1; n <= ((size_t)1 << 16); n <<= 3) {
+        assert_int_equal(rgc_recorder_start(h, n), 0);
+        assert_int_equal(rd64(rec + t->recorder_events) % 32, 0);
+    }
+    rgc_recorder_stop(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
 typedef struct node {
     RGC_OBJECT_HEAD;
     rgc_object_t *a, *b;
@@ -589,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_the_table_alone_leads_from_a_block_to_its_pool_and_heap),
         cmocka_unit_test(test_the_recorder_keeps_the_last_events_oldest_first_with_their_numbers),
         cmocka_unit_test(test_allocations_record_the_size_asked_and_a_site_in_the_caller),
+        cmocka_unit_test(test_the_rings_records_read_through_the_table_are_the_events),
         cmocka_unit_test(test_an_object_dying_by_its_count_is_recorded_as_zero_then_free_children_included),
         cmocka_unit_test(test_collections_and_errors_are_recorded_too),
         cmocka_unit_test(test_the_recorder_refuses_a_bad_capacity_and_zero_turns_it_off),
