@@ -808,7 +808,7 @@ __attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n
                                                          const rgc_site_t *site)
 {
     size_t c = (n - 1) >> 4;
-    if (c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL)) {
+    if (c < RGC_NCLASSES && h && !(h->flags & RGC_HEAP_FILL)) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *p = pool->free;
         if (p) {
@@ -834,7 +834,7 @@ static inline __attribute__((always_inline)) void *mem_alloc_fast(rgc_heap_t *h,
      * while allocations are reported): one test for a small class and for
      * nothing to report. */
     size_t c = (n - 1) >> 4;
-    if (RGC_LIKELY(c < (plain ? RGC_NCLASSES : RGC_ALLOC_GATE) && !(h->flags & RGC_HEAP_FILL))) {
+    if (RGC_LIKELY(c < (plain ? RGC_NCLASSES : RGC_ALLOC_GATE) && (plain || h) && !(h->flags & RGC_HEAP_FILL))) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *b = pool->free;
         if (RGC_LIKELY(b != NULL)) {
@@ -854,7 +854,7 @@ static inline __attribute__((always_inline)) void *mem_alloc_fast(rgc_heap_t *h,
  * a countdown), or the slow path. */
 __attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc)
 {
-    if (_rgc_watching_allocs()) {
+    if (h && _rgc_watching_allocs()) {
         if (_rgc_sample_skip(h, n))
             return mem_alloc_fast(h, n, 1);
         return mem_alloc_watched(h, n, pc, NULL);
@@ -876,6 +876,8 @@ void *rgc_mem_alloc_at(rgc_heap_t *h, size_t n, const rgc_site_t *site)
 
 void *rgc_mem_calloc(rgc_heap_t *h, size_t n)
 {
+    if (!_rgc_heap_ok(h, "rgc_mem_calloc"))
+        return NULL;
     void *p = _rgc_block_alloc(h, RGC_KIND_RAW, n);
     if (p)
         memset(p, 0, n);
@@ -1077,6 +1079,8 @@ void *rgc_mem_realloc(rgc_heap_t *h, void *p, size_t n)
 {
     /* Reported blocks name realloc's caller, not realloc. */
     void *pc = __builtin_return_address(0);
+    if (!_rgc_heap_ok(h, "rgc_mem_realloc"))
+        return NULL;
     if (!p)
         return _rgc_watching_allocs() ? mem_alloc_watched(h, n, pc, NULL) : rgc_mem_alloc(h, n);
     rgc_large_t *l;

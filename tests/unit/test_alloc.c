@@ -164,6 +164,44 @@ static void test_double_free_is_reported_and_leaves_the_heap_intact(void **state
     rgc_heap_destroy(h);
 }
 
+/* Raw memory asked of no heap, once heaps exist (the fast paths run): one
+ * report each, nothing allocated, nothing touched — with nothing
+ * listening, and while a heap records events or samples. */
+static void test_raw_memory_asked_of_no_heap_is_reported_while_heaps_live(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *p = rgc_mem_alloc(h, 48);
+    assert_non_null(p);
+    record_errors();
+    size_t count = 0;
+    for (int mode = 0; mode < 3; mode++) {
+        if (mode == 1)
+            assert_int_equal(rgc_recorder_start(h, 16), 0);
+        if (mode == 2) {
+            rgc_recorder_stop(h);
+            assert_int_equal(rgc_trace_start(h, 1, 4096), 0);
+        }
+        assert_null(rgc_mem_alloc(NULL, 16));
+        assert_null(rgc_mem_alloc(NULL, 100000));
+        assert_null(RGC_MEM_ALLOC(NULL, 16));
+        assert_null(rgc_mem_calloc(NULL, 16));
+        assert_null(rgc_mem_realloc(NULL, NULL, 16));
+        assert_null(rgc_mem_realloc(NULL, p, 16));
+        count += 6;
+        assert_int_equal(recorded.count, count);
+        assert_int_equal(recorded.last_code, RGC_EINVAL);
+        assert_non_null(strstr(recorded.last_message, "not a live heap"));
+    }
+    rgc_trace_stop(h);
+    /* p was left alone. */
+    assert_int_equal(rgc_mem_usable_size(h, p), 48);
+    rgc_mem_free(h, p);
+    rgc_set_error_handler(NULL, NULL);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
 static void test_user_data_that_looks_freed_is_still_freed(void **state)
 {
     (void)state;
@@ -992,6 +1030,7 @@ int main(void)
         cmocka_unit_test(test_large_blocks_are_recorded_and_freed),
         cmocka_unit_test(test_mapped_bytes_count_each_large_block_as_the_system_holds_it),
         cmocka_unit_test(test_double_free_is_reported_and_leaves_the_heap_intact),
+        cmocka_unit_test(test_raw_memory_asked_of_no_heap_is_reported_while_heaps_live),
         cmocka_unit_test(test_user_data_that_looks_freed_is_still_freed),
         cmocka_unit_test(test_foreign_pointers_are_reported_not_freed),
         cmocka_unit_test(test_interior_pointers_are_reported_when_checked),
