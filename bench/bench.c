@@ -496,10 +496,10 @@ static void events_hook_arm(uint8_t mask)
     memcpy(k + rgc_debug_table.hooks_address, &addr, sizeof addr);
     memcpy(k + rgc_debug_table.hooks_mask, &mask, 1);
     /* Then the gates, by their rule (docs/debug-abi.md): nothing else
-     * listens in this mode. */
+     * listens in this mode, and no type filter is set. */
     unsigned char *root = (unsigned char *)(uintptr_t)rgc_debug_table.runtime_address;
-    uint64_t free_gate = mask ? 0 : rgc_debug_table.free_gate_open;
-    uint64_t alloc_gate = mask ? 0 : rgc_debug_table.alloc_gate_open;
+    uint64_t free_gate = mask & rgc_debug_table.free_gate_kinds ? 0 : rgc_debug_table.free_gate_open;
+    uint64_t alloc_gate = mask & rgc_debug_table.alloc_gate_kinds ? 0 : rgc_debug_table.alloc_gate_open;
     memcpy(root + rgc_debug_table.runtime_free_gate, &free_gate, sizeof free_gate);
     memcpy(root + rgc_debug_table.runtime_alloc_gate, &alloc_gate, sizeof alloc_gate);
 }

@@ -384,7 +384,10 @@ extern "C" {
     F(record, rgc_record_t, type_id, type_id)                                             \
     F(record, rgc_record_t, address, address)                                             \
     F(record, rgc_record_t, size, size)                                                   \
-    F(record, rgc_record_t, site, site)
+    F(record, rgc_record_t, site, site)                                                   \
+    /* the mask bits that close each gate (without them: any bit closes both) */        \
+    K(free_gate_kinds, RGC_HOOK_BIT(RGC_EV_FREE))                                         \
+    K(alloc_gate_kinds, RGC_HOOK_BIT(RGC_EV_ALLOC))
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;
 #define RGC_DEBUG_F_(name, ctype, entry, member) uint64_t name##_##entry;

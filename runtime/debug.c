@@ -121,18 +121,35 @@ void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, u
         hook_call(&e);
 }
 
+/* The gates' rule (rgc_hooks_t): a raw path's gate closes while its
+ * events are all to be reported (`watching`; for allocations also
+ * `sampling`) or a debugger armed what a raw block can match: a free (of
+ * any address), an allocation of any type (a type filter matches objects
+ * only).  Other kinds leave both open. */
+static void gates_by_rule(const rgc_hooks_t *k, uint64_t *free_gate, uint64_t *alloc_gate)
+{
+    uint8_t mask = __atomic_load_n(&k->mask, __ATOMIC_RELAXED);
+    uint8_t watching = __atomic_load_n(&k->watching, __ATOMIC_RELAXED);
+    uint8_t sampling = __atomic_load_n(&k->sampling, __ATOMIC_RELAXED);
+    uint32_t type_id = __atomic_load_n(&k->type_id, __ATOMIC_RELAXED);
+    int raw_allocs = (mask & RGC_HOOK_BIT(RGC_EV_ALLOC)) && type_id == 0;
+    *free_gate = watching || (mask & RGC_HOOK_BIT(RGC_EV_FREE)) ? 0 : RGC_FREE_GATE_OPEN;
+    *alloc_gate = watching || sampling || raw_allocs ? 0 : RGC_ALLOC_GATE_OPEN;
+}
+
 void _rgc_gates_update(void)
 {
-    const rgc_hooks_t *k = &_rgc_runtime.hooks;
-    __atomic_store_n(&_rgc_runtime.free_gate, k->any ? 0 : RGC_FREE_GATE_OPEN, __ATOMIC_RELAXED);
-    __atomic_store_n(&_rgc_runtime.alloc_gate, k->allocs ? 0 : RGC_ALLOC_GATE_OPEN, __ATOMIC_RELAXED);
+    uint64_t free_gate, alloc_gate;
+    gates_by_rule(&_rgc_runtime.hooks, &free_gate, &alloc_gate);
+    __atomic_store_n(&_rgc_runtime.free_gate, free_gate, __ATOMIC_RELAXED);
+    __atomic_store_n(&_rgc_runtime.alloc_gate, alloc_gate, __ATOMIC_RELAXED);
 }
 
 int _rgc_gates_agree(void)
 {
-    const rgc_hooks_t *k = &_rgc_runtime.hooks;
-    return _rgc_runtime.free_gate == (k->any ? 0 : RGC_FREE_GATE_OPEN) &&
-           _rgc_runtime.alloc_gate == (k->allocs ? 0 : RGC_ALLOC_GATE_OPEN);
+    uint64_t free_gate, alloc_gate;
+    gates_by_rule(&_rgc_runtime.hooks, &free_gate, &alloc_gate);
+    return _rgc_runtime.free_gate == free_gate && _rgc_runtime.alloc_gate == alloc_gate;
 }
 
 /* Heaps that observe or sample, their byte of the hook words and the

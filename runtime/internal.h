@@ -290,10 +290,13 @@ typedef struct rgc_recorder {
 
 /* Debugger hooks (debug.c).  A debugger arms them by writing `mask` (bit k
  * for rgc_event_kind_t k) and the filters, then the gates of the runtime
- * root (rgc_runtime_t: free_gate, alloc_gate) by their rule: 0 while
- * `any` (free_gate) or `allocs` (alloc_gate) below is non-zero, their open
- * values otherwise — the runtime applies the same rule whenever it changes
- * `watching` or `sampling` (_rgc_gates_update).  `watching` is the
+ * root (rgc_runtime_t: free_gate, alloc_gate) by their rule: free_gate 0
+ * while `watching` or the mask's RGC_EV_FREE bit is set, alloc_gate 0
+ * while `watching`, `sampling` or the mask's RGC_EV_ALLOC bit with
+ * `type_id` 0 is, their open values otherwise (a hook armed for an
+ * object's type, its count or the collector leaves the raw paths
+ * alone) — the runtime applies the same rule
+ * whenever it changes `watching` or `sampling` (_rgc_gates_update).  `watching` is the
  * runtime's own flag (RGC_WATCH_ON) while some heap records events or
  * traces every allocation, `sampling` (RGC_WATCH_ON) while some heap
  * traces a sample.  The object paths test two overlapping words of the

@@ -216,16 +216,23 @@ class Runtime:
             return
         hooks["free_gate"], hooks["alloc_gate"] = free_gate, alloc_gate
         hooks["free_gate_address"], hooks["free_gate_open"] = at, t.free_gate_open
-        want_free = 0 if hooks["mask"] or hooks["watching"] else t.free_gate_open
-        want_alloc = 0 if hooks["mask"] or hooks["watching"] or hooks["sampling"] else t.alloc_gate_open
+        # The mask bits that close each gate (an earlier build of version 1:
+        # any bit closes both); an allocation's closes it only without a
+        # type filter, which raw blocks never match.
+        free_kinds = t.free_gate_kinds if "free_gate_kinds" in t else 0xFF
+        alloc_kinds = t.alloc_gate_kinds if "alloc_gate_kinds" in t else 0xFF
+        mask, typed = hooks["mask"], "free_gate_kinds" in t and hooks["type_id"] != 0
+        want_free = 0 if mask & free_kinds or hooks["watching"] else t.free_gate_open
+        want_alloc = (0 if (mask & alloc_kinds and not typed) or hooks["watching"] or hooks["sampling"]
+                      else t.alloc_gate_open)
         if (free_gate, alloc_gate) != (want_free, want_alloc):
             what = ("raw frees and allocations on their fast paths go unreported"
                     if free_gate > want_free or alloc_gate > want_alloc
                     else "raw frees and allocations take the reporting path for nothing")
             self.warnings.add("hook gates at 0x%x are 0x%x (free) and 0x%x (allocation), not 0x%x and 0x%x "
-                              "as the hook mask 0x%02x, watching 0x%02x and sampling 0x%02x require "
-                              "(a debugger wrote the mask or the gates out of their rule): %s"
-                              % (at, free_gate, alloc_gate, want_free, want_alloc, hooks["mask"],
+                              "as the hook mask 0x%02x, type filter %d, watching 0x%02x and sampling 0x%02x "
+                              "require (a debugger wrote the mask or the gates out of their rule): %s"
+                              % (at, free_gate, alloc_gate, want_free, want_alloc, mask, hooks["type_id"],
                                  hooks["watching"], hooks["sampling"], what))
 
     def heap_list(self, first, nheaps):

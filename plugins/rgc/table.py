@@ -383,6 +383,9 @@ ENTRIES = [
     ("record_address", "F", "record", 8),
     ("record_size", "F", "record", 8),
     ("record_site", "F", "record", 8),
+    # the mask bits that close each gate (a table without them: any bit)
+    ("free_gate_kinds", "K", None, None),
+    ("alloc_gate_kinds", "K", None, None),
 ]
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]

@@ -432,8 +432,8 @@ class TestUnoptimized(Figures):
         # The target records and traces: its gates are closed (0), and one
         # written open by a debugger that disarmed wrongly is named.
         self.assertRegex(out, r"warning: hook gates at 0x[0-9a-f]+ are 0x8000000 \(free\) and 0x0 "
-                              r"\(allocation\), not 0x0 and 0x0 as the hook mask 0x00, watching 0x80 "
-                              r"and sampling 0x00 require")
+                              r"\(allocation\), not 0x0 and 0x0 as the hook mask 0x00, type filter 0, "
+                              r"watching 0x80 and sampling 0x00 require")
         self.assertIn("raw frees and allocations on their fast paths go unreported", out)
         self.assertNotIn("hook gates", RUNS["O0"]["live_text"][1])
 
@@ -1149,6 +1149,59 @@ class TestStaleRecord(unittest.TestCase):
         self.assertEqual(len(events), self.cap)
         self.assertEqual([e["seq"] for e in events[:-1]], list(range(self.seq - self.cap + 1, self.seq)))
         self.assertEqual(events[-1]["seq"], self.seq - self.cap)
+
+
+class TestGateRule(unittest.TestCase):
+    """The gates' rule as the table gives it: a debugger's hook closes a
+    raw path's gate only for what a raw block can match (a free; an
+    allocation of any type), checked on cores whose hooks were rewritten
+    as a debugger would leave them, nothing else listening."""
+
+    @classmethod
+    def setUpClass(cls):
+        if SETUP_ERROR:
+            return
+        with o0_core() as (core, t, heaps, q):
+            cls.t = t
+        cls.cores = {}
+
+    def core_with(self, mask, type_id, free_open, alloc_open):
+        t = self.t
+        hooks = t.runtime_address + t.runtime_hooks
+        gate = lambda is_open, name: struct.pack("<Q", t[name + "_open"] if is_open else 0)  # noqa: E731
+        patches = {
+            hooks + t.hooks_watching: b"\0", hooks + t.hooks_sampling: b"\0",
+            hooks + t.hooks_mask: bytes([mask]), hooks + t.hooks_type_id: struct.pack("<I", type_id),
+            t.runtime_address + t.runtime_free_gate: gate(free_open, "free_gate"),
+            t.runtime_address + t.runtime_alloc_gate: gate(alloc_open, "alloc_gate"),
+        }
+        name = "core-gates-%x-%d-%d%d" % (mask, type_id, free_open, alloc_open)
+        rc, out, err = run_reader(["--core", patched_core(name, patches), "--json"])
+        self.assertEqual((rc, err), (0, ""))
+        return [w for w in json.loads(out)["warnings"] if "hook gates" in w]
+
+    def setUp(self):
+        needs_runs(self)
+
+    def test_each_kind_closes_its_own_gate_alone(self):
+        t = self.t
+        self.assertEqual(t.free_gate_kinds, 1 << t.ev_free)
+        self.assertEqual(t.alloc_gate_kinds, 1 << t.ev_alloc)
+        bit = lambda kind: 1 << t[kind]  # noqa: E731
+        # (mask, type filter, free gate open, allocation gate open): by the rule.
+        for case in [(bit("ev_gc_start") | bit("ev_zero"), 0, True, True), (bit("ev_free"), 0, False, True),
+                     (bit("ev_alloc"), 0, True, False), (bit("ev_alloc"), 7, True, True), (0, 0, True, True)]:
+            self.assertEqual(self.core_with(*case), [], case)
+        # Out of it: a free armed with its gate open loses raw frees; an
+        # allocation of one type armed with the gate closed costs raw
+        # allocations for nothing.
+        w = self.core_with(bit("ev_free"), 0, True, True)
+        self.assertEqual(len(w), 1, w)
+        self.assertIn("go unreported", w[0])
+        w = self.core_with(bit("ev_alloc"), 7, True, False)
+        self.assertEqual(len(w), 1, w)
+        self.assertIn("type filter 7", w[0])
+        self.assertIn("for nothing", w[0])
 
 
 class TestCorruptHeap(unittest.TestCase):

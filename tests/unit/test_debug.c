@@ -468,8 +468,9 @@ static armed_t arm(uint8_t mask, uint32_t type_id, int32_t gen, const void *addr
     /* Then the gates, by their rule (docs/debug-abi.md). */
     uint8_t watching = rd8(a.hooks + t->hooks_watching), sampling = rd8(a.hooks + t->hooks_sampling);
     uint64_t root = t->runtime_address;
-    uint64_t free_gate = mask || watching ? 0 : t->free_gate_open;
-    uint64_t alloc_gate = mask || watching || sampling ? 0 : t->alloc_gate_open;
+    int raw_allocs = (mask & RGC_DEBUG_HOOK_BIT(RGC_EV_ALLOC)) && type_id == 0;
+    uint64_t free_gate = watching || (mask & RGC_DEBUG_HOOK_BIT(RGC_EV_FREE)) ? 0 : t->free_gate_open;
+    uint64_t alloc_gate = watching || sampling || raw_allocs ? 0 : t->alloc_gate_open;
     memcpy((void *)(uintptr_t)(root + t->runtime_free_gate), &free_gate, 8);
     memcpy((void *)(uintptr_t)(root + t->runtime_alloc_gate), &alloc_gate, 8);
     return a;
@@ -605,6 +606,64 @@ static void test_hooks_armed_for_nothing_leave_every_path_as_it_was(void **state
     rgc_heap_destroy(h);
 }
 
+/* A raw path's gate closes only for what a raw block can match: a free
+ * (of any address) closes the free gate, an allocation of any type the
+ * allocation gate; a type's allocations, a count reaching zero or the
+ * collector leave both open — and the events armed still reach the hook. */
+static void test_a_hook_closes_only_the_gates_of_the_raw_events_it_can_match(void **state)
+{
+    (void)state;
+    const rgc_debug_table_t *t = table();
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    static const struct {
+        rgc_event_kind_t kind;
+        uint32_t type_id;
+        int free_closed, alloc_closed;
+    } cases[] = {
+        {RGC_EV_FREE, 0, 1, 0},     {RGC_EV_ALLOC, 0, 0, 1},  {RGC_EV_ALLOC, 1, 0, 0},
+        {RGC_EV_ZERO, 0, 0, 0},     {RGC_EV_GC_START, 0, 0, 0}, {RGC_EV_GC_END, 0, 0, 0},
+        {RGC_EV_ERROR, 0, 0, 0},    {RGC_EV_REFCNT, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint32_t type_id = cases[i].type_id ? rgc_type_id(node_type()) : 0;
+        armed_t a = arm((uint8_t)RGC_DEBUG_HOOK_BIT(cases[i].kind), type_id, -1, NULL);
+        assert_int_equal(_rgc_runtime.free_gate, cases[i].free_closed ? 0 : t->free_gate_open);
+        assert_int_equal(_rgc_runtime.alloc_gate, cases[i].alloc_closed ? 0 : t->alloc_gate_open);
+        assert_heap_ok(h); /* by the rule: the checker agrees */
+        /* The raw events of an armed kind reach the hook; the others do
+         * not, and the gates left open lose nothing. */
+        uint64_t before = hits(a);
+        void *r = rgc_mem_alloc(h, 40);
+        rgc_mem_free(h, r);
+        uint64_t raw = (cases[i].kind == RGC_EV_ALLOC && !type_id) + (cases[i].kind == RGC_EV_FREE);
+        assert_int_equal(hits(a), before + raw);
+        /* The node's allocation matches the type filter (the one case with
+         * a type); a node dying counts for ZERO and FREE. */
+        node_t *n = rgc_new(h, node_type());
+        rgc_decref(n);
+        uint64_t obj = (cases[i].kind == RGC_EV_ALLOC) + (cases[i].kind == RGC_EV_FREE) +
+                       (cases[i].kind == RGC_EV_ZERO);
+        assert_int_equal(hits(a), before + raw + obj);
+        rgc_gc_collect(h, 0);
+        uint64_t gc = cases[i].kind == RGC_EV_GC_START || cases[i].kind == RGC_EV_GC_END;
+        assert_int_equal(hits(a), before + raw + obj + gc);
+    }
+    arm(0, 0, -1, NULL);
+    assert_int_equal(_rgc_runtime.free_gate, t->free_gate_open);
+    assert_int_equal(_rgc_runtime.alloc_gate, t->alloc_gate_open);
+    /* A type filter written after the mask changes the rule: the
+     * allocation gate left closed for every type is out of it. */
+    arm(RGC_DEBUG_HOOK_BIT(RGC_EV_ALLOC), 0, -1, NULL);
+    uint32_t id = rgc_type_id(node_type());
+    memcpy((void *)(uintptr_t)(t->runtime_address + t->runtime_hooks + t->hooks_type_id), &id, 4);
+    rgc_check_result_t r;
+    assert_int_not_equal(rgc_heap_check(h, &r), 0);
+    assert_non_null(strstr(r.message, "out of their rule"));
+    arm(0, 0, -1, NULL);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
 /* The gates follow the runtime's own listeners, and a debugger that writes
  * the mask but not the gates is what the heap checker reports. */
 static void test_the_gates_close_while_anything_listens_and_the_checker_names_a_mask_without_them(void **state)
@@ -655,6 +714,7 @@ int main(void)
         cmocka_unit_test(test_a_hook_armed_for_collections_of_one_generation_fires_at_its_start_and_end),
         cmocka_unit_test(test_count_changes_of_the_watched_object_reach_the_hook_in_code_built_for_it),
         cmocka_unit_test(test_hooks_armed_for_nothing_leave_every_path_as_it_was),
+        cmocka_unit_test(test_a_hook_closes_only_the_gates_of_the_raw_events_it_can_match),
         cmocka_unit_test(test_the_gates_close_while_anything_listens_and_the_checker_names_a_mask_without_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
