@@ -854,6 +854,20 @@ static inline __attribute__((always_inline)) void *mem_alloc_fast(rgc_heap_t *h,
  * a countdown), or the slow path. */
 __attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc)
 {
+    /* The recorder all there is to tell, a block at hand: the fast path's
+     * pop and the record, without a call (nothing else is tested). */
+    size_t c = (n - 1) >> 4;
+    if (h && c < RGC_NCLASSES && _rgc_recorder_only(h) && !(h->flags & RGC_HEAP_FILL)) {
+        rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
+        uint64_t *b = pool->free;
+        if (RGC_LIKELY(b != NULL)) {
+            pool->free = (void *)b[1];
+            pool->nused_flags++;
+            b[0] = 0;
+            _rgc_record_write(h, RGC_EV_ALLOC, b, n, 0, pc);
+            return b;
+        }
+    }
     if (h && _rgc_watching_allocs()) {
         if (_rgc_sample_skip(h, n))
             return mem_alloc_fast(h, n, 1);
@@ -1007,10 +1021,35 @@ __attribute__((noinline)) static void mem_free_next(rgc_heap_t *h, void *p, rgc_
     mem_free_slow(h, p);
 }
 
+static void mem_free_watched(rgc_heap_t *h, void *p);
+
 /* rgc_mem_free past its gate: events to report (the gate closed), or a
  * pointer in no arena (NULL, a large block, a foreign one).  While
  * events are reported, the fast path's case is done here and reported. */
 __attribute__((noinline)) static void mem_free_gated(rgc_heap_t *h, void *p)
+{
+    uint64_t *w = p;
+    /* Something listens (else p is in no arena, or the runtime is not
+     * set up and has no arena map yet).  The recorder all there is to
+     * tell: the fast path's case and the record, without a call. */
+    if (_rgc_watching() && _rgc_in_arena(p)) {
+        rgc_pool_t *pool = _rgc_pool_of(p);
+        if (pool->tag == (uintptr_t)h && *w != RGC_FREED_WORD && _rgc_recorder_only(h)) {
+            _rgc_record_write(h, RGC_EV_FREE, p, pool->block_size, 0, NULL);
+            *w = RGC_FREED_WORD;
+            w[1] = (uint64_t)(uintptr_t)pool->free;
+            pool->free = w;
+            if (RGC_UNLIKELY(--pool->nused_flags == 0))
+                _rgc_pool_emptied(pool);
+            return;
+        }
+    }
+    mem_free_watched(h, p);
+}
+
+/* mem_free_gated's other cases: the fast path's case reported in full, or
+ * the slow path. */
+__attribute__((noinline)) static void mem_free_watched(rgc_heap_t *h, void *p)
 {
     uint64_t *w = p;
     if (_rgc_watching() && _rgc_in_arena(p)) {
