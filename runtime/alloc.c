@@ -854,10 +854,16 @@ static inline __attribute__((always_inline)) void *mem_alloc_fast(rgc_heap_t *h,
  * a countdown), or the slow path. */
 __attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc)
 {
+    if (!h || !_rgc_watching_allocs())
+        return mem_alloc_slow(h, n);
+    /* A heap samples and this allocation is not to be traced: the fast
+     * path, counted down. */
+    if (_rgc_sample_skip(h, n))
+        return mem_alloc_fast(h, n, 1);
     /* The recorder all there is to tell, a block at hand: the fast path's
-     * pop and the record, without a call (nothing else is tested). */
+     * pop and the record, without a call. */
     size_t c = (n - 1) >> 4;
-    if (h && c < RGC_NCLASSES && _rgc_recorder_only(h) && !(h->flags & RGC_HEAP_FILL)) {
+    if (c < RGC_NCLASSES && _rgc_recorder_only(h) && !(h->flags & RGC_HEAP_FILL)) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *b = pool->free;
         if (RGC_LIKELY(b != NULL)) {
@@ -868,12 +874,7 @@ __attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, 
             return b;
         }
     }
-    if (h && _rgc_watching_allocs()) {
-        if (_rgc_sample_skip(h, n))
-            return mem_alloc_fast(h, n, 1);
-        return mem_alloc_watched(h, n, pc, NULL);
-    }
-    return mem_alloc_slow(h, n);
+    return mem_alloc_watched(h, n, pc, NULL);
 }
 
 void *rgc_mem_alloc(rgc_heap_t *h, size_t n)
