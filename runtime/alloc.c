@@ -1022,46 +1022,50 @@ __attribute__((noinline)) static void mem_free_next(rgc_heap_t *h, void *p, rgc_
     mem_free_slow(h, p);
 }
 
-static void mem_free_watched(rgc_heap_t *h, void *p);
+/* The fast path's free of p into pool, with its block marked freed. */
+static inline __attribute__((always_inline)) void mem_free_push(rgc_pool_t *pool, uint64_t *w)
+{
+    *w = RGC_FREED_WORD;
+    w[1] = (uint64_t)(uintptr_t)pool->free;
+    pool->free = w;
+    if (RGC_UNLIKELY(--pool->nused_flags == 0))
+        _rgc_pool_emptied(pool);
+}
+
+/* mem_free_gated's reported case: the event told (recorder, trace, hook
+ * as asked), then the fast path's free. */
+__attribute__((noinline)) static void mem_free_reported(rgc_heap_t *h, uint64_t *w, rgc_pool_t *pool)
+{
+    if (_rgc_trace_only(h)) {
+        /* Only a pool the trace made slots for can hold a trace. */
+        rgc_trace_t *tr = h->trace;
+        if (pool->traced && (tr->pooled || tr->len))
+            _rgc_trace_free(h, tr, w);
+    } else {
+        _rgc_record(h, RGC_EV_FREE, w, pool->block_size, 0, NULL, NULL);
+    }
+    mem_free_push(pool, w);
+}
 
 /* rgc_mem_free past its gate: events to report (the gate closed), or a
  * pointer in no arena (NULL, a large block, a foreign one).  While
- * events are reported, the fast path's case is done here and reported. */
+ * events are reported, the fast path's case is done here and reported:
+ * when the recorder is all there is to tell, the record is written here,
+ * without a call. */
 __attribute__((noinline)) static void mem_free_gated(rgc_heap_t *h, void *p)
 {
     uint64_t *w = p;
     /* Something listens (else p is in no arena, or the runtime is not
-     * set up and has no arena map yet).  The recorder all there is to
-     * tell: the fast path's case and the record, without a call. */
-    if (_rgc_watching() && _rgc_in_arena(p)) {
-        rgc_pool_t *pool = _rgc_pool_of(p);
-        if (pool->tag == (uintptr_t)h && *w != RGC_FREED_WORD && _rgc_recorder_only(h)) {
-            _rgc_record_write(h, RGC_EV_FREE, p, pool->block_size, 0, NULL);
-            *w = RGC_FREED_WORD;
-            w[1] = (uint64_t)(uintptr_t)pool->free;
-            pool->free = w;
-            if (RGC_UNLIKELY(--pool->nused_flags == 0))
-                _rgc_pool_emptied(pool);
-            return;
-        }
-    }
-    mem_free_watched(h, p);
-}
-
-/* mem_free_gated's other cases: the fast path's case reported in full, or
- * the slow path. */
-__attribute__((noinline)) static void mem_free_watched(rgc_heap_t *h, void *p)
-{
-    uint64_t *w = p;
+     * set up and has no arena map yet). */
     if (_rgc_watching() && _rgc_in_arena(p)) {
         rgc_pool_t *pool = _rgc_pool_of(p);
         if ((pool->tag & ~(uintptr_t)RGC_TAG_TRACED) == (uintptr_t)h && *w != RGC_FREED_WORD) {
-            _rgc_record(h, RGC_EV_FREE, p, pool->block_size, 0, NULL, NULL);
-            *w = RGC_FREED_WORD;
-            w[1] = (uint64_t)(uintptr_t)pool->free;
-            pool->free = w;
-            if (RGC_UNLIKELY(--pool->nused_flags == 0))
-                _rgc_pool_emptied(pool);
+            if (!_rgc_recorder_only(h)) {
+                mem_free_reported(h, w, pool);
+                return;
+            }
+            _rgc_record_write(h, RGC_EV_FREE, p, pool->block_size, 0, NULL);
+            mem_free_push(pool, w);
             return;
         }
     }

@@ -128,6 +128,8 @@ typedef struct rgc_trace {
 RGC_HIDDEN void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
                                  const void *pc, const rgc_site_t *site);
 RGC_HIDDEN void _rgc_trace_free_all(rgc_heap_t *h);
+/* A block's free told to h's trace tr: its trace, if it has one, removed. */
+RGC_HIDDEN __attribute__((noinline)) void _rgc_trace_free(rgc_heap_t *h, rgc_trace_t *tr, const void *addr);
 RGC_HIDDEN uint32_t _rgc_trace_pool_used(const rgc_heap_t *h, const rgc_pool_t *pool);
 
 /* True when h's recorder is all there is to tell of an event on h: the
@@ -179,9 +181,11 @@ static inline void _rgc_record(rgc_heap_t *h, uint32_t kind, const void *addr, u
             tr->countdown -= (int64_t)size;
             return;
         }
-        if (kind == RGC_EV_FREE &&
-            ((!tr->pooled && !tr->len) || (_rgc_in_arena(addr) && !_rgc_pool_of(addr)->traced)))
+        if (kind == RGC_EV_FREE) {
+            if ((tr->pooled || tr->len) && !(_rgc_in_arena(addr) && !_rgc_pool_of(addr)->traced))
+                _rgc_trace_free(h, tr, addr);
             return;
+        }
         _rgc_trace_event(h, kind, addr, size, pc, site);
     } else if (!h->recorder.cap && !h->trace) {
         /* Nothing of h's listens: a debugger's hook may, or another heap's

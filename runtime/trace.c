@@ -501,7 +501,7 @@ static inline __attribute__((always_inline)) int trace_alloc_quick(rgc_trace_t *
 }
 
 /* A traced block freed: its trace removed. */
-__attribute__((noinline)) static void trace_free(rgc_heap_t *h, rgc_trace_t *tr, const void *addr)
+void _rgc_trace_free(rgc_heap_t *h, rgc_trace_t *tr, const void *addr)
 {
     if (_rgc_in_arena(addr)) {
         /* A pool without slots has no trace to remove; an object never
@@ -539,7 +539,7 @@ void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t s
         if (!trace_alloc_quick(tr, addr, size, pc, site))
             trace_alloc(h, tr, addr, size, pc, site);
     } else if (kind == RGC_EV_FREE) {
-        trace_free(h, tr, addr);
+        _rgc_trace_free(h, tr, addr);
     }
 }
 

@@ -664,6 +664,47 @@ static void test_a_hook_closes_only_the_gates_of_the_raw_events_it_can_match(voi
     rgc_heap_destroy(h);
 }
 
+/* A recorder, a trace and a debugger's hook at once: the ring has every
+ * event, the trace every live block, the hook its one free. */
+static void test_a_recorder_a_trace_and_a_hook_together_each_see_what_they_asked(void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_recorder_start(h, 64), 0);
+    assert_int_equal(rgc_trace_start(h, 1, 0), 0);
+    void *b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = rgc_mem_alloc(h, 64);
+    armed_t a = arm(RGC_DEBUG_HOOK_BIT(RGC_EV_FREE), 0, -1, b[3]);
+    uint64_t before = hits(a);
+    for (int i = 0; i < 4; i++)
+        rgc_mem_free(h, b[i]);
+    assert_int_equal(hits(a), before + 1);
+    assert_ptr_equal((void *)(uintptr_t)last_event(a).address, b[3]);
+    arm(0, 0, -1, NULL);
+    rgc_event_t ev[64];
+    assert_int_equal(rgc_recorder_events(h, ev, 64), 12);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(ev[8 + i].kind, RGC_EV_FREE);
+        assert_ptr_equal((void *)(uintptr_t)ev[8 + i].address, b[i]);
+    }
+    size_t current = 0;
+    rgc_trace_get_traced_memory(h, &current, NULL);
+    assert_int_equal(current, 4 * 64);
+    rgc_trace_info_t info;
+    assert_int_equal(rgc_trace_get(h, b[0], &info), -1);
+    assert_int_equal(rgc_trace_get(h, b[4], &info), 0);
+    assert_int_equal(info.size, 64);
+    for (int i = 4; i < 8; i++)
+        rgc_mem_free(h, b[i]);
+    rgc_trace_get_traced_memory(h, &current, NULL);
+    assert_int_equal(current, 0);
+    rgc_trace_stop(h);
+    rgc_recorder_stop(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
 /* The gates follow the runtime's own listeners, and a debugger that writes
  * the mask but not the gates is what the heap checker reports. */
 static void test_the_gates_close_while_anything_listens_and_the_checker_names_a_mask_without_them(void **state)
@@ -715,6 +756,7 @@ int main(void)
         cmocka_unit_test(test_count_changes_of_the_watched_object_reach_the_hook_in_code_built_for_it),
         cmocka_unit_test(test_hooks_armed_for_nothing_leave_every_path_as_it_was),
         cmocka_unit_test(test_a_hook_closes_only_the_gates_of_the_raw_events_it_can_match),
+        cmocka_unit_test(test_a_recorder_a_trace_and_a_hook_together_each_see_what_they_asked),
         cmocka_unit_test(test_the_gates_close_while_anything_listens_and_the_checker_names_a_mask_without_them),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
