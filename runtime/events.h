@@ -145,22 +145,19 @@ static inline void _rgc_record_write(rgc_heap_t *h, uint32_t kind, const void *a
     rgc_recorder_t *r = &h->recorder;
     uint64_t s = ++r->seq;
     rgc_record_t *e = &r->events[(s - 1) & (r->cap - 1)];
-#if defined(__SSE2__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* seq, kind, reserved and type_id as one word: the record in two
-     * stores of 16 bytes. */
-    uint64_t w0 = (uint32_t)s | (uint64_t)(kind & 0xFFu) << 32 | (uint64_t)(type_id & 0xFFFFu) << 48;
-    _mm_store_si128((__m128i *)(void *)e, _mm_set_epi64x((long long)(uintptr_t)addr, (long long)w0));
-    _mm_store_si128((__m128i *)(void *)e + 1,
-                    _mm_set_epi64x((long long)(uintptr_t)pc, (long long)size));
-#else
-    e->seq = (uint32_t)s;
-    e->kind = (uint8_t)kind;
-    e->reserved = 0;
-    e->type_id = (uint16_t)type_id;
     e->address = (uint64_t)(uintptr_t)addr;
     e->size = size;
     e->site = (uint64_t)(uintptr_t)pc;
+    /* seq, kind, reserved and type_id as one word, stored last (a release
+     * store: a plain one, after the others), so that a record whose seq
+     * is its event's is whole, in a core taken at any instruction. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t head = (uint32_t)s | (uint64_t)(kind & 0xFFu) << 32 | (uint64_t)(type_id & 0xFFFFu) << 48;
+#else
+    rgc_record_t first = {.seq = (uint32_t)s, .kind = (uint8_t)kind, .type_id = (uint16_t)type_id};
+    uint64_t head = first.head;
 #endif
+    __atomic_store_n(&e->head, head, __ATOMIC_RELEASE);
 }
 /* True when h's tracing is all there is to tell (no recorder, no hook). */
 static inline int _rgc_trace_only(const rgc_heap_t *h)

@@ -22,9 +22,6 @@
 #error "runtime/internal.h is private to the rgc runtime"
 #endif
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 #include "rgc.h"
 
 #include <pthread.h>
@@ -264,15 +261,20 @@ typedef struct rgc_gc_state {
 struct rgc_weaktab; /* weakref.h: weak references by referent */
 
 /* One record of the event recorder's ring: an rgc_event_t in 32 bytes, so
- * that a record is two 16-byte stores and never straddles a cache line.
+ * that a record is four 8-byte stores and never straddles a cache line.
  * `seq` keeps the low 32 bits of the event's number (the recorder's `seq`
  * gives the rest; a record whose bits do not match its slot is not the
  * event the slot should hold: never written, or being written). */
 typedef struct rgc_record {
-    uint32_t seq;
-    uint8_t kind;            /* rgc_event_kind_t */
-    uint8_t reserved;        /* 0 */
-    uint16_t type_id;        /* type ids are below RGC_MAX_TYPES = 2^16 */
+    union {
+        struct {
+            uint32_t seq;
+            uint8_t kind;     /* rgc_event_kind_t */
+            uint8_t reserved; /* 0 */
+            uint16_t type_id; /* type ids are below RGC_MAX_TYPES = 2^16 */
+        };
+        uint64_t head;        /* the four as one word, written at once */
+    };
     uint64_t address;
     uint64_t size;
     uint64_t site;
