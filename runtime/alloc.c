@@ -861,17 +861,27 @@ __attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, 
     if (_rgc_sample_skip(h, n))
         return mem_alloc_fast(h, n, 1);
     /* The recorder all there is to tell, a block at hand: the fast path's
-     * pop and the record, without a call. */
+     * pop and the record, without a call.  The trace all there is: the
+     * pop and the trace's own call, the pool given. */
     size_t c = (n - 1) >> 4;
-    if (c < RGC_NCLASSES && _rgc_recorder_only(h) && !(h->flags & RGC_HEAP_FILL)) {
+    if (c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL)) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *b = pool->free;
         if (RGC_LIKELY(b != NULL)) {
-            pool->free = (void *)b[1];
-            pool->nused_flags++;
-            b[0] = 0;
-            _rgc_record_write(h, RGC_EV_ALLOC, b, n, 0, pc);
-            return b;
+            if (_rgc_recorder_only(h)) {
+                pool->free = (void *)b[1];
+                pool->nused_flags++;
+                b[0] = 0;
+                _rgc_record_write(h, RGC_EV_ALLOC, b, n, 0, pc);
+                return b;
+            }
+            if (_rgc_trace_only(h)) {
+                pool->free = (void *)b[1];
+                pool->nused_flags++;
+                b[0] = 0;
+                _rgc_trace_alloc_small(h, h->trace, b, n, pc, pool);
+                return b;
+            }
         }
     }
     return mem_alloc_watched(h, n, pc, NULL);
@@ -1037,10 +1047,7 @@ static inline __attribute__((always_inline)) void mem_free_push(rgc_pool_t *pool
 __attribute__((noinline)) static void mem_free_reported(rgc_heap_t *h, uint64_t *w, rgc_pool_t *pool)
 {
     if (_rgc_trace_only(h)) {
-        /* Only a pool the trace made slots for can hold a trace. */
-        rgc_trace_t *tr = h->trace;
-        if (pool->traced && (tr->pooled || tr->len))
-            _rgc_trace_free(h, tr, w);
+        _rgc_trace_free_small(h, h->trace, w, pool);
     } else {
         _rgc_record(h, RGC_EV_FREE, w, pool->block_size, 0, NULL, NULL);
     }

@@ -128,8 +128,16 @@ typedef struct rgc_trace {
 RGC_HIDDEN void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
                                  const void *pc, const rgc_site_t *site);
 RGC_HIDDEN void _rgc_trace_free_all(rgc_heap_t *h);
-/* A block's free told to h's trace tr: its trace, if it has one, removed. */
+/* A block's free told to h's trace tr: its trace, if it has one, removed;
+ * the same for a small block whose pool the caller has (the descriptor). */
 RGC_HIDDEN __attribute__((noinline)) void _rgc_trace_free(rgc_heap_t *h, rgc_trace_t *tr, const void *addr);
+RGC_HIDDEN __attribute__((noinline)) void _rgc_trace_free_small(rgc_heap_t *h, rgc_trace_t *tr,
+                                                                const void *addr, rgc_pool_t *pool);
+/* A small block just taken from pool told to h's trace tr (no site: a
+ * plain allocation call). */
+RGC_HIDDEN __attribute__((noinline)) void _rgc_trace_alloc_small(rgc_heap_t *h, rgc_trace_t *tr, void *addr,
+                                                                 uint64_t size, const void *pc,
+                                                                 rgc_pool_t *pool);
 RGC_HIDDEN uint32_t _rgc_trace_pool_used(const rgc_heap_t *h, const rgc_pool_t *pool);
 
 /* True when h's recorder is all there is to tell of an event on h: the
@@ -164,8 +172,9 @@ static inline int _rgc_trace_only(const rgc_heap_t *h)
 {
     return h->trace && !h->recorder.cap && !_rgc_runtime.hooks.mask;
 }
-static inline void _rgc_record(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, uint32_t type_id,
-                               const void *pc, const rgc_site_t *site)
+static inline __attribute__((always_inline)) void _rgc_record(rgc_heap_t *h, uint32_t kind, const void *addr,
+                                                              uint64_t size, uint32_t type_id,
+                                                              const void *pc, const rgc_site_t *site)
 {
     if (RGC_LIKELY(_rgc_recorder_only(h))) {
         _rgc_record_write(h, kind, addr, size, type_id, pc);

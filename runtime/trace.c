@@ -478,12 +478,15 @@ __attribute__((noinline)) static void trace_alloc(rgc_heap_t *h, rgc_trace_t *tr
  * does it all, and its lookup makes the block's pool the last pool. */
 static inline __attribute__((always_inline)) int trace_alloc_quick(rgc_trace_t *tr, const void *addr,
                                                                    uint64_t size, const void *pc,
-                                                                   const rgc_site_t *site)
+                                                                   const rgc_site_t *site, rgc_pool_t *pool)
 {
-    if (tr->last_pc != (uint64_t)(uintptr_t)pc || tr->last_site != site || !tr->last_tb || tr->sample_bytes ||
-        !_rgc_in_arena(addr))
+    if (tr->last_pc != (uint64_t)(uintptr_t)pc || tr->last_site != site || !tr->last_tb || tr->sample_bytes)
         return 0;
-    rgc_pool_t *pool = _rgc_pool_of(addr);
+    if (!pool) {
+        if (!_rgc_in_arena(addr))
+            return 0;
+        pool = _rgc_pool_of(addr);
+    }
     rgc_trace_slot_t *sl = last_pool_slot(tr, (uint64_t)(uintptr_t)addr, pool);
     if (!sl || sl->traceback)
         return 0;
@@ -500,28 +503,40 @@ static inline __attribute__((always_inline)) int trace_alloc_quick(rgc_trace_t *
     return 1;
 }
 
+void _rgc_trace_alloc_small(rgc_heap_t *h, rgc_trace_t *tr, void *addr, uint64_t size, const void *pc,
+                            rgc_pool_t *pool)
+{
+    if (!trace_alloc_quick(tr, addr, size, pc, NULL, pool))
+        trace_alloc(h, tr, addr, size, pc, NULL);
+}
+
+/* A traced small block freed (pool: its descriptor): its trace removed. */
+void _rgc_trace_free_small(rgc_heap_t *h, rgc_trace_t *tr, const void *addr, rgc_pool_t *pool)
+{
+    /* A pool without slots has no trace to remove; an object never traced
+     * says so in its header. */
+    if (!tr->pooled || !pool->traced ||
+        (pool->kind == RGC_KIND_OBJECT && !(((const rgc_object_t *)addr)->flags & RGC_OF_TRACED)))
+        return;
+    rgc_trace_pool_t *tp = tr->last_tp;
+    rgc_trace_slot_t *sl = last_pool_slot(tr, (uint64_t)(uintptr_t)addr, pool);
+    if (!sl)
+        sl = slot_of_block(h, tr, addr, 0, &tp);
+    if (sl && sl->traceback) {
+        tr->current -= sl->size;
+        sl->traceback = 0;
+        sl->size = 0;
+        tr->pooled--;
+        if (--tp->used == 0)
+            pool->tag &= ~(uintptr_t)RGC_TAG_TRACED;
+    }
+}
+
 /* A traced block freed: its trace removed. */
 void _rgc_trace_free(rgc_heap_t *h, rgc_trace_t *tr, const void *addr)
 {
     if (_rgc_in_arena(addr)) {
-        /* A pool without slots has no trace to remove; an object never
-         * traced says so in its header. */
-        rgc_pool_t *pool = _rgc_pool_of(addr);
-        if (!tr->pooled || !pool->traced ||
-            (pool->kind == RGC_KIND_OBJECT && !(((const rgc_object_t *)addr)->flags & RGC_OF_TRACED)))
-            return;
-        rgc_trace_pool_t *tp = tr->last_tp;
-        rgc_trace_slot_t *sl = last_pool_slot(tr, (uint64_t)(uintptr_t)addr, pool);
-        if (!sl)
-            sl = slot_of_block(h, tr, addr, 0, &tp);
-        if (sl && sl->traceback) {
-            tr->current -= sl->size;
-            sl->traceback = 0;
-            sl->size = 0;
-            tr->pooled--;
-            if (--tp->used == 0)
-                pool->tag &= ~(uintptr_t)RGC_TAG_TRACED;
-        }
+        _rgc_trace_free_small(h, tr, addr, _rgc_pool_of(addr));
     } else if (tr->len) {
         rgc_trace_entry_t *e = entry_find(tr, (uint64_t)(uintptr_t)addr);
         if (e) {
@@ -536,7 +551,7 @@ void _rgc_trace_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t s
 {
     rgc_trace_t *tr = h->trace;
     if (kind == RGC_EV_ALLOC) {
-        if (!trace_alloc_quick(tr, addr, size, pc, site))
+        if (!trace_alloc_quick(tr, addr, size, pc, site, NULL))
             trace_alloc(h, tr, addr, size, pc, site);
     } else if (kind == RGC_EV_FREE) {
         _rgc_trace_free(h, tr, addr);
