@@ -879,7 +879,7 @@ __attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, 
                 pool->free = (void *)b[1];
                 pool->nused_flags++;
                 b[0] = 0;
-                _rgc_trace_alloc_small(h, h->trace, b, n, pc, pool);
+                _rgc_trace_alloc_small(h, h->trace, b, n, pc, NULL, pool);
                 return b;
             }
         }

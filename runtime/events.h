@@ -133,11 +133,10 @@ RGC_HIDDEN void _rgc_trace_free_all(rgc_heap_t *h);
 RGC_HIDDEN __attribute__((noinline)) void _rgc_trace_free(rgc_heap_t *h, rgc_trace_t *tr, const void *addr);
 RGC_HIDDEN __attribute__((noinline)) void _rgc_trace_free_small(rgc_heap_t *h, rgc_trace_t *tr,
                                                                 const void *addr, rgc_pool_t *pool);
-/* A small block just taken from pool told to h's trace tr (no site: a
- * plain allocation call). */
+/* A small block just taken from pool told to h's trace tr. */
 RGC_HIDDEN __attribute__((noinline)) void _rgc_trace_alloc_small(rgc_heap_t *h, rgc_trace_t *tr, void *addr,
                                                                  uint64_t size, const void *pc,
-                                                                 rgc_pool_t *pool);
+                                                                 const rgc_site_t *site, rgc_pool_t *pool);
 RGC_HIDDEN uint32_t _rgc_trace_pool_used(const rgc_heap_t *h, const rgc_pool_t *pool);
 
 /* True when h's recorder is all there is to tell of an event on h: the
@@ -192,7 +191,8 @@ static inline __attribute__((always_inline)) void _rgc_record(rgc_heap_t *h, uin
                 _rgc_trace_free(h, tr, addr);
             return;
         }
-        _rgc_trace_event(h, kind, addr, size, pc, site);
+        if (kind == RGC_EV_ALLOC) /* the others mean nothing to a trace */
+            _rgc_trace_event(h, kind, addr, size, pc, site);
     } else if (!h->recorder.cap && !h->trace) {
         /* Nothing of h's listens: a debugger's hook may, or another heap's
          * observer set the word.  The hook's filter first, in line (kinds

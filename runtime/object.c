@@ -304,7 +304,11 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
         return new_fast(h, t, 0); /* a heap samples, and this one is not to be traced */
     void *o = new_fast(h, t, 1);
     if (o) {
-        _rgc_record(h, RGC_EV_ALLOC, o, t->basic_size, t->id, pc, site);
+        /* (A block of a pool: the trace alone is given its pool.) */
+        if (_rgc_trace_only(h))
+            _rgc_trace_alloc_small(h, h->trace, o, t->basic_size, pc, site, _rgc_pool_of(o));
+        else
+            _rgc_record(h, RGC_EV_ALLOC, o, t->basic_size, t->id, pc, site);
         return o;
     }
     return object_alloc(h, t, t->basic_size, pc, site);
@@ -632,10 +636,15 @@ __attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void
     }
     f &= ~(uint32_t)RGC_OF_TRACED;
     if (!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED))) {
-        /* A plain small object: both reports, then the free. */
+        /* A plain small object: both reports, then the free.  The trace
+         * alone has nothing to do with the count, and is given the pool. */
         rgc_pool_t *pool = _rgc_pool_of(o);
-        _rgc_record(h, RGC_EV_ZERO, o, 0, id, pc, NULL);
-        _rgc_record(h, RGC_EV_FREE, o, pool->block_size, id, NULL, NULL);
+        if (_rgc_trace_only(h)) {
+            _rgc_trace_free_small(h, h->trace, o, pool);
+        } else {
+            _rgc_record(h, RGC_EV_ZERO, o, 0, id, pc, NULL);
+            _rgc_record(h, RGC_EV_FREE, o, pool->block_size, id, NULL, NULL);
+        }
         o->refcnt = 0;
         _rgc_block_free(pool, o);
         return;
