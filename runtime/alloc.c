@@ -834,6 +834,7 @@ static inline __attribute__((always_inline)) void *mem_alloc_fast(rgc_heap_t *h,
      * while allocations are reported): one test for a small class and for
      * nothing to report. */
     size_t c = (n - 1) >> 4;
+    /* (A NULL heap goes to the slow path, which reports it.) */
     if (RGC_LIKELY(c < (plain ? RGC_NCLASSES : RGC_ALLOC_GATE) && (plain || h) && !(h->flags & RGC_HEAP_FILL))) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *b = pool->free;
@@ -868,18 +869,15 @@ __attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, 
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *b = pool->free;
         if (RGC_LIKELY(b != NULL)) {
-            if (_rgc_recorder_only(h)) {
+            int recorder = _rgc_recorder_only(h);
+            if (recorder || _rgc_trace_only(h)) {
                 pool->free = (void *)b[1];
                 pool->nused_flags++;
                 b[0] = 0;
-                _rgc_record_write(h, RGC_EV_ALLOC, b, n, 0, pc);
-                return b;
-            }
-            if (_rgc_trace_only(h)) {
-                pool->free = (void *)b[1];
-                pool->nused_flags++;
-                b[0] = 0;
-                _rgc_trace_alloc_small(h, h->trace, b, n, pc, NULL, pool);
+                if (recorder)
+                    _rgc_record_write(h, RGC_EV_ALLOC, b, n, 0, pc);
+                else
+                    _rgc_trace_alloc_small(h, h->trace, b, n, pc, pool);
                 return b;
             }
         }
@@ -1102,11 +1100,7 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
          * a block takes the slow path.  When the tag matches, flags are
          * clear: the word is nused, and the pool is on its usable list. */
         if (RGC_LIKELY(pool->tag == (uintptr_t)h && *w != RGC_FREED_WORD)) {
-            *w = RGC_FREED_WORD;
-            w[1] = (uint64_t)(uintptr_t)pool->free;
-            pool->free = w;
-            if (RGC_UNLIKELY(--pool->nused_flags == 0))
-                _rgc_pool_emptied(pool);
+            mem_free_push(pool, w);
             return;
         }
         mem_free_next(h, p, pool);

@@ -133,10 +133,11 @@ RGC_HIDDEN void _rgc_trace_free_all(rgc_heap_t *h);
 RGC_HIDDEN __attribute__((noinline)) void _rgc_trace_free(rgc_heap_t *h, rgc_trace_t *tr, const void *addr);
 RGC_HIDDEN __attribute__((noinline)) void _rgc_trace_free_small(rgc_heap_t *h, rgc_trace_t *tr,
                                                                 const void *addr, rgc_pool_t *pool);
-/* A small block just taken from pool told to h's trace tr. */
-RGC_HIDDEN __attribute__((noinline)) void _rgc_trace_alloc_small(rgc_heap_t *h, rgc_trace_t *tr, void *addr,
-                                                                 uint64_t size, const void *pc,
-                                                                 const rgc_site_t *site, rgc_pool_t *pool);
+/* A small block just taken from pool told to h's trace tr, by a call
+ * without a site (six arguments, the first five trace_alloc's). */
+RGC_HIDDEN __attribute__((noinline, nonnull(1, 2, 3, 6))) void
+_rgc_trace_alloc_small(rgc_heap_t *h, rgc_trace_t *tr, void *addr, uint64_t size, const void *pc,
+                       rgc_pool_t *pool);
 RGC_HIDDEN uint32_t _rgc_trace_pool_used(const rgc_heap_t *h, const rgc_pool_t *pool);
 
 /* True when h's recorder is all there is to tell of an event on h: the

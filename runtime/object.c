@@ -304,9 +304,10 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
         return new_fast(h, t, 0); /* a heap samples, and this one is not to be traced */
     void *o = new_fast(h, t, 1);
     if (o) {
-        /* (A block of a pool: the trace alone is given its pool.) */
-        if (_rgc_trace_only(h))
-            _rgc_trace_alloc_small(h, h->trace, o, t->basic_size, pc, site, _rgc_pool_of(o));
+        /* (A block of a pool: the trace alone is given its pool, when
+         * there is no site to note.) */
+        if (!site && _rgc_trace_only(h))
+            _rgc_trace_alloc_small(h, h->trace, o, t->basic_size, pc, _rgc_pool_of(o));
         else
             _rgc_record(h, RGC_EV_ALLOC, o, t->basic_size, t->id, pc, site);
         return o;

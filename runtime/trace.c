@@ -504,10 +504,10 @@ static inline __attribute__((always_inline)) int trace_alloc_quick(rgc_trace_t *
 }
 
 void _rgc_trace_alloc_small(rgc_heap_t *h, rgc_trace_t *tr, void *addr, uint64_t size, const void *pc,
-                            const rgc_site_t *site, rgc_pool_t *pool)
+                            rgc_pool_t *pool)
 {
-    if (!trace_alloc_quick(tr, addr, size, pc, site, pool))
-        trace_alloc(h, tr, addr, size, pc, site);
+    if (!trace_alloc_quick(tr, addr, size, pc, NULL, pool))
+        trace_alloc(h, tr, addr, size, pc, NULL);
 }
 
 /* A traced small block freed (pool: its descriptor): its trace removed. */
