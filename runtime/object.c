@@ -637,10 +637,14 @@ __attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void
     }
     f &= ~(uint32_t)RGC_OF_TRACED;
     if (!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED))) {
-        /* A plain small object: both reports, then the free.  The trace
-         * alone has nothing to do with the count, and is given the pool. */
+        /* A plain small object: both reports, then the free.  The
+         * recorder alone writes both records at once; the trace alone has
+         * nothing to do with the count, and is given the pool. */
         rgc_pool_t *pool = _rgc_pool_of(o);
-        if (_rgc_trace_only(h)) {
+        if (_rgc_recorder_only(h)) {
+            _rgc_record_write(h, RGC_EV_ZERO, o, 0, id, pc);
+            _rgc_record_write(h, RGC_EV_FREE, o, pool->block_size, id, NULL);
+        } else if (_rgc_trace_only(h)) {
             _rgc_trace_free_small(h, h->trace, o, pool);
         } else {
             _rgc_record(h, RGC_EV_ZERO, o, 0, id, pc, NULL);
