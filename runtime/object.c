@@ -306,7 +306,9 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
     if (o) {
         /* (A block of a pool: the trace alone is given its pool, when
          * there is no site to note.) */
-        if (!site && _rgc_trace_only(h))
+        if (_rgc_recorder_only(h))
+            _rgc_record_write(h, RGC_EV_ALLOC, o, t->basic_size, t->id, pc);
+        else if (!site && _rgc_trace_only(h))
             _rgc_trace_alloc_small(h, h->trace, o, t->basic_size, pc, _rgc_pool_of(o));
         else
             _rgc_record(h, RGC_EV_ALLOC, o, t->basic_size, t->id, pc, site);
