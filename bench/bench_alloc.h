@@ -46,9 +46,14 @@ static rgc_heap_t *bench_heap; /* the one heap every allocation comes from */
 static inline void bench_alloc_init(void)
 {
 #if defined(BENCH_ALLOC_RGC)
-    /* RGC_BENCH_SMALL_PAGES=1 measures the heap without huge pages. */
+    /* RGC_BENCH_SMALL_PAGES=1 measures the heap without huge pages;
+     * RGC_BENCH_KEEP_MIB=N a heap that keeps N MiB of empty memory
+     * (keep_unused) instead of giving it back.  Neither is set by
+     * bench/run.py: the tables measure the default heap. */
     const char *sp = getenv("RGC_BENCH_SMALL_PAGES");
-    rgc_heap_config_t cfg = {.flags = sp && *sp == '1' ? RGC_HEAP_SMALL_PAGES : 0};
+    const char *keep = getenv("RGC_BENCH_KEEP_MIB");
+    rgc_heap_config_t cfg = {.flags = sp && *sp == '1' ? RGC_HEAP_SMALL_PAGES : 0,
+                             .keep_unused = keep ? (size_t)strtoull(keep, NULL, 10) << 20 : 0};
     bench_heap = rgc_heap_new(&cfg);
     if (!bench_heap) {
         fprintf(stderr, "bench: rgc_heap_new failed\n");

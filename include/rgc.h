@@ -142,6 +142,16 @@ typedef struct rgc_heap_config {
     unsigned flags;              /* RGC_HEAP_* */
     const char *name;            /* copied; shown by tools; NULL = "heap" */
     const rgc_sysmem_t *sysmem;  /* NULL = rgc_sysmem_default(); copied */
+    /* Bytes of memory the heap holds without using it that it keeps,
+     * rather than giving them back to the system: empty pools stay
+     * committed and empty arenas mapped up to this much, so that a heap
+     * which empties and fills again (a burst of requests, a phase that
+     * builds and drops a large structure) neither unmaps nor faults its
+     * pages in again.  0 (the default): empty memory goes back at once,
+     * but for one spare arena and a small budget of empty pools.  Rounded
+     * down to whole pools (RGC_POOL_SIZE); rgc_heap_trim gives it all
+     * back whatever this says. */
+    size_t keep_unused;
 } rgc_heap_config_t;
 
 /* Creates a heap (config NULL = defaults).  NULL when memory cannot be had. */

@@ -198,6 +198,13 @@ static rgc_pool_t *pool_take(rgc_heap_t *h)
     return pool;
 }
 
+/* Unmaps a, an arena of h whose pools are all unused. */
+void _rgc_arena_drop(rgc_heap_t *h, rgc_arena_t *a)
+{
+    bucket_remove(h, a);
+    arena_unmap(h, a);
+}
+
 /* Unmaps every arena of h whose pools are all unused (the spare).
  * Returns the bytes unmapped. */
 size_t _rgc_arenas_unmap_spare(rgc_heap_t *h)
@@ -274,8 +281,9 @@ static void pool_release(rgc_heap_t *h, rgc_pool_t *pool)
     pool->next = a->free_pools;
     a->free_pools = pool;
     a->nfree++;
-    if (a->nfree == RGC_ARENA_POOLS && h->buckets[RGC_ARENA_POOLS]) {
-        /* Another empty arena is already kept as the spare. */
+    if (a->nfree == RGC_ARENA_POOLS && h->buckets[RGC_ARENA_POOLS] && h->dirty_pools > h->keep_pools) {
+        /* Another empty arena is already kept as the spare, and the heap
+         * keeps no more empty memory than its configuration asks. */
         arena_unmap(h, a);
         return;
     }

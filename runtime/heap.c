@@ -43,6 +43,7 @@ rgc_heap_t *rgc_heap_new(const rgc_heap_config_t *config)
             h->usable[k][c] = &_rgc_empty_pool;
     h->large.next = h->large.prev = &h->large;
     h->sysmem = *sm;
+    h->keep_pools = config ? config->keep_unused / RGC_POOL_SIZE : 0;
     snprintf(h->name, sizeof h->name, "%s", config && config->name ? config->name : "heap");
     if (h->flags & RGC_HEAP_SHARED)
         pthread_mutex_init(&h->lock, NULL);

@@ -370,6 +370,9 @@ struct rgc_heap {
         size_t cap, len, used;                 /* used counts tombstones too */
     } large_set;                               /* live large blocks, for ownership */
     size_t dirty_pools;                        /* empty pools still committed */
+    size_t keep_pools;                         /* dirty_pools kept whatever the
+                                                * purge's budget (config's
+                                                * keep_unused) */
     size_t pools_unfilled, pools_emptied;      /* full -> partly free, -> empty */
     size_t purge_unfilled, purge_emptied;      /* the two at the last purge */
     size_t active_pools;                       /* pools holding a size class */
@@ -480,6 +483,7 @@ RGC_HIDDEN int _rgc_block_is_free(const rgc_pool_t *pool, const void *p);
 RGC_HIDDEN int _rgc_pool_free_bits(const rgc_pool_t *pool, uint64_t *bits);
 /* Unmaps h's arenas whose pools are all unused; returns the bytes. */
 RGC_HIDDEN size_t _rgc_arenas_unmap_spare(rgc_heap_t *h);
+RGC_HIDDEN void _rgc_arena_drop(rgc_heap_t *h, rgc_arena_t *a);
 RGC_HIDDEN void _rgc_heap_release_lone_pools(rgc_heap_t *h);
 /* Gives the held raw blocks (h->held) back to their pools. */
 RGC_HIDDEN void _rgc_heap_release_held(rgc_heap_t *h);

@@ -316,13 +316,21 @@ void _rgc_heap_purge(rgc_heap_t *h)
     size_t least = ordered ? RGC_DIRTY_POOLS_MIN_ORDERED : RGC_DIRTY_POOLS_MIN;
     if (budget < least)
         budget = least;
-    if (h->dirty_pools <= 2 * budget || !h->sysmem.decommit)
+    if (h->dirty_pools <= 2 * budget || h->dirty_pools <= h->keep_pools || !h->sysmem.decommit)
         return;
+    if (budget < h->keep_pools)
+        budget = h->keep_pools; /* what the configuration keeps stays */
     h->purge_unfilled = h->pools_unfilled;
     h->purge_emptied = h->pools_emptied;
     for (int k = RGC_ARENA_POOLS; k >= 1 && h->dirty_pools > budget; k--)
-        for (rgc_arena_t *a = h->buckets[k]; a && h->dirty_pools > budget; a = a->bnext)
-            arena_purge(h, a, ordered ? 0 : -1);
+        for (rgc_arena_t *a = h->buckets[k], *next; a && h->dirty_pools > budget; a = next) {
+            next = a->bnext;
+            /* Empty arenas kept (keep_unused) go whole, but for a spare. */
+            if (k == RGC_ARENA_POOLS && next)
+                _rgc_arena_drop(h, a);
+            else
+                arena_purge(h, a, ordered ? 0 : -1);
+        }
 }
 
 /* Sparse arenas.  After a program frees most of what it allocated in

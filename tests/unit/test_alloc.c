@@ -335,6 +335,54 @@ static void test_empty_arenas_return_to_the_os_keeping_one_spare(void **state)
     rgc_heap_destroy(h);
 }
 
+/* A heap configured to keep its empty memory (keep_unused) maps no arena
+ * anew when it fills again, keeps no more than it was told, and gives it
+ * all back on rgc_heap_trim. */
+static void test_a_heap_keeps_as_much_empty_memory_as_configured(void **state)
+{
+    (void)state;
+    enum { N = 200000 }; /* 200k x 64 bytes: about 13 arenas */
+    const size_t keep = (size_t)8 << 20;
+    rgc_heap_config_t cfg = {.name = "keeping", .keep_unused = keep};
+    rgc_heap_t *h = rgc_heap_new(&cfg);
+    void **p = malloc(N * sizeof *p);
+    for (int i = 0; i < N; i++)
+        p[i] = rgc_mem_alloc(h, 64);
+    rgc_heap_stats_t s;
+    rgc_heap_stats(h, &s);
+    size_t peak = s.arenas;
+    assert_true(peak >= 12);
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, p[i]);
+    rgc_heap_stats(h, &s);
+    /* Kept: 8 MiB of empty pools, committed, in arenas still mapped (and
+     * the spare arena besides); the rest went back. */
+    size_t kept_pools = keep / RGC_POOL_SIZE;
+    if (s.pools_dirty < kept_pools - RGC_POOLS_PER_ARENA || s.pools_dirty > kept_pools + RGC_POOLS_PER_ARENA)
+        fail_msg("%zu empty pools committed, asked to keep %zu", s.pools_dirty, kept_pools);
+    if (s.arenas < keep / RGC_ARENA_SIZE || s.arenas >= peak)
+        fail_msg("%zu arenas mapped of %zu, %zu pools committed", s.arenas, peak, s.pools_dirty);
+    assert_heap_ok(h);
+    /* Filling again takes the kept arenas first: only what was given back
+     * is mapped anew. */
+    size_t allocated = s.arenas_allocated, kept_arenas = s.arenas;
+    for (int i = 0; i < N; i++)
+        p[i] = rgc_mem_alloc(h, 64);
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.arenas, peak);
+    assert_int_equal(s.arenas_allocated - allocated, peak - kept_arenas);
+    for (int i = 0; i < N; i++)
+        rgc_mem_free(h, p[i]);
+    /* rgc_heap_trim gives everything back, kept or not. */
+    assert_true(rgc_heap_trim(h) >= keep);
+    rgc_heap_stats(h, &s);
+    assert_int_equal(s.arenas, 0);
+    assert_int_equal(s.pools_dirty, 0);
+    assert_heap_ok(h);
+    free(p);
+    rgc_heap_destroy(h);
+}
+
 static void test_new_pools_come_from_the_fullest_arena(void **state)
 {
     (void)state;
@@ -1036,6 +1084,7 @@ int main(void)
         cmocka_unit_test(test_interior_pointers_are_reported_when_checked),
         cmocka_unit_test(test_realloc_keeps_contents_across_classes_and_sizes),
         cmocka_unit_test(test_empty_arenas_return_to_the_os_keeping_one_spare),
+        cmocka_unit_test(test_a_heap_keeps_as_much_empty_memory_as_configured),
         cmocka_unit_test(test_new_pools_come_from_the_fullest_arena),
         cmocka_unit_test(test_arena_headers_sit_at_a_page_chosen_by_the_arena_number),
         cmocka_unit_test(test_empty_pools_beyond_their_budget_are_decommitted),
