@@ -212,8 +212,7 @@ size_t _rgc_arenas_unmap_spare(rgc_heap_t *h)
     size_t bytes = 0;
     for (rgc_arena_t *a = h->buckets[RGC_ARENA_POOLS], *next; a; a = next) {
         next = a->bnext;
-        bucket_remove(h, a);
-        arena_unmap(h, a);
+        _rgc_arena_drop(h, a);
         bytes += RGC_ARENA_SIZE;
     }
     return bytes;
