@@ -6,9 +6,13 @@
  *   fresh    SIZE N ROUNDS          alloc N, free them LIFO
  *   random   SIZE N ROUNDS SEED     alloc N, free them in a shuffled order
  *   churn    SIZE LIVE OPS SEED     replace random live blocks, one by one
- *   object   int|node lifo|random N ROUNDS SEED
- *                                   rgc_new + rgc_decref (anchors: malloc +
- *                                   free of the same request size)
+ *   object   int|node lifo|random N ROUNDS SEED [bare]
+ *                                   rgc_new + rgc_decref; the anchors do the
+ *                                   same work on malloc and free (a header
+ *                                   with the type and a count, the count
+ *                                   dropped, the block freed at zero), or
+ *                                   with `bare` only malloc + free of the
+ *                                   same request size
  *   object-churn int|node LIVE OPS SEED
  *                                   churn of objects: rgc_decref of a random
  *                                   live one, rgc_new of its replacement
@@ -256,7 +260,8 @@ static int bench_churn(int argc, char **argv)
     return 0;
 }
 
-/* ---- objects: rgc_new + rgc_decref against malloc + free */
+/* ---- objects: rgc_new + rgc_decref against the same object work on malloc
+ * + free (or, `bare`, malloc + free alone) */
 
 #if defined(BENCH_ALLOC_RGC)
 typedef struct bench_int {
@@ -313,10 +318,74 @@ static size_t object_size(const char *kind)
     return strcmp(kind, "int") == 0 ? 16 + 8 : 16 + 3 * 8;
 }
 
+#if !defined(BENCH_ALLOC_RGC)
+/*
+ * The anchors' objects: what an object runtime built on malloc and free
+ * does where rgc_new and rgc_decref do.  A new object is a block with a
+ * 16-byte header, its type and its count (1), and a zeroed body.  A decref
+ * drops the count in place; at zero the type's dealloc, out of line as
+ * rgc's destruction is, drops the references the body holds (a node's
+ * three; NULL here, as in rgc's runs) and frees the block.  No collector:
+ * rgc's `node` also joins and leaves generation 0, which no anchor pays.
+ */
+typedef struct anchor_type {
+    size_t nrefs; /* references at the start of the body */
+} anchor_type_t;
+
+typedef struct anchor_obj {
+    const anchor_type_t *type;
+    uint64_t refcnt;
+    void *body[];
+} anchor_obj_t;
+
+static const anchor_type_t anchor_int = {0}, anchor_node = {3};
+
+static void anchor_decref(anchor_obj_t *o);
+
+static __attribute__((noinline)) void anchor_dealloc(anchor_obj_t *o)
+{
+    for (size_t k = 0; k < o->type->nrefs; k++)
+        if (o->body[k])
+            anchor_decref(o->body[k]);
+    bench_free(o);
+}
+
+static inline void anchor_decref(anchor_obj_t *o)
+{
+    if (--o->refcnt == 0)
+        anchor_dealloc(o);
+}
+
+static inline anchor_obj_t *anchor_new(const anchor_type_t *t, size_t nwords)
+{
+    anchor_obj_t *o = bench_malloc(sizeof *o + nwords * sizeof(void *));
+    if (!o)
+        return NULL;
+    o->type = t;
+    o->refcnt = 1;
+    /* Word by word (a loop here became `rep stosb`, slower than rgc's
+     * stores for a few words): the kinds have one and three. */
+    switch (nwords) {
+    case 3:
+        o->body[2] = NULL;
+        /* fall through */
+    case 2:
+        o->body[1] = NULL;
+        /* fall through */
+    case 1:
+        o->body[0] = NULL;
+        break;
+    default:
+        memset(o->body, 0, nwords * sizeof(void *));
+    }
+    return o;
+}
+#endif
+
 static int bench_object(int argc, char **argv)
 {
-    if (argc < 5) {
-        fprintf(stderr, "usage: object int|node lifo|random N ROUNDS SEED\n");
+    if (argc < 5 || (argc > 5 && strcmp(argv[5], "bare") != 0)) {
+        fprintf(stderr, "usage: object int|node lifo|random N ROUNDS SEED [bare]\n");
         return 2;
     }
     const char *kind = argv[0];
@@ -324,6 +393,11 @@ static int bench_object(int argc, char **argv)
     size_t n = arg_size(argv[2]), rounds = arg_size(argv[3]);
     rng_state = arg_size(argv[4]);
     size_t size = object_size(kind);
+    /* rgc has no bare mode: its runs are the same either way. */
+    bool bare = argc > 5;
+#if defined(BENCH_ALLOC_RGC)
+    (void)bare;
+#endif
     slots = xcalloc(n, sizeof *slots);
     uint32_t *order = random ? shuffled_indices(n) : NULL;
 #if defined(BENCH_ALLOC_RGC)
@@ -356,10 +430,21 @@ static int bench_object(int argc, char **argv)
             slots[i] = o;
         }
 #else
-        for (size_t i = 0; i < n; i++) {
-            uint64_t *p = bench_malloc(size);
-            p[0] = i;
-            slots[i] = p;
+        if (bare) {
+            alloc_run(size, n);
+        } else {
+            const anchor_type_t *t = strcmp(kind, "int") == 0 ? &anchor_int : &anchor_node;
+            size_t nwords = (size - sizeof(anchor_obj_t)) / sizeof(void *);
+            for (size_t i = 0; i < n; i++) {
+                anchor_obj_t *o = anchor_new(t, nwords);
+                if (!o) {
+                    fprintf(stderr, "bench: malloc failed\n");
+                    return 2;
+                }
+                if (t == &anchor_int)
+                    o->body[0] = (void *)(uintptr_t)i; /* the int's value */
+                slots[i] = o;
+            }
         }
 #endif
         double t1 = now_ns();
@@ -371,10 +456,16 @@ static int bench_object(int argc, char **argv)
             for (size_t i = n; i-- > 0;)
                 rgc_decref(slots[i]);
 #else
-        if (random)
+        if (bare && random)
             free_order(order, n);
-        else
+        else if (bare)
             free_lifo(n);
+        else if (random)
+            for (size_t i = 0; i < n; i++)
+                anchor_decref(slots[order[i]]);
+        else
+            for (size_t i = n; i-- > 0;)
+                anchor_decref(slots[i]);
 #endif
         double t2 = now_ns();
         double a = (t1 - t0) / (double)n, f = (t2 - t1) / (double)n;
@@ -388,8 +479,14 @@ static int bench_object(int argc, char **argv)
     }
     print_header("object");
     printf(", \"kind\": \"%s\", \"order\": \"%s\", \"size\": %zu, \"n\": %zu, \"rounds\": %zu, "
-           "\"metrics\": {\"new_cold\": %.3f, \"decref_cold\": %.3f",
-           kind, random ? "random" : "lifo", size, n, rounds, new_cold, del_cold);
+           "\"anchor_work\": \"%s\", \"metrics\": {\"new_cold\": %.3f, \"decref_cold\": %.3f",
+           kind, random ? "random" : "lifo", size, n, rounds,
+#if defined(BENCH_ALLOC_RGC)
+           "-",
+#else
+           bare ? "bare" : "object",
+#endif
+           new_cold, del_cold);
     if (rounds > 1)
         printf(", \"new_warm\": %.3f, \"decref_warm\": %.3f", new_warm, del_warm);
     printf("}}\n");

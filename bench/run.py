@@ -163,9 +163,15 @@ TIMING = {
     "random": ("alloc N blocks, free them in a shuffled order",
                ["alloc_cold", "free_cold", "alloc_warm", "free_warm"]),
     "churn": ("replace a random one of LIVE blocks: touch, free, alloc", ["replace"]),
-    "object": ("rgc_new + rgc_decref (anchors: malloc + free of the same request size)",
+    "object": ("rgc_new + rgc_decref (anchors: the same object work on malloc + free: a "
+               "header with the type and a count, the count dropped, the block freed at zero)",
                ["new_cold", "decref_cold", "new_warm", "decref_warm", "pair_cold", "pair_warm"]),
+    "object-bare": ("reference, no target: rgc's `object` runs against the anchors' bare "
+                    "malloc + free of the same request size",
+                    ["new_cold", "decref_cold", "new_warm", "decref_warm", "pair_cold", "pair_warm"]),
 }
+# Benchmarks shown for reference: no target, not counted among the rows.
+REFERENCE = {"object-bare"}
 
 
 def run_json(cmd, timeout=300):
@@ -266,6 +272,12 @@ class Runner:
             for order in ("lifo", "random"):
                 out.append(("object", {"kind": kind, "order": order},
                             ["object", kind, order, s["obj_n"], s["rounds"], "SEED"]))
+        # The anchors bare (rgc has no bare mode: its column is its
+        # `object` runs of the same repetitions).
+        for kind in ("int", "node"):
+            for order in ("lifo", "random"):
+                out.append(("object-bare", {"kind": kind, "order": order},
+                            ["object", kind, order, s["obj_n"], s["rounds"], "SEED", "bare"]))
         return out
 
     def run_timing(self):
@@ -279,6 +291,11 @@ class Runner:
             for i, (bench, key, args) in enumerate(configs):
                 k = (rep + i) % len(ALLOCATORS)
                 for alloc in ALLOCATORS[k:] + ALLOCATORS[:k]:
+                    if bench == "object-bare" and alloc == "rgc":
+                        same = configs.index(("object", key, args[:-1]))
+                        if len(results[same]["rgc"]) > len(results[i]["rgc"]):
+                            results[i]["rgc"].append(results[same]["rgc"][-1])
+                        continue
                     argv = [self.binary("bench", alloc)] + [
                         str(seed) if a == "SEED" else str(a) for a in args]
                     r = run_json(argv)
@@ -287,7 +304,7 @@ class Runner:
                         continue
                     self.versions[alloc] = r.get("version", "?")
                     m = r["metrics"]
-                    if bench == "object":
+                    if bench in ("object", "object-bare"):
                         m["pair_cold"] = m["new_cold"] + m["decref_cold"]
                         if "new_warm" in m:
                             m["pair_warm"] = m["new_warm"] + m["decref_warm"]
@@ -297,7 +314,7 @@ class Runner:
             print("  repetition %d/%d done" % (rep + 1, reps), file=sys.stderr)
         per_bench = {}
         for i, (bench, key, args) in enumerate(configs):
-            n = args[2] if bench != "object" else args[3]
+            n = args[2] if not bench.startswith("object") else args[3]
             for metric in TIMING[bench][1]:
                 row = dict(key)
                 row.update({"metric": metric, "unit": "ns/op", "n": n, "allocators": {}})
@@ -631,10 +648,10 @@ def timing_table(per_bench):
     head = ["bench", "metric", "size", "rgc min", "rgc med", "glibc", "mimalloc", "jemalloc",
             "best", "rgc/best", "target"]
     lines = [head]
-    for bench in ("fresh", "random", "churn", "object"):
+    for bench in ("fresh", "random", "churn", "object", "object-bare"):
         for row in per_bench.get(bench, []):
             al = row["allocators"]
-            size = str(row.get("size", "")) if bench != "object" else "%s/%s" % (
+            size = str(row.get("size", "")) if not bench.startswith("object") else "%s/%s" % (
                 row["kind"], row["order"])
             ratio = row.get("ratio_rgc_to_best")
             lines.append([
@@ -644,6 +661,7 @@ def timing_table(per_bench):
                 *[fmt_ns(al[a]["min"]) if al.get(a) else "ERR" for a in ANCHORS],
                 row.get("best_anchor") or "-",
                 "%.2f" % ratio if ratio is not None else "-",
+                "ref" if bench in REFERENCE else
                 ("ok" if ratio <= 1.0 else "MISS") if ratio is not None else "-",
             ])
     return lines
