@@ -387,7 +387,13 @@ extern "C" {
     F(record, rgc_record_t, site, site)                                                   \
     /* the mask bits that close each gate (without them: any bit closes both) */        \
     K(free_gate_kinds, RGC_HOOK_BIT(RGC_EV_FREE))                                         \
-    K(alloc_gate_kinds, RGC_HOOK_BIT(RGC_EV_ALLOC))
+    K(alloc_gate_kinds, RGC_HOOK_BIT(RGC_EV_ALLOC))                                       \
+    /* the gates' input (without it: `watching`), and what diverts a      */               \
+    /* recording heap's raw paths while the gates stay open               */               \
+    F(hooks, rgc_hooks_t, tracing, tracing)                                               \
+    F(hooks, rgc_hooks_t, tracers, tracers)                                               \
+    K(pool_tag_record, RGC_TAG_RECORD)                                                    \
+    K(heap_flag_recording, RGC_HEAP_RECORDING)
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;
 #define RGC_DEBUG_F_(name, ctype, entry, member) uint64_t name##_##entry;

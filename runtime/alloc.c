@@ -169,7 +169,19 @@ static void pool_retag(rgc_heap_t *h, rgc_pool_t *p)
         return;
     }
     p->tag = (uintptr_t)h | (p->kind == RGC_KIND_RAW ? 0 : RGC_TAG_OBJECT) |
-             (p->flags ? RGC_TAG_SLOW : 0) | (p->tag & RGC_TAG_TRACED);
+             (p->flags ? RGC_TAG_SLOW : 0) | (p->tag & RGC_TAG_TRACED) |
+             (p->kind == RGC_KIND_RAW && (h->flags & RGC_HEAP_RECORDING) ? RGC_TAG_RECORD : 0);
+}
+
+/* Every active pool of h retagged: its recorder started or stopped. */
+void _rgc_pools_retag(rgc_heap_t *h)
+{
+    for (rgc_arena_t *a = h->arenas; a; a = a->next) {
+        rgc_pool_t *pools = _rgc_arena_pools(a);
+        for (uint32_t k = 0; k < RGC_POOLS_PER_ARENA; k++)
+            if (pools[k].state == RGC_POOL_ACTIVE)
+                pool_retag(h, &pools[k]);
+    }
 }
 
 /* Takes an unused pool from the fullest arena that has one. */
@@ -831,6 +843,26 @@ __attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n
 
 static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc);
 
+/* rgc_mem_alloc with the gate open (nothing traces every allocation,
+ * nothing samples, no hook wants a raw one) and h filling or recording:
+ * when it records and does not fill, the recorder is all there is to
+ * tell, so the fast path's pop and the record, nothing tested again. */
+__attribute__((noinline)) static void *mem_alloc_flagged(rgc_heap_t *h, size_t n, size_t c, const void *pc)
+{
+    if (!(h->flags & RGC_HEAP_FILL)) {
+        rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
+        uint64_t *b = pool->free;
+        if (RGC_LIKELY(b != NULL)) {
+            pool->free = (void *)b[1];
+            pool->nused_flags++;
+            b[0] = 0;
+            _rgc_record_write(h, RGC_EV_ALLOC, b, n, 0, pc);
+            return b;
+        }
+    }
+    return mem_alloc_other(h, n, pc);
+}
+
 /* rgc_mem_alloc's fast path: a block of a small class, at hand.  With
  * `plain`, the hook words were tested already and the gate is not read.
  * (The return address taken here is the caller's caller's: GCC's rule for
@@ -841,19 +873,25 @@ static inline __attribute__((always_inline)) void *mem_alloc_fast(rgc_heap_t *h,
      * while allocations are reported): one test for a small class and for
      * nothing to report. */
     size_t c = (n - 1) >> 4;
-    /* (A NULL heap goes to the slow path, which reports it.) */
-    if (RGC_LIKELY(c < (plain ? RGC_NCLASSES : RGC_ALLOC_GATE) && (plain || h) && !(h->flags & RGC_HEAP_FILL))) {
-        rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
-        uint64_t *b = pool->free;
-        if (RGC_LIKELY(b != NULL)) {
-            pool->free = (void *)b[1];
-            pool->nused_flags++;
-            /* Clear the freed marker so a free of a block never written
-             * to is not taken for a double free. */
-            b[0] = 0;
-            return b;
+    /* (A NULL heap goes to the slow path, which reports it.  A heap that
+     * fills, or records (its recorder leaves the gate open), leaves by its
+     * flags: one test for both.) */
+    if (RGC_LIKELY(c < (plain ? RGC_NCLASSES : RGC_ALLOC_GATE) && (plain || h))) {
+        if (RGC_LIKELY(!(h->flags & (plain ? RGC_HEAP_FILL : RGC_HEAP_FILL | RGC_HEAP_RECORDING)))) {
+            rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
+            uint64_t *b = pool->free;
+            if (RGC_LIKELY(b != NULL)) {
+                pool->free = (void *)b[1];
+                pool->nused_flags++;
+                /* Clear the freed marker so a free of a block never
+                 * written to is not taken for a double free. */
+                b[0] = 0;
+                return b;
+            }
+            return mem_alloc_miss(h, n, c);
         }
-        return mem_alloc_miss(h, n, c);
+        if (!plain)
+            return mem_alloc_flagged(h, n, c, __builtin_return_address(0));
     }
     return plain ? mem_alloc_slow(h, n) : mem_alloc_other(h, n, __builtin_return_address(0));
 }
@@ -862,6 +900,7 @@ static inline __attribute__((always_inline)) void *mem_alloc_fast(rgc_heap_t *h,
  * a countdown), or the slow path. */
 __attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc)
 {
+    size_t c = (n - 1) >> 4;
     if (!h || !_rgc_watching_allocs())
         return mem_alloc_slow(h, n);
     /* A heap samples and this allocation is not to be traced: the fast
@@ -871,7 +910,6 @@ __attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, 
     /* The recorder all there is to tell, a block at hand: the fast path's
      * pop and the record, without a call.  The trace all there is: the
      * pop and the trace's own call, the pool given. */
-    size_t c = (n - 1) >> 4;
     if (c < RGC_NCLASSES && !(h->flags & RGC_HEAP_FILL)) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *b = pool->free;
@@ -1006,13 +1044,31 @@ static inline __attribute__((always_inline)) void mem_free_full(rgc_heap_t *h, r
     block_free_full(h, pool, p);
 }
 
-/* rgc_mem_free's miss in an arena, the gate open (nothing listens): a free
- * into a full pool of ours, raw, not filled, not freed before; a block of
- * a bitmap pool of ours, raw, in use — no need for the full checks; else
- * the slow path. */
+/* The fast path's free of p into pool, with its block marked freed. */
+static inline __attribute__((always_inline)) void mem_free_push(rgc_pool_t *pool, uint64_t *w)
+{
+    *w = RGC_FREED_WORD;
+    w[1] = (uint64_t)(uintptr_t)pool->free;
+    pool->free = w;
+    if (RGC_UNLIKELY(--pool->nused_flags == 0))
+        _rgc_pool_emptied(pool);
+}
+
+/* rgc_mem_free's miss in an arena, the gate open (nothing listens but
+ * h's recorder, if on): a block of ours to record; a free into a full pool
+ * of ours, raw, not filled, not freed before; a block of a bitmap pool of
+ * ours, raw, in use — no need for the full checks; else the slow path. */
 __attribute__((noinline)) static void mem_free_next(rgc_heap_t *h, void *p, rgc_pool_t *pool)
 {
     uint64_t *w = p;
+    /* A raw pool of h, h recording: the gate open, the recorder is all
+     * there is to tell (nothing traces every allocation, no hook wants a
+     * free, and a sampled trace would have tagged the pool). */
+    if (pool->tag == ((uintptr_t)h | RGC_TAG_RECORD) && *w != RGC_FREED_WORD) {
+        _rgc_record_write(h, RGC_EV_FREE, p, pool->block_size, 0, NULL);
+        mem_free_push(pool, w);
+        return;
+    }
     if (pool->tag == ((uintptr_t)h | RGC_TAG_SLOW)) {
         uint32_t flags = pool->flags, off;
         if ((flags & ~RGC_PF_FULL) == RGC_PF_MAP) {
@@ -1035,16 +1091,6 @@ __attribute__((noinline)) static void mem_free_next(rgc_heap_t *h, void *p, rgc_
         }
     }
     mem_free_slow(h, p);
-}
-
-/* The fast path's free of p into pool, with its block marked freed. */
-static inline __attribute__((always_inline)) void mem_free_push(rgc_pool_t *pool, uint64_t *w)
-{
-    *w = RGC_FREED_WORD;
-    w[1] = (uint64_t)(uintptr_t)pool->free;
-    pool->free = w;
-    if (RGC_UNLIKELY(--pool->nused_flags == 0))
-        _rgc_pool_emptied(pool);
 }
 
 /* mem_free_gated's reported case: the event told (recorder, trace, hook
@@ -1071,7 +1117,8 @@ __attribute__((noinline)) static void mem_free_gated(rgc_heap_t *h, void *p)
      * set up and has no arena map yet). */
     if (_rgc_watching() && _rgc_in_arena(p)) {
         rgc_pool_t *pool = _rgc_pool_of(p);
-        if ((pool->tag & ~(uintptr_t)RGC_TAG_TRACED) == (uintptr_t)h && *w != RGC_FREED_WORD) {
+        if ((pool->tag & ~(uintptr_t)(RGC_TAG_TRACED | RGC_TAG_RECORD)) == (uintptr_t)h &&
+            *w != RGC_FREED_WORD) {
             if (!_rgc_recorder_only(h)) {
                 mem_free_reported(h, w, pool);
                 return;

@@ -122,19 +122,20 @@ void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, u
 }
 
 /* The gates' rule (rgc_hooks_t): a raw path's gate closes while its
- * events are all to be reported (`watching`; for allocations also
+ * events are all to be traced (`tracing`; for allocations also
  * `sampling`) or a debugger armed what a raw block can match: a free (of
  * any address), an allocation of any type (a type filter matches objects
- * only).  Other kinds leave both open. */
+ * only).  Other kinds leave both open; so does a recorder, which diverts
+ * its own heap's raw paths (RGC_HEAP_RECORDING, RGC_TAG_RECORD). */
 static void gates_by_rule(const rgc_hooks_t *k, uint64_t *free_gate, uint64_t *alloc_gate)
 {
     uint8_t mask = __atomic_load_n(&k->mask, __ATOMIC_RELAXED);
-    uint8_t watching = __atomic_load_n(&k->watching, __ATOMIC_RELAXED);
+    uint8_t tracing = __atomic_load_n(&k->tracing, __ATOMIC_RELAXED);
     uint8_t sampling = __atomic_load_n(&k->sampling, __ATOMIC_RELAXED);
     uint32_t type_id = __atomic_load_n(&k->type_id, __ATOMIC_RELAXED);
     int raw_allocs = (mask & RGC_HOOK_BIT(RGC_EV_ALLOC)) && type_id == 0;
-    *free_gate = watching || (mask & RGC_HOOK_BIT(RGC_EV_FREE)) ? 0 : RGC_FREE_GATE_OPEN;
-    *alloc_gate = watching || sampling || raw_allocs ? 0 : RGC_ALLOC_GATE_OPEN;
+    *free_gate = tracing || (mask & RGC_HOOK_BIT(RGC_EV_FREE)) ? 0 : RGC_FREE_GATE_OPEN;
+    *alloc_gate = tracing || sampling || raw_allocs ? 0 : RGC_ALLOC_GATE_OPEN;
 }
 
 void _rgc_gates_update(void)
@@ -174,6 +175,11 @@ void _rgc_samplers_add(int delta)
     listeners_add(&_rgc_runtime.hooks.samplers, &_rgc_runtime.hooks.sampling, delta);
 }
 
+void _rgc_tracers_add(int delta)
+{
+    listeners_add(&_rgc_runtime.hooks.tracers, &_rgc_runtime.hooks.tracing, delta);
+}
+
 /* ---- the recorder */
 
 #define RECORDER_MAX ((size_t)1 << 24)
@@ -188,6 +194,8 @@ void _rgc_recorder_free(rgc_heap_t *h)
     r->block = NULL;
     r->cap = 0;
     r->seq = 0;
+    h->flags &= ~RGC_HEAP_RECORDING;
+    _rgc_pools_retag(h);
     _rgc_observers_add(-1);
 }
 
@@ -219,6 +227,11 @@ int rgc_recorder_start(rgc_heap_t *h, size_t nevents)
     h->recorder.events = ev;
     h->recorder.cap = cap;
     h->recorder.seq = 0;
+    /* The object paths see the recorder by the hook words (`watching`),
+     * the raw paths by h's flags and its raw pools' tags: the gates stay
+     * open, and other heaps' raw paths fast. */
+    h->flags |= RGC_HEAP_RECORDING;
+    _rgc_pools_retag(h);
     _rgc_observers_add(1);
     return 0;
 }

@@ -48,6 +48,8 @@ RGC_HIDDEN void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint6
  * (samplers): the runtime's part of the hook words. */
 RGC_HIDDEN void _rgc_observers_add(int delta);
 RGC_HIDDEN void _rgc_samplers_add(int delta);
+/* Heaps that trace every allocation (observers too): what closes the gates. */
+RGC_HIDDEN void _rgc_tracers_add(int delta);
 /* Sets the gates by their rule from the hook words (see rgc_hooks_t). */
 RGC_HIDDEN void _rgc_gates_update(void);
 /* True when the gates follow their rule (the heap checker asks). */

@@ -150,10 +150,14 @@ static inline uint32_t _rgc_pool_used(const rgc_pool_t *p)
 /* rgc_type's new_class beyond the size classes. */
 enum { RGC_NEW_TRACKED = 64, RGC_NEW_SLOW = 0xFFFFFFFFu };
 
-/* A raw pool's tag is its heap.  RGC_TAG_TRACED: some block of the pool
+/* A raw pool's tag is its heap (16-byte aligned: the byte allocator's
+ * rule, rgc_sysmem_t.alloc).  RGC_TAG_TRACED: some block of the pool
  * has a trace (trace.c), so that its free, taking the slow path, removes
- * it while the free gate is open (a heap that samples). */
-enum { RGC_TAG_OBJECT = 1, RGC_TAG_SLOW = 2, RGC_TAG_TRACED = 4, RGC_TAG_BITS = 7 };
+ * it while the free gate is open (a heap that samples).  RGC_TAG_RECORD:
+ * a raw pool of a heap whose event recorder is on, so that its frees
+ * leave the fast path to be recorded while the free gate is open (a
+ * recorder does not close the gates: see rgc_hooks_t). */
+enum { RGC_TAG_OBJECT = 1, RGC_TAG_SLOW = 2, RGC_TAG_TRACED = 4, RGC_TAG_RECORD = 8, RGC_TAG_BITS = 15 };
 
 /*
  * The arena header: one 4 KiB page holding the 64 pool descriptors
@@ -290,26 +294,38 @@ typedef struct rgc_recorder {
                               * aligned): the ring and 16 bytes more */
 } rgc_recorder_t;
 
+/* A heap's flag of its own, beside the RGC_HEAP_* of its configuration:
+ * its event recorder is on.  The raw allocation fast path tests it with
+ * RGC_HEAP_FILL, in the same instruction (debug.c, rgc_recorder_start). */
+#define RGC_HEAP_RECORDING 0x80u
+
 /* Debugger hooks (debug.c).  A debugger arms them by writing `mask` (bit k
  * for rgc_event_kind_t k) and the filters, then the gates of the runtime
  * root (rgc_runtime_t: free_gate, alloc_gate) by their rule: free_gate 0
- * while `watching` or the mask's RGC_EV_FREE bit is set, alloc_gate 0
- * while `watching`, `sampling` or the mask's RGC_EV_ALLOC bit with
+ * while `tracing` or the mask's RGC_EV_FREE bit is set, alloc_gate 0
+ * while `tracing`, `sampling` or the mask's RGC_EV_ALLOC bit with
  * `type_id` 0 is, their open values otherwise (a hook armed for an
  * object's type, its count or the collector leaves the raw paths
- * alone) — the runtime applies the same rule
- * whenever it changes `watching` or `sampling` (_rgc_gates_update).  `watching` is the
+ * alone) — the runtime applies the same rule whenever it changes
+ * `tracing` or `sampling` (_rgc_gates_update).  `watching` is the
  * runtime's own flag (RGC_WATCH_ON) while some heap records events or
- * traces every allocation, `sampling` (RGC_WATCH_ON) while some heap
- * traces a sample.  The object paths test two overlapping words of the
- * first bytes:
+ * traces every allocation, `tracing` while some heap traces every
+ * allocation, `sampling` while some heap traces a sample.  The object
+ * paths test two overlapping words of the first bytes:
  *   any     bytes 0-7 (watching, mask): what decrefs and slow frees test;
  *   allocs  bytes 1-8 (watching, mask, sampling): what allocations test.
  * Each is zero when nothing is to be reported, and otherwise at least
  * 2^47, above every user-space address — so that rgc_new's test of its
  * heap against `allocs` also catches a NULL heap.  The raw paths compare
- * with the gates instead.  A sampled block's free is caught without them:
- * by its pool's tag (RGC_TAG_TRACED) or its object's flags (RGC_OF_TRACED). */
+ * with the gates instead, which a recorder leaves open: a recording
+ * heap's raw allocations leave their fast path by its flags
+ * (RGC_HEAP_RECORDING), its raw frees by their pools' tags
+ * (RGC_TAG_RECORD), so that one heap's recorder costs the others'
+ * raw paths nothing.  A sampled block's free is caught without the gates
+ * too: by its pool's tag (RGC_TAG_TRACED) or its object's flags
+ * (RGC_OF_TRACED).  (A gate closed while only a recorder listens is
+ * still right, only slower: the paths past a closed gate report
+ * everything.) */
 #define RGC_HOOK_BIT(kind) (1u << (kind))
 #define RGC_FREE_GATE_OPEN ((uint64_t)1 << (47 - RGC_ARENA_SHIFT)) /* arena indices below it */
 #define RGC_ALLOC_GATE_OPEN ((uint64_t)RGC_NCLASSES)
@@ -341,6 +357,8 @@ typedef struct rgc_hooks {
     rgc_event_t event;           /* the event of the last call */
     uint32_t observers;          /* heaps with a recorder or tracing on */
     uint32_t samplers;           /* heaps tracing a sample, and nothing else */
+    uint32_t tracers;            /* heaps tracing every allocation */
+    uint8_t tracing;             /* RGC_WATCH_ON while `tracers`: the gates' input */
 } rgc_hooks_t;
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "rgc_hooks_t.any: mask and watching are its top bytes");
 
@@ -352,7 +370,7 @@ struct rgc_heap {
     /* Hot: the allocation fast path reads only this row. */
     rgc_pool_t *usable[RGC_NKINDS][RGC_NCLASSES]; /* head of usable pools, or the
                                                  * empty sentinel */
-    unsigned flags;                            /* RGC_HEAP_* */
+    unsigned flags;                            /* RGC_HEAP_*, and RGC_HEAP_RECORDING */
     void *held[RGC_NKINDS][RGC_NCLASSES];      /* a block freed into a full
                                                 * pool, kept for the class's
                                                 * next allocation; counted in
@@ -475,6 +493,9 @@ RGC_HIDDEN void _rgc_block_free_slow(rgc_pool_t *pool, void *p);
  * mark if armed. */
 RGC_HIDDEN void _rgc_pool_emptied(rgc_pool_t *pool);
 RGC_HIDDEN void _rgc_heap_release_all(rgc_heap_t *h);
+/* Recomputes the tags of h's active pools (its recorder started or
+ * stopped: RGC_TAG_RECORD). */
+RGC_HIDDEN void _rgc_pools_retag(rgc_heap_t *h);
 RGC_HIDDEN int _rgc_block_is_free(const rgc_pool_t *pool, const void *p);
 /* Marks the free blocks of an active pool in bits (1 bit per block, at
  * least 1024 bits), those in given-back pages included.  Returns the number

@@ -605,10 +605,12 @@ void _rgc_trace_free_all(rgc_heap_t *h)
         return;
     h->trace = NULL;
     trace_release(h, tr);
-    if (tr->sample_bytes)
+    if (tr->sample_bytes) {
         _rgc_samplers_add(-1);
-    else
+    } else {
         _rgc_observers_add(-1);
+        _rgc_tracers_add(-1);
+    }
     sys_free(h, tr, sizeof *tr);
 }
 
@@ -640,10 +642,12 @@ int rgc_trace_start(rgc_heap_t *h, unsigned nframes, size_t sample_bytes)
     h->trace = tr;
     /* Sampling diverts allocations only: a sampled block's free is caught
      * by its pool's tag or its object's flags (internal.h, rgc_hooks_t). */
-    if (sample_bytes)
+    if (sample_bytes) {
         _rgc_samplers_add(1);
-    else
+    } else {
         _rgc_observers_add(1);
+        _rgc_tracers_add(1);
+    }
     return 0;
 }
 

@@ -197,6 +197,9 @@ class Runtime:
         if "hooks_sampling" in t:
             hooks["sampling"] = u(hb, t.hooks_sampling, 1)
             hooks["samplers"] = u(hb, t.hooks_samplers, 4)
+        if "hooks_tracing" in t:
+            hooks["tracing"] = u(hb, t.hooks_tracing, 1)
+            hooks["tracers"] = u(hb, t.hooks_tracers, 4)
         if "alloc_gate_open" in t:
             self._check_gates(hooks)
         return hooks
@@ -222,18 +225,21 @@ class Runtime:
         free_kinds = t.free_gate_kinds if "free_gate_kinds" in t else 0xFF
         alloc_kinds = t.alloc_gate_kinds if "alloc_gate_kinds" in t else 0xFF
         mask, typed = hooks["mask"], "free_gate_kinds" in t and hooks["type_id"] != 0
-        want_free = 0 if mask & free_kinds or hooks["watching"] else t.free_gate_open
-        want_alloc = (0 if (mask & alloc_kinds and not typed) or hooks["watching"] or hooks["sampling"]
+        # What closes them besides the mask: heaps tracing every allocation
+        # (an earlier build of version 1: `watching`, recorders too).
+        by, closing = ("tracing", hooks["tracing"]) if "tracing" in hooks else ("watching", hooks["watching"])
+        want_free = 0 if mask & free_kinds or closing else t.free_gate_open
+        want_alloc = (0 if (mask & alloc_kinds and not typed) or closing or hooks["sampling"]
                       else t.alloc_gate_open)
         if (free_gate, alloc_gate) != (want_free, want_alloc):
             what = ("raw frees and allocations on their fast paths go unreported"
                     if free_gate > want_free or alloc_gate > want_alloc
                     else "raw frees and allocations take the reporting path for nothing")
             self.warnings.add("hook gates at 0x%x are 0x%x (free) and 0x%x (allocation), not 0x%x and 0x%x "
-                              "as the hook mask 0x%02x, type filter %d, watching 0x%02x and sampling 0x%02x "
+                              "as the hook mask 0x%02x, type filter %d, %s 0x%02x and sampling 0x%02x "
                               "require (a debugger wrote the mask or the gates out of their rule): %s"
                               % (at, free_gate, alloc_gate, want_free, want_alloc, mask, hooks["type_id"],
-                                 hooks["watching"], hooks["sampling"], what))
+                                 by, closing, hooks["sampling"], what))
 
     def heap_list(self, first, nheaps):
         """(address, bytes) of each heap on the runtime's list."""

@@ -386,6 +386,12 @@ ENTRIES = [
     # the mask bits that close each gate (a table without them: any bit)
     ("free_gate_kinds", "K", None, None),
     ("alloc_gate_kinds", "K", None, None),
+    # the gates' input (a table without it: `watching`), and what diverts a
+    # recording heap's raw paths while the gates stay open
+    ("hooks_tracing", "F", "hooks", 1),
+    ("hooks_tracers", "F", "hooks", 4),
+    ("pool_tag_record", "K", None, None),
+    ("heap_flag_recording", "K", None, None),
 ]
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]

@@ -433,7 +433,7 @@ class TestUnoptimized(Figures):
         # written open by a debugger that disarmed wrongly is named.
         self.assertRegex(out, r"warning: hook gates at 0x[0-9a-f]+ are 0x8000000 \(free\) and 0x0 "
                               r"\(allocation\), not 0x0 and 0x0 as the hook mask 0x00, type filter 0, "
-                              r"watching 0x80 and sampling 0x00 require")
+                              r"tracing 0x80 and sampling 0x00 require")
         self.assertIn("raw frees and allocations on their fast paths go unreported", out)
         self.assertNotIn("hook gates", RUNS["O0"]["live_text"][1])
 
@@ -1170,7 +1170,7 @@ class TestGateRule(unittest.TestCase):
         hooks = t.runtime_address + t.runtime_hooks
         gate = lambda is_open, name: struct.pack("<Q", t[name + "_open"] if is_open else 0)  # noqa: E731
         patches = {
-            hooks + t.hooks_watching: b"\0", hooks + t.hooks_sampling: b"\0",
+            hooks + t.hooks_watching: b"\0", hooks + t.hooks_sampling: b"\0", hooks + t.hooks_tracing: b"\0",
             hooks + t.hooks_mask: bytes([mask]), hooks + t.hooks_type_id: struct.pack("<I", type_id),
             t.runtime_address + t.runtime_free_gate: gate(free_open, "free_gate"),
             t.runtime_address + t.runtime_alloc_gate: gate(alloc_open, "alloc_gate"),

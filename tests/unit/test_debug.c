@@ -466,11 +466,11 @@ static armed_t arm(uint8_t mask, uint32_t type_id, int32_t gen, const void *addr
     memcpy((void *)(uintptr_t)(a.hooks + t->hooks_address), &addr, 8);
     memcpy((void *)(uintptr_t)(a.hooks + t->hooks_mask), &mask, 1);
     /* Then the gates, by their rule (docs/debug-abi.md). */
-    uint8_t watching = rd8(a.hooks + t->hooks_watching), sampling = rd8(a.hooks + t->hooks_sampling);
+    uint8_t tracing = rd8(a.hooks + t->hooks_tracing), sampling = rd8(a.hooks + t->hooks_sampling);
     uint64_t root = t->runtime_address;
     int raw_allocs = (mask & RGC_DEBUG_HOOK_BIT(RGC_EV_ALLOC)) && type_id == 0;
-    uint64_t free_gate = watching || (mask & RGC_DEBUG_HOOK_BIT(RGC_EV_FREE)) ? 0 : t->free_gate_open;
-    uint64_t alloc_gate = watching || sampling || raw_allocs ? 0 : t->alloc_gate_open;
+    uint64_t free_gate = tracing || (mask & RGC_DEBUG_HOOK_BIT(RGC_EV_FREE)) ? 0 : t->free_gate_open;
+    uint64_t alloc_gate = tracing || sampling || raw_allocs ? 0 : t->alloc_gate_open;
     memcpy((void *)(uintptr_t)(root + t->runtime_free_gate), &free_gate, 8);
     memcpy((void *)(uintptr_t)(root + t->runtime_alloc_gate), &alloc_gate, 8);
     return a;
@@ -705,16 +705,28 @@ static void test_a_recorder_a_trace_and_a_hook_together_each_see_what_they_asked
     rgc_heap_destroy(h);
 }
 
-/* The gates follow the runtime's own listeners, and a debugger that writes
- * the mask but not the gates is what the heap checker reports. */
-static void test_the_gates_close_while_anything_listens_and_the_checker_names_a_mask_without_them(void **state)
+/* The gates follow the runtime's own listeners — a trace closes them, a
+ * recorder does not — and a debugger that writes the mask but not the
+ * gates is what the heap checker reports. */
+static void test_the_gates_close_while_a_trace_or_hook_listens_and_the_checker_names_a_mask_without_them(
+    void **state)
 {
     (void)state;
     const rgc_debug_table_t *t = table();
     rgc_heap_t *h = rgc_heap_new(NULL);
-    assert_int_equal(rgc_recorder_start(h, 64), 0);
+    assert_int_equal(rgc_trace_start(h, 1, 0), 0); /* every allocation */
     assert_int_equal(_rgc_runtime.free_gate, 0);
     assert_int_equal(_rgc_runtime.alloc_gate, 0);
+    assert_int_equal(rd8(t->runtime_address + t->runtime_hooks + t->hooks_tracing), 0x80);
+    assert_int_equal(rd32(t->runtime_address + t->runtime_hooks + t->hooks_tracers), 1);
+    assert_int_equal(rgc_recorder_start(h, 64), 0); /* and a recorder: closed still */
+    assert_int_equal(_rgc_runtime.free_gate, 0);
+    assert_heap_ok(h);
+    rgc_trace_stop(h);
+    assert_int_equal(rd8(t->runtime_address + t->runtime_hooks + t->hooks_tracing), 0);
+    assert_int_equal(_rgc_runtime.free_gate, t->free_gate_open); /* the recorder alone */
+    assert_int_equal(_rgc_runtime.alloc_gate, t->alloc_gate_open);
+    assert_int_not_equal(rd8(t->runtime_address + t->runtime_hooks + t->hooks_watching), 0);
     rgc_recorder_stop(h);
     assert_int_equal(rgc_trace_start(h, 1, 4096), 0); /* sampling: allocations only */
     assert_int_equal(_rgc_runtime.free_gate, t->free_gate_open);
@@ -732,6 +744,181 @@ static void test_the_gates_close_while_anything_listens_and_the_checker_names_a_
     arm(mask, 0, -1, NULL); /* the mask again, and the gates by their rule */
     assert_heap_ok(h);
     arm(0, 0, -1, NULL);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+/* ---- a recorder and the raw paths */
+
+/* The raw events a test expects in a recorder's ring, in order. */
+typedef struct expect {
+    rgc_event_t ev[4096];
+    size_t n;
+} expect_t;
+
+static void *ex_alloc(expect_t *x, rgc_heap_t *h, size_t n)
+{
+    void *p = rgc_mem_alloc(h, n);
+    assert_non_null(p);
+    x->ev[x->n++] = (rgc_event_t){.kind = RGC_EV_ALLOC, .address = (uint64_t)(uintptr_t)p, .size = n};
+    return p;
+}
+
+static void ex_free(expect_t *x, rgc_heap_t *h, void *p)
+{
+    size_t size = rgc_mem_usable_size(h, p);
+    rgc_mem_free(h, p);
+    x->ev[x->n++] = (rgc_event_t){.kind = RGC_EV_FREE, .address = (uint64_t)(uintptr_t)p, .size = size};
+}
+
+/* The ring holds exactly the expected events, numbered from `first`. */
+static void assert_ring_is(const rgc_heap_t *h, const expect_t *x, uint64_t first)
+{
+    static rgc_event_t got[4096];
+    assert_int_equal(rgc_recorder_events(h, got, 4096), x->n);
+    for (size_t i = 0; i < x->n; i++) {
+        assert_int_equal(got[i].seq, first + i);
+        assert_int_equal(got[i].kind, x->ev[i].kind);
+        assert_int_equal(got[i].address, x->ev[i].address);
+        assert_int_equal(got[i].size, x->ev[i].size);
+    }
+}
+
+static int raw_pool_tagged(const void *p)
+{
+    return (_rgc_pool_of(p)->tag & table()->pool_tag_record) != 0;
+}
+
+/* A recorder leaves the gates open: its heap's raw allocations leave the
+ * fast path by the heap's flags, its raw frees by their pools' tags, in
+ * every case (pools made before and after it started, pools filling up and
+ * emptying, large blocks, calloc and realloc), while another heap's raw
+ * paths stay as they were and its events stay out of the ring. */
+static void test_a_recorder_takes_its_own_heaps_raw_blocks_off_the_fast_paths_and_no_other_heaps(void **state)
+{
+    (void)state;
+    const rgc_debug_table_t *t = table();
+    rgc_heap_t *h = rgc_heap_new(NULL), *other = rgc_heap_new(NULL);
+    static expect_t x;
+    x.n = 0;
+    void *before = rgc_mem_alloc(h, 64), *obj = rgc_int_new(h, 1000);
+    void *theirs = rgc_mem_alloc(other, 64);
+    assert_int_equal(rgc_recorder_start(h, 4096), 0);
+    assert_int_equal(_rgc_runtime.free_gate, t->free_gate_open);
+    assert_int_equal(_rgc_runtime.alloc_gate, t->alloc_gate_open);
+    assert_int_not_equal(rd32((uint64_t)(uintptr_t)h + t->heap_flags) & t->heap_flag_recording, 0);
+    assert_int_equal(rd32((uint64_t)(uintptr_t)other + t->heap_flags) & t->heap_flag_recording, 0);
+    assert_true(raw_pool_tagged(before));  /* a pool made before the start */
+    assert_false(raw_pool_tagged(obj));    /* objects: by the hook words */
+    assert_false(raw_pool_tagged(theirs)); /* another heap's */
+    assert_heap_ok(h);
+
+    /* 700 blocks of 64 bytes fill three pools (256 a pool) and start a
+     * fourth; every third is freed, then the rest: frees into full pools,
+     * pools emptying. */
+    static void *b[700];
+    for (int i = 0; i < 700; i++)
+        b[i] = ex_alloc(&x, h, i % 2 ? 64 : 60);
+    assert_true(raw_pool_tagged(b[699])); /* a pool made after */
+    for (int i = 0; i < 700; i += 3)
+        ex_free(&x, h, b[i]);
+    void *o1 = rgc_mem_alloc(other, 64); /* another heap's, in between */
+    for (int i = 0; i < 700; i++)
+        if (i % 3)
+            ex_free(&x, h, b[i]);
+    ex_free(&x, h, before);
+    void *big = ex_alloc(&x, h, 5000); /* a large block */
+    ex_free(&x, h, big);
+    void *c = rgc_mem_calloc(h, 100);
+    x.ev[x.n++] = (rgc_event_t){.kind = RGC_EV_ALLOC, .address = (uint64_t)(uintptr_t)c, .size = 100};
+    ex_free(&x, h, c);
+    rgc_mem_free(other, o1);
+    rgc_mem_free(other, theirs);
+    assert_int_equal(_rgc_runtime.free_gate, t->free_gate_open);
+    assert_int_equal(_rgc_runtime.alloc_gate, t->alloc_gate_open);
+    assert_int_equal(x.n, 2 * 700 + 1 + 2 + 2);
+    assert_ring_is(h, &x, 1);
+    assert_heap_ok(h);
+    assert_heap_ok(other);
+
+    /* Stopped: the flag and the tags go, and nothing more is recorded. */
+    void *kept = rgc_mem_alloc(h, 64);
+    rgc_recorder_stop(h);
+    assert_int_equal(rd32((uint64_t)(uintptr_t)h + t->heap_flags) & t->heap_flag_recording, 0);
+    assert_false(raw_pool_tagged(kept));
+    rgc_mem_free(h, kept);
+    assert_int_equal(rgc_recorder_events(h, x.ev, 4096), 0);
+    rgc_decref(obj);
+    assert_heap_ok(h);
+    rgc_heap_destroy(other);
+    rgc_heap_destroy(h);
+}
+
+/* A heap that writes fill bytes, or whose raw frees a debugger's hook
+ * wants (the gates closed then), takes the reporting paths: the recorder
+ * sees each event once there too, and the hook its own. */
+static void test_a_recording_heap_that_fills_or_has_a_hook_armed_records_each_event_once(void **state)
+{
+    (void)state;
+    rgc_heap_config_t cfg = {.flags = RGC_HEAP_FILL};
+    rgc_heap_t *h = rgc_heap_new(&cfg);
+    static expect_t x;
+    x.n = 0;
+    assert_int_equal(rgc_recorder_start(h, 4096), 0);
+    static void *b[300];
+    for (int i = 0; i < 300; i++)
+        b[i] = ex_alloc(&x, h, 48);
+    for (int i = 299; i >= 0; i--)
+        ex_free(&x, h, b[i]);
+    assert_ring_is(h, &x, 1);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+
+    h = rgc_heap_new(NULL);
+    x.n = 0;
+    assert_int_equal(rgc_recorder_start(h, 4096), 0);
+    for (int i = 0; i < 300; i++)
+        b[i] = ex_alloc(&x, h, 48);
+    armed_t a = arm(RGC_DEBUG_HOOK_BIT(RGC_EV_FREE) | RGC_DEBUG_HOOK_BIT(RGC_EV_ALLOC), 0, -1, b[7]);
+    assert_int_equal(_rgc_runtime.free_gate, 0);
+    assert_int_equal(_rgc_runtime.alloc_gate, 0);
+    uint64_t before = hits(a);
+    void *more = ex_alloc(&x, h, 48);
+    assert_int_equal(hits(a), before + 1); /* an allocation: no address filter */
+    for (int i = 0; i < 300; i++)
+        ex_free(&x, h, b[i]);
+    assert_int_equal(hits(a), before + 2); /* b[7]'s free */
+    arm(0, 0, -1, NULL);
+    assert_int_equal(_rgc_runtime.free_gate, table()->free_gate_open);
+    ex_free(&x, h, more);
+    assert_ring_is(h, &x, 1);
+    rgc_recorder_stop(h);
+    assert_heap_ok(h);
+    rgc_heap_destroy(h);
+}
+
+/* The heap checker holds the flag and the tags to the recorder. */
+static void test_the_checker_names_a_heap_whose_recording_flag_or_pool_tags_disagree_with_its_recorder(
+    void **state)
+{
+    (void)state;
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    void *p = rgc_mem_alloc(h, 64);
+    assert_int_equal(rgc_recorder_start(h, 16), 0);
+    rgc_check_result_t r;
+    h->flags &= ~(unsigned)RGC_HEAP_RECORDING;
+    assert_int_not_equal(rgc_heap_check(h, &r), 0);
+    assert_ptr_equal(r.address, h);
+    assert_non_null(strstr(r.message, "recorder is off"));
+    h->flags |= RGC_HEAP_RECORDING;
+    assert_heap_ok(h);
+    _rgc_pool_of(p)->tag &= ~(uintptr_t)RGC_TAG_RECORD;
+    assert_int_not_equal(rgc_heap_check(h, &r), 0);
+    assert_non_null(strstr(r.message, "pool tag"));
+    _rgc_pool_of(p)->tag |= RGC_TAG_RECORD;
+    assert_heap_ok(h);
+    rgc_recorder_stop(h);
+    rgc_mem_free(h, p);
     assert_heap_ok(h);
     rgc_heap_destroy(h);
 }
@@ -757,7 +944,10 @@ int main(void)
         cmocka_unit_test(test_hooks_armed_for_nothing_leave_every_path_as_it_was),
         cmocka_unit_test(test_a_hook_closes_only_the_gates_of_the_raw_events_it_can_match),
         cmocka_unit_test(test_a_recorder_a_trace_and_a_hook_together_each_see_what_they_asked),
-        cmocka_unit_test(test_the_gates_close_while_anything_listens_and_the_checker_names_a_mask_without_them),
+        cmocka_unit_test(test_the_gates_close_while_a_trace_or_hook_listens_and_the_checker_names_a_mask_without_them),
+        cmocka_unit_test(test_a_recorder_takes_its_own_heaps_raw_blocks_off_the_fast_paths_and_no_other_heaps),
+        cmocka_unit_test(test_a_recording_heap_that_fills_or_has_a_hook_armed_records_each_event_once),
+        cmocka_unit_test(test_the_checker_names_a_heap_whose_recording_flag_or_pool_tags_disagree_with_its_recorder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
