@@ -491,6 +491,12 @@ class Runner:
                         row["size"] = runs[-1].get("size")
                 fig["stats"] = stats
                 row["builds"][build] = fig
+                # A build without events that recorded or traced is no
+                # baseline: the hook test's row would compare nothing.
+                if build == "rgc-noevents" and (stats.get("events_per_op") or any(
+                        stats.get(m, {}).get("traced") for m in ("trace1", "sampled", "trace16"))):
+                    self.errors.append("events %s: the RGC_NO_EVENTS build recorded or traced (%s)"
+                                       % (pattern, stats))
             row.update(event_ratios(row["builds"]))
             rows.append(row)
         return rows

@@ -94,7 +94,7 @@ static int check_pool(checker_t *c, rgc_arena_t *a, uint32_t i, size_t *active_p
         return fail(c, p->base, "pool carved %u of %u blocks", p->bump, p->nblocks);
     uintptr_t tag = (uintptr_t)h | (p->kind == RGC_KIND_OBJECT ? RGC_TAG_OBJECT : 0) |
                     (p->flags ? RGC_TAG_SLOW : 0) | (_rgc_trace_pool_used(h, p) ? RGC_TAG_TRACED : 0) |
-                    (p->kind == RGC_KIND_RAW && h->recorder.cap ? RGC_TAG_RECORD : 0);
+                    (p->kind == RGC_KIND_RAW && (h->flags & RGC_HEAP_RECORDING) ? RGC_TAG_RECORD : 0);
     if (p->tag != tag)
         return fail(c, p->base, "pool tag %#lx, expected %#lx (heap, kind, flags, traces, recorder)",
                     (unsigned long)p->tag,
@@ -338,7 +338,7 @@ int rgc_heap_check(rgc_heap_t *h, rgc_check_result_t *out)
                     "a debugger wrote the mask or the gates out of their rule",
                     (unsigned long)_rgc_runtime.free_gate, (unsigned long)_rgc_runtime.alloc_gate,
                     (unsigned long)_rgc_runtime.hooks.any, (unsigned long)_rgc_runtime.hooks.allocs);
-    if (!(h->flags & RGC_HEAP_RECORDING) != !h->recorder.cap)
+    if (!(h->flags & RGC_HEAP_RECORDING) != !(h->recorder.cap && RGC_HEAP_RECORDING_ON))
         return fail(&c, h, "heap flags %#x say the recorder is %s, its capacity %lu says %s", h->flags,
                     (h->flags & RGC_HEAP_RECORDING) ? "on" : "off", (unsigned long)h->recorder.cap,
                     h->recorder.cap ? "on" : "off");

@@ -230,7 +230,7 @@ int rgc_recorder_start(rgc_heap_t *h, size_t nevents)
     /* The object paths see the recorder by the hook words (`watching`),
      * the raw paths by h's flags and its raw pools' tags: the gates stay
      * open, and other heaps' raw paths fast. */
-    h->flags |= RGC_HEAP_RECORDING;
+    h->flags |= RGC_HEAP_RECORDING_ON;
     _rgc_pools_retag(h);
     _rgc_observers_add(1);
     return 0;
