@@ -923,6 +923,194 @@ static void test_the_checker_names_a_heap_whose_recording_flag_or_pool_tags_disa
     rgc_heap_destroy(h);
 }
 
+/* ---- everything at once, at random */
+
+#define MIX_LIVE 600
+#define MIX_RING 8192
+#define MIX_EXPECT 20000
+
+typedef struct mix_side {
+    rgc_heap_t *h;
+    int rec;                  /* recorder on */
+    int trace;                /* 0 off, 1 every allocation, 2 sampled */
+    void *blk[MIX_LIVE];
+    size_t size[MIX_LIVE];    /* bytes asked; 0: an int object */
+    int traced[MIX_LIVE];     /* 1 traced, 0 not, -1 unknown (sampled) */
+    size_t n;
+    rgc_event_t ev[MIX_EXPECT]; /* the events since the recorder started */
+    size_t nev;
+} mix_side_t;
+
+static uint64_t mix_rng;
+static uint64_t mix_next(void)
+{
+    mix_rng ^= mix_rng << 13;
+    mix_rng ^= mix_rng >> 7;
+    mix_rng ^= mix_rng << 17;
+    return mix_rng;
+}
+
+static void mix_expect(mix_side_t *s, uint32_t kind, const void *p, uint64_t size)
+{
+    if (s->rec && s->nev < MIX_EXPECT)
+        s->ev[s->nev++] = (rgc_event_t){.kind = kind, .address = (uint64_t)(uintptr_t)p, .size = size};
+}
+
+/* The ring holds the last of the expected events, numbered as they came
+ * (sizes compared for raw blocks; objects' by kind and address). */
+static void mix_check_ring(const mix_side_t *s)
+{
+    static rgc_event_t got[MIX_RING];
+    size_t want = s->nev < MIX_RING ? s->nev : MIX_RING;
+    assert_int_equal(rgc_recorder_events(s->h, got, MIX_RING), want);
+    for (size_t i = 0; i < want; i++) {
+        const rgc_event_t *e = &s->ev[s->nev - want + i];
+        assert_int_equal(got[i].seq, s->nev - want + i + 1);
+        assert_int_equal(got[i].kind, e->kind);
+        assert_int_equal(got[i].address, e->address);
+        if (e->size != UINT64_MAX)
+            assert_int_equal(got[i].size, e->size);
+    }
+}
+
+static void mix_check_traces(const mix_side_t *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->size[i] == 0 || s->traced[i] < 0)
+            continue;
+        rgc_trace_info_t info;
+        int rc = rgc_trace_get(s->h, s->blk[i], &info);
+        assert_int_equal(rc, s->traced[i] ? 0 : -1);
+        if (rc == 0)
+            assert_int_equal(info.size, s->size[i]);
+    }
+}
+
+static void mix_checkpoint(mix_side_t *sides)
+{
+    for (int k = 0; k < 2; k++) {
+        if (sides[k].rec)
+            mix_check_ring(&sides[k]);
+        mix_check_traces(&sides[k]);
+        assert_heap_ok(sides[k].h);
+    }
+}
+
+/* Two heaps, raw blocks of every size class and large ones, objects, and
+ * at random: each heap's recorder started and stopped, its tracing (every
+ * allocation, or a sample) started and stopped, a debugger's hook armed
+ * for every allocation and disarmed — the gates opening and closing, the
+ * recording heap's flag and tags coming and going, pools made and given
+ * back meanwhile.  Each recording heap's ring holds exactly its events,
+ * each once; each traced block has its trace and no other has; the hook
+ * is called once per allocation while armed; both heaps pass the checker
+ * throughout. */
+static void test_recorders_traces_and_hooks_started_and_stopped_at_random_see_exactly_their_events(void **state)
+{
+    (void)state;
+    static char never_freed;
+    static mix_side_t sides[2];
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        mix_rng = 0x9E3779B97F4A7C15ull * seed;
+        memset(sides, 0, sizeof sides);
+        sides[0].h = rgc_heap_new(NULL);
+        sides[1].h = rgc_heap_new(NULL);
+        int armed = 0;
+        armed_t a = arm(0, 0, -1, NULL);
+        uint64_t hits_expected = 0, hits_base = hits(a);
+        for (int step = 0; step < 4000; step++) {
+            mix_side_t *s = &sides[mix_next() & 1];
+            unsigned r = (unsigned)(mix_next() % 100);
+            if (r < 40 && s->n < MIX_LIVE) {
+                unsigned q = (unsigned)(mix_next() % 100);
+                size_t size = q < 70 ? 1 + mix_next() % 128 : q < 95 ? 129 + mix_next() % 384 : 513 + mix_next() % 6000;
+                void *p = rgc_mem_alloc(s->h, size);
+                assert_non_null(p);
+                s->blk[s->n] = p;
+                s->size[s->n] = size;
+                s->traced[s->n] = s->trace == 1 ? 1 : s->trace == 2 ? -1 : 0;
+                s->n++;
+                mix_expect(s, RGC_EV_ALLOC, p, size);
+                hits_expected += armed;
+            } else if (r < 48 && s->n < MIX_LIVE) {
+                void *o = rgc_int_new(s->h, 1000000 + step);
+                assert_non_null(o);
+                s->blk[s->n] = o;
+                s->size[s->n] = 0;
+                s->traced[s->n] = -1;
+                s->n++;
+                mix_expect(s, RGC_EV_ALLOC, o, UINT64_MAX);
+                hits_expected += armed;
+            } else if (r < 78 && s->n > 0) {
+                size_t i = (size_t)(mix_next() % s->n);
+                void *p = s->blk[i];
+                if (s->size[i]) {
+                    size_t block = rgc_mem_usable_size(s->h, p);
+                    rgc_mem_free(s->h, p);
+                    mix_expect(s, RGC_EV_FREE, p, block);
+                } else {
+                    rgc_decref(p);
+                    mix_expect(s, RGC_EV_ZERO, p, UINT64_MAX);
+                    mix_expect(s, RGC_EV_FREE, p, UINT64_MAX);
+                }
+                s->n--;
+                s->blk[i] = s->blk[s->n];
+                s->size[i] = s->size[s->n];
+                s->traced[i] = s->traced[s->n];
+            } else if (r < 82 || (s->rec && s->nev > MIX_EXPECT - 8)) {
+                if (s->rec) {
+                    mix_check_ring(s);
+                    rgc_recorder_stop(s->h);
+                    s->rec = 0;
+                } else {
+                    assert_int_equal(rgc_recorder_start(s->h, MIX_RING), 0);
+                    s->rec = 1;
+                    s->nev = 0;
+                }
+            } else if (r < 86) {
+                if (s->trace) {
+                    mix_check_traces(s);
+                    rgc_trace_stop(s->h);
+                    s->trace = 0;
+                    for (size_t i = 0; i < s->n; i++)
+                        s->traced[i] = 0;
+                } else {
+                    s->trace = mix_next() & 1 ? 1 : 2;
+                    assert_int_equal(rgc_trace_start(s->h, 1, s->trace == 2 ? 4096 : 0), 0);
+                }
+            } else if (r < 89) {
+                assert_int_equal(hits(a) - hits_base, hits_expected);
+                armed = !armed;
+                a = arm(armed ? RGC_DEBUG_HOOK_BIT(RGC_EV_ALLOC) | RGC_DEBUG_HOOK_BIT(RGC_EV_FREE) : 0, 0, -1,
+                        &never_freed);
+                hits_base = hits(a);
+                hits_expected = 0;
+            } else if (r < 91) {
+                mix_checkpoint(sides);
+            }
+            if (step % 50 == 0) {
+                assert_heap_ok(sides[0].h);
+                assert_heap_ok(sides[1].h);
+            }
+        }
+        assert_int_equal(hits(a) - hits_base, hits_expected);
+        arm(0, 0, -1, NULL);
+        mix_checkpoint(sides);
+        for (int k = 0; k < 2; k++) {
+            mix_side_t *s = &sides[k];
+            while (s->n > 0) {
+                s->n--;
+                if (s->size[s->n])
+                    rgc_mem_free(s->h, s->blk[s->n]);
+                else
+                    rgc_decref(s->blk[s->n]);
+            }
+            assert_heap_ok(s->h);
+            rgc_heap_destroy(s->h);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -948,6 +1136,7 @@ int main(void)
         cmocka_unit_test(test_a_recorder_takes_its_own_heaps_raw_blocks_off_the_fast_paths_and_no_other_heaps),
         cmocka_unit_test(test_a_recording_heap_that_fills_or_has_a_hook_armed_records_each_event_once),
         cmocka_unit_test(test_the_checker_names_a_heap_whose_recording_flag_or_pool_tags_disagree_with_its_recorder),
+        cmocka_unit_test(test_recorders_traces_and_hooks_started_and_stopped_at_random_see_exactly_their_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
