@@ -393,7 +393,10 @@ extern "C" {
     F(hooks, rgc_hooks_t, tracing, tracing)                                               \
     F(hooks, rgc_hooks_t, tracers, tracers)                                               \
     K(pool_tag_record, RGC_TAG_RECORD)                                                    \
-    K(heap_flag_recording, RGC_HEAP_RECORDING)
+    K(heap_flag_recording, RGC_HEAP_RECORDING)                                            \
+    /* a sampling trace diverts its own heap's raw allocations too: the   */               \
+    /* allocation gate no longer reads `sampling`                         */               \
+    K(heap_flag_sampling, RGC_HEAP_SAMPLING)
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;
 #define RGC_DEBUG_F_(name, ctype, entry, member) uint64_t name##_##entry;

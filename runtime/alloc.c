@@ -843,20 +843,30 @@ __attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n
 
 static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc);
 
-/* rgc_mem_alloc with the gate open (nothing traces every allocation,
- * nothing samples, no hook wants a raw one) and h filling or recording:
- * when it records and does not fill, the recorder is all there is to
- * tell, so the fast path's pop and the record, nothing tested again. */
+/* rgc_mem_alloc with the gate open (nothing traces every allocation, no
+ * hook wants a raw one) and h filling, recording or sampling.  Unless it
+ * fills: a sampled allocation not yet due is counted down, and then the
+ * fast path's pop and, when h records, the record — the recorder is all
+ * there is to tell of it, nothing is tested again; an allocation due to
+ * be traced goes on to the general path. */
 __attribute__((noinline)) static void *mem_alloc_flagged(rgc_heap_t *h, size_t n, size_t c, const void *pc)
 {
-    if (!(h->flags & RGC_HEAP_FILL)) {
+    unsigned f = h->flags;
+    if (!(f & RGC_HEAP_FILL)) {
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *b = pool->free;
         if (RGC_LIKELY(b != NULL)) {
+            if (f & RGC_HEAP_SAMPLING) {
+                rgc_trace_t *tr = h->trace;
+                if (tr->countdown <= (int64_t)n)
+                    return mem_alloc_other(h, n, pc);
+                tr->countdown -= (int64_t)n;
+            }
             pool->free = (void *)b[1];
             pool->nused_flags++;
             b[0] = 0;
-            _rgc_record_write(h, RGC_EV_ALLOC, b, n, 0, pc);
+            if (f & RGC_HEAP_RECORDING)
+                _rgc_record_write(h, RGC_EV_ALLOC, b, n, 0, pc);
             return b;
         }
     }
@@ -874,10 +884,10 @@ static inline __attribute__((always_inline)) void *mem_alloc_fast(rgc_heap_t *h,
      * nothing to report. */
     size_t c = (n - 1) >> 4;
     /* (A NULL heap goes to the slow path, which reports it.  A heap that
-     * fills, or records (its recorder leaves the gate open), leaves by its
-     * flags: one test for both.) */
+     * fills, records or samples (which leave the gate open) leaves by its
+     * flags: one test for the three.) */
     if (RGC_LIKELY(c < (plain ? RGC_NCLASSES : RGC_ALLOC_GATE) && (plain || h))) {
-        if (RGC_LIKELY(!(h->flags & (plain ? RGC_HEAP_FILL : RGC_HEAP_FILL | RGC_HEAP_RECORDING)))) {
+        if (RGC_LIKELY(!(h->flags & (plain ? RGC_HEAP_FILL : RGC_HEAP_FILL | RGC_HEAP_OWN_FLAGS)))) {
             rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
             uint64_t *b = pool->free;
             if (RGC_LIKELY(b != NULL)) {

@@ -122,20 +122,19 @@ void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, u
 }
 
 /* The gates' rule (rgc_hooks_t): a raw path's gate closes while its
- * events are all to be traced (`tracing`; for allocations also
- * `sampling`) or a debugger armed what a raw block can match: a free (of
- * any address), an allocation of any type (a type filter matches objects
- * only).  Other kinds leave both open; so does a recorder, which diverts
- * its own heap's raw paths (RGC_HEAP_RECORDING, RGC_TAG_RECORD). */
+ * events are all to be traced (`tracing`) or a debugger armed what a raw
+ * block can match: a free (of any address), an allocation of any type (a
+ * type filter matches objects only).  Other kinds leave both open; so do
+ * a recorder and a sampling trace, which divert their own heap's raw
+ * paths (RGC_HEAP_RECORDING, RGC_TAG_RECORD; RGC_HEAP_SAMPLING). */
 static void gates_by_rule(const rgc_hooks_t *k, uint64_t *free_gate, uint64_t *alloc_gate)
 {
     uint8_t mask = __atomic_load_n(&k->mask, __ATOMIC_RELAXED);
     uint8_t tracing = __atomic_load_n(&k->tracing, __ATOMIC_RELAXED);
-    uint8_t sampling = __atomic_load_n(&k->sampling, __ATOMIC_RELAXED);
     uint32_t type_id = __atomic_load_n(&k->type_id, __ATOMIC_RELAXED);
     int raw_allocs = (mask & RGC_HOOK_BIT(RGC_EV_ALLOC)) && type_id == 0;
     *free_gate = tracing || (mask & RGC_HOOK_BIT(RGC_EV_FREE)) ? 0 : RGC_FREE_GATE_OPEN;
-    *alloc_gate = tracing || sampling || raw_allocs ? 0 : RGC_ALLOC_GATE_OPEN;
+    *alloc_gate = tracing || raw_allocs ? 0 : RGC_ALLOC_GATE_OPEN;
 }
 
 void _rgc_gates_update(void)

@@ -15,7 +15,7 @@
 /* ---- debug.c */
 /* The hook words and gates the runtime's paths test (see rgc_hooks_t).  A
  * build with RGC_NO_EVENTS reads constants instead (nothing to report, the
- * gates open, and a recorder sets no heap flag or pool tag): no event is
+ * gates open, and a recorder or a sample sets no heap flag or pool tag): no event is
  * ever reported, which is what the benchmarks compare the real paths
  * with. */
 #ifdef RGC_NO_EVENTS
@@ -24,12 +24,14 @@
 #define RGC_FREE_GATE RGC_FREE_GATE_OPEN
 #define RGC_ALLOC_GATE RGC_ALLOC_GATE_OPEN
 #define RGC_HEAP_RECORDING_ON 0u /* a recorder diverts nothing */
+#define RGC_HEAP_SAMPLING_ON 0u  /* nor a sampling trace */
 #else
 #define RGC_HOOKS_ANY (_rgc_runtime.hooks.any)
 #define RGC_HOOKS_ALLOCS (_rgc_runtime.hooks.allocs)
 #define RGC_FREE_GATE (_rgc_runtime.free_gate)
 #define RGC_ALLOC_GATE (_rgc_runtime.alloc_gate)
 #define RGC_HEAP_RECORDING_ON RGC_HEAP_RECORDING /* what a recorder sets */
+#define RGC_HEAP_SAMPLING_ON RGC_HEAP_SAMPLING   /* what a sampling trace sets */
 #endif
 /* True when every event must be reported: a recorder is on, a heap traces
  * every allocation, or a debugger armed a hook.  One load and a branch on

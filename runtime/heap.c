@@ -34,7 +34,7 @@ rgc_heap_t *rgc_heap_new(const rgc_heap_config_t *config)
     }
     memset(h, 0, sizeof *h);
     h->magic = RGC_HEAP_MAGIC;
-    h->flags = config ? config->flags & ~RGC_HEAP_RECORDING : 0;
+    h->flags = config ? config->flags & ~RGC_HEAP_OWN_FLAGS : 0;
 #ifdef RGC_DEBUG
     h->flags |= RGC_HEAP_FILL;
 #endif

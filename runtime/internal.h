@@ -294,20 +294,24 @@ typedef struct rgc_recorder {
                               * aligned): the ring and 16 bytes more */
 } rgc_recorder_t;
 
-/* A heap's flag of its own, beside the RGC_HEAP_* of its configuration:
- * its event recorder is on.  The raw allocation fast path tests it with
- * RGC_HEAP_FILL, in the same instruction (debug.c, rgc_recorder_start). */
+/* A heap's flags of its own, beside the RGC_HEAP_* of its configuration:
+ * its event recorder is on (debug.c, rgc_recorder_start); it traces a
+ * sample of its allocations (trace.c, rgc_trace_start).  The raw
+ * allocation fast path tests them with RGC_HEAP_FILL, in the same
+ * instruction. */
 #define RGC_HEAP_RECORDING 0x80u
+#define RGC_HEAP_SAMPLING 0x40u
+#define RGC_HEAP_OWN_FLAGS (RGC_HEAP_RECORDING | RGC_HEAP_SAMPLING)
 
 /* Debugger hooks (debug.c).  A debugger arms them by writing `mask` (bit k
  * for rgc_event_kind_t k) and the filters, then the gates of the runtime
  * root (rgc_runtime_t: free_gate, alloc_gate) by their rule: free_gate 0
  * while `tracing` or the mask's RGC_EV_FREE bit is set, alloc_gate 0
- * while `tracing`, `sampling` or the mask's RGC_EV_ALLOC bit with
- * `type_id` 0 is, their open values otherwise (a hook armed for an
- * object's type, its count or the collector leaves the raw paths
- * alone) — the runtime applies the same rule whenever it changes
- * `tracing` or `sampling` (_rgc_gates_update).  `watching` is the
+ * while `tracing` or the mask's RGC_EV_ALLOC bit with `type_id` 0 is,
+ * their open values otherwise (a hook armed for an object's type, its
+ * count or the collector leaves the raw paths alone) — the runtime
+ * applies the same rule whenever it changes `tracing`
+ * (_rgc_gates_update).  `watching` is the
  * runtime's own flag (RGC_WATCH_ON) while some heap records events or
  * traces every allocation, `tracing` while some heap traces every
  * allocation, `sampling` while some heap traces a sample.  The object
@@ -317,11 +321,12 @@ typedef struct rgc_recorder {
  * Each is zero when nothing is to be reported, and otherwise at least
  * 2^47, above every user-space address — so that rgc_new's test of its
  * heap against `allocs` also catches a NULL heap.  The raw paths compare
- * with the gates instead, which a recorder leaves open: a recording
- * heap's raw allocations leave their fast path by its flags
- * (RGC_HEAP_RECORDING), its raw frees by their pools' tags
- * (RGC_TAG_RECORD), so that one heap's recorder costs the others'
- * raw paths nothing.  A sampled block's free is caught without the gates
+ * with the gates instead, which a recorder or a sampling trace leaves
+ * open: a recording heap's raw allocations leave their fast path by its
+ * flags (RGC_HEAP_RECORDING), its raw frees by their pools' tags
+ * (RGC_TAG_RECORD); a sampling heap's raw allocations by its flags too
+ * (RGC_HEAP_SAMPLING), so that one heap's recorder or sample costs the
+ * others' raw paths nothing.  A sampled block's free is caught without the gates
  * too: by its pool's tag (RGC_TAG_TRACED) or its object's flags
  * (RGC_OF_TRACED).  (A gate closed while only a recorder listens is
  * still right, only slower: the paths past a closed gate report

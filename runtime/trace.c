@@ -606,6 +606,7 @@ void _rgc_trace_free_all(rgc_heap_t *h)
     h->trace = NULL;
     trace_release(h, tr);
     if (tr->sample_bytes) {
+        h->flags &= ~RGC_HEAP_SAMPLING;
         _rgc_samplers_add(-1);
     } else {
         _rgc_observers_add(-1);
@@ -643,6 +644,9 @@ int rgc_trace_start(rgc_heap_t *h, unsigned nframes, size_t sample_bytes)
     /* Sampling diverts allocations only: a sampled block's free is caught
      * by its pool's tag or its object's flags (internal.h, rgc_hooks_t). */
     if (sample_bytes) {
+        /* The raw allocations see the sample by the heap's flags (the
+         * allocation gate stays open), the objects' by the hook words. */
+        h->flags |= RGC_HEAP_SAMPLING_ON;
         _rgc_samplers_add(1);
     } else {
         _rgc_observers_add(1);

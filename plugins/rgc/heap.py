@@ -229,7 +229,10 @@ class Runtime:
         # (an earlier build of version 1: `watching`, recorders too).
         by, closing = ("tracing", hooks["tracing"]) if "tracing" in hooks else ("watching", hooks["watching"])
         want_free = 0 if mask & free_kinds or closing else t.free_gate_open
-        want_alloc = (0 if (mask & alloc_kinds and not typed) or closing or hooks["sampling"]
+        # `sampling` closed the allocation gate too, in a build whose
+        # sampling trace had no flag of its heap's to divert by.
+        sampling = hooks["sampling"] if "heap_flag_sampling" not in t else 0
+        want_alloc = (0 if (mask & alloc_kinds and not typed) or closing or sampling
                       else t.alloc_gate_open)
         if (free_gate, alloc_gate) != (want_free, want_alloc):
             what = ("raw frees and allocations on their fast paths go unreported"

@@ -392,6 +392,9 @@ ENTRIES = [
     ("hooks_tracers", "F", "hooks", 4),
     ("pool_tag_record", "K", None, None),
     ("heap_flag_recording", "K", None, None),
+    # a sampling trace's own flag (a table without it: `sampling` closes
+    # the allocation gate)
+    ("heap_flag_sampling", "K", None, None),
 ]
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]

@@ -466,11 +466,11 @@ static armed_t arm(uint8_t mask, uint32_t type_id, int32_t gen, const void *addr
     memcpy((void *)(uintptr_t)(a.hooks + t->hooks_address), &addr, 8);
     memcpy((void *)(uintptr_t)(a.hooks + t->hooks_mask), &mask, 1);
     /* Then the gates, by their rule (docs/debug-abi.md). */
-    uint8_t tracing = rd8(a.hooks + t->hooks_tracing), sampling = rd8(a.hooks + t->hooks_sampling);
+    uint8_t tracing = rd8(a.hooks + t->hooks_tracing);
     uint64_t root = t->runtime_address;
     int raw_allocs = (mask & RGC_DEBUG_HOOK_BIT(RGC_EV_ALLOC)) && type_id == 0;
     uint64_t free_gate = tracing || (mask & RGC_DEBUG_HOOK_BIT(RGC_EV_FREE)) ? 0 : t->free_gate_open;
-    uint64_t alloc_gate = tracing || sampling || raw_allocs ? 0 : t->alloc_gate_open;
+    uint64_t alloc_gate = tracing || raw_allocs ? 0 : t->alloc_gate_open;
     memcpy((void *)(uintptr_t)(root + t->runtime_free_gate), &free_gate, 8);
     memcpy((void *)(uintptr_t)(root + t->runtime_alloc_gate), &alloc_gate, 8);
     return a;
@@ -705,8 +705,8 @@ static void test_a_recorder_a_trace_and_a_hook_together_each_see_what_they_asked
     rgc_heap_destroy(h);
 }
 
-/* The gates follow the runtime's own listeners — a trace closes them, a
- * recorder does not — and a debugger that writes the mask but not the
+/* The gates follow the runtime's own listeners — a trace of every
+ * allocation closes them, a recorder or a sampling trace does not — and a debugger that writes the mask but not the
  * gates is what the heap checker reports. */
 static void test_the_gates_close_while_a_trace_or_hook_listens_and_the_checker_names_a_mask_without_them(
     void **state)
@@ -728,10 +728,14 @@ static void test_the_gates_close_while_a_trace_or_hook_listens_and_the_checker_n
     assert_int_equal(_rgc_runtime.alloc_gate, t->alloc_gate_open);
     assert_int_not_equal(rd8(t->runtime_address + t->runtime_hooks + t->hooks_watching), 0);
     rgc_recorder_stop(h);
-    assert_int_equal(rgc_trace_start(h, 1, 4096), 0); /* sampling: allocations only */
+    assert_int_equal(rgc_trace_start(h, 1, 4096), 0); /* sampling: by the heap's flags */
     assert_int_equal(_rgc_runtime.free_gate, t->free_gate_open);
-    assert_int_equal(_rgc_runtime.alloc_gate, 0);
+    assert_int_equal(_rgc_runtime.alloc_gate, t->alloc_gate_open);
+    assert_int_not_equal(rd32((uint64_t)(uintptr_t)h + t->heap_flags) & t->heap_flag_sampling, 0);
+    assert_int_not_equal(rd8(t->runtime_address + t->runtime_hooks + t->hooks_sampling), 0);
+    assert_heap_ok(h);
     rgc_trace_stop(h);
+    assert_int_equal(rd32((uint64_t)(uintptr_t)h + t->heap_flags) & t->heap_flag_sampling, 0);
     assert_int_equal(_rgc_runtime.free_gate, t->free_gate_open);
     assert_int_equal(_rgc_runtime.alloc_gate, t->alloc_gate_open);
     assert_heap_ok(h);
