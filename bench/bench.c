@@ -575,8 +575,16 @@ static size_t events_order_n;
  * first pass also times their growth from empty (what starting the tracer
  * costs), the second runs with them grown.  The 16-frame mode runs one pass
  * only: its unwinding, microseconds an allocation, dwarfs the growth. */
-enum events_mode { MODE_OFF, MODE_RECORDER, MODE_HOOK, MODE_TRACE1, MODE_SAMPLED, MODE_TRACE16, N_MODES };
-static const char *const mode_names[N_MODES] = {"off", "recorder", "hook", "trace1", "sampled", "trace16"};
+enum events_mode { MODE_OFF, MODE_RECORDER, MODE_HOOK, MODE_OTHERS, MODE_TRACE1, MODE_SAMPLED, MODE_TRACE16, N_MODES };
+static const char *const mode_names[N_MODES] = {"off", "recorder", "hook", "others", "trace1", "sampled", "trace16"};
+
+/* MODE_OTHERS: another heap records and traces a sample while the
+ * measured one does neither (what one heap's listeners cost the others:
+ * nothing on the raw paths, which they divert by their own heap's flags
+ * and tags; the object paths see them in the hook words).  Whether the
+ * gates stayed open while it ran is its proof. */
+static rgc_heap_t *events_other;
+static bool events_others_gates_open = true;
 
 /* MODE_HOOK: a debugger's hook armed for the free of one address that is
  * never freed (a static of this file), written through the debug table as
@@ -734,6 +742,19 @@ static void events_mode_start(enum events_mode mode)
     case MODE_HOOK:
         events_hook_arm(RGC_DEBUG_HOOK_BIT(RGC_EV_FREE));
         break;
+    case MODE_OTHERS: {
+        if (!events_other && !(events_other = rgc_heap_new(NULL)))
+            rc = -1;
+        else if ((rc = rgc_recorder_start(events_other, EVENTS_RING)) == 0)
+            rc = rgc_trace_start(events_other, 1, EVENTS_SAMPLE_BYTES);
+        const unsigned char *root = (const unsigned char *)(uintptr_t)rgc_debug_table.runtime_address;
+        uint64_t free_gate, alloc_gate;
+        memcpy(&free_gate, root + rgc_debug_table.runtime_free_gate, sizeof free_gate);
+        memcpy(&alloc_gate, root + rgc_debug_table.runtime_alloc_gate, sizeof alloc_gate);
+        if (free_gate != rgc_debug_table.free_gate_open || alloc_gate != rgc_debug_table.alloc_gate_open)
+            events_others_gates_open = false;
+        break;
+    }
     case MODE_TRACE1:
         rc = rgc_trace_start(bench_heap, 1, 0);
         break;
@@ -760,6 +781,9 @@ static void events_mode_stop(enum events_mode mode, events_figures_t *fig)
         rgc_recorder_stop(bench_heap);
     } else if (mode == MODE_HOOK) {
         events_hook_arm(0);
+    } else if (mode == MODE_OTHERS) {
+        rgc_trace_stop(events_other);
+        rgc_recorder_stop(events_other);
     } else if (mode != MODE_OFF) {
         size_t peak = 0;
         rgc_trace_get_traced_memory(bench_heap, NULL, &peak);
@@ -798,7 +822,7 @@ static int bench_events(int argc, char **argv)
     if (argc < 4) {
         fprintf(stderr, "usage: events raw|object|pair|alloc|random N ROUNDS SEED [MODES]\n"
                         "  MODES: all (default) or a comma-separated subset of "
-                        "off,recorder,hook,trace1,sampled,trace16\n");
+                        "off,recorder,hook,others,trace1,sampled,trace16\n");
         return 2;
     }
 #if defined(BENCH_ALLOC_RGC)
@@ -885,7 +909,7 @@ static int bench_events(int argc, char **argv)
      * rate).  The timed passes' peaks of traced bytes say the same of N. */
     for (size_t k = 0; k < nmodes; k++) {
         enum events_mode m = modes[k];
-        if (m == MODE_OFF || m == MODE_RECORDER || m == MODE_HOOK)
+        if (m == MODE_OFF || m == MODE_RECORDER || m == MODE_HOOK || m == MODE_OTHERS)
             continue;
         events_figures_t scratch = {0};
         events_mode_start(m);
@@ -917,6 +941,8 @@ static int bench_events(int argc, char **argv)
     if (on[MODE_HOOK])
         printf(", \"hook\": {\"mask\": %u, \"calls\": %" PRIu64 "}", RGC_DEBUG_HOOK_BIT(RGC_EV_FREE),
                events_hook_hits());
+    if (on[MODE_OTHERS])
+        printf(", \"others\": {\"gates_open\": %s}", events_others_gates_open ? "true" : "false");
     for (int m = MODE_TRACE1; m < N_MODES; m++) {
         const events_figures_t *f = &fig[m];
         if (!f->on)

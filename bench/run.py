@@ -86,7 +86,7 @@ EVENT_PATTERNS = [
 ]
 # Each pattern runs twice per build and repetition: the main run takes the
 # modes but the 16-frame one in turns, the trace16 run that one beside "off".
-EVENT_RUNS = [("main", "off,recorder,hook,trace1,sampled"), ("trace16", "off,trace16")]
+EVENT_RUNS = [("main", "off,recorder,hook,others,trace1,sampled"), ("trace16", "off,trace16")]
 # The checks: (name, label, (build, metric) / (build, metric)).  Within a run
 # each mode runs two passes after its start; a mode's figure is the second
 # (the tracer's tables grown), X_first_ns the first (trace1's: their growth
@@ -98,13 +98,14 @@ EVENT_RUNS = [("main", "off,recorder,hook,trace1,sampled"), ("trace16", "off,tra
 EVENT_CHECKS = [
     ("recorder", "recorder on / off", ("rgc", "recorder_ns"), ("rgc", "off_ns")),
     ("hook", "hook armed, never hit / off", ("rgc", "hook_ns"), ("rgc", "off_ns")),
+    ("others", "another heap records and samples / off", ("rgc", "others_ns"), ("rgc", "off_ns")),
     ("trace1", "trace 1 frame / off", ("rgc", "trace1_ns"), ("rgc", "off_ns")),
     ("trace1_first", "trace 1 frame from start / off", ("rgc", "trace1_first_ns"), ("rgc", "off_first_ns")),
     ("sampled", "trace sampled / off", ("rgc", "sampled_ns"), ("rgc", "off_ns")),
     ("trace16", "trace 16 frames / off", ("rgc", "trace16_ns"), ("rgc", "trace16_off_ns")),
     ("hooks", "rgc off / noevents off", ("rgc", "off_ns"), ("rgc-noevents", "off_ns")),
 ]
-EVENT_TARGETS = {"recorder": 1.15, "hook": None, "trace1": 1.5, "trace1_first": None, "sampled": 1.1,
+EVENT_TARGETS = {"recorder": 1.15, "hook": None, "others": None, "trace1": 1.5, "trace1_first": None, "sampled": 1.1,
                  "trace16": None, "hooks": 1.02}
 EVENT_SAMPLE_BYTES = 512 << 10  # bench.c's sampled mode
 
@@ -467,7 +468,7 @@ class Runner:
                 main = samples[(pattern, "main")][build]
                 t16 = samples[(pattern, "trace16")][build]
                 fig = {m + suffix: summarize([r["metrics"].get(m + suffix) for r in main])
-                       for m in ("off", "recorder", "hook", "trace1", "sampled")
+                       for m in ("off", "recorder", "hook", "others", "trace1", "sampled")
                        for suffix in ("_ns", "_first_ns")}
                 fig["trace16_ns"] = summarize([r["metrics"].get("trace16_ns") for r in t16])
                 fig["trace16_off_ns"] = summarize([r["metrics"].get("off_ns") for r in t16])
@@ -804,6 +805,9 @@ def event_proof(name, builds):
     if name == "hook":
         k = st.get("hook")
         return "mask 0x%02x, %d calls" % (k["mask"], k["calls"]) if k else "-"
+    if name == "others":
+        o = st.get("others")
+        return "-" if not o else "gates open" if o.get("gates_open") else "gates closed"
     if name == "sampled":
         t = st.get("sampled")
         if not t:

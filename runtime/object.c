@@ -300,6 +300,10 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
 {
     if (!h || !t || (t->flags & RGC_TF_VAR))
         return new_slow(h, t);
+    /* Nothing of h's listens and no hook is armed: another heap's
+     * recorder or trace set the word. */
+    if (!h->recorder.cap && !h->trace && !_rgc_runtime.hooks.mask)
+        return new_fast(h, t, 0);
     if (_rgc_sample_skip(h, t->basic_size))
         return new_fast(h, t, 0); /* a heap samples, and this one is not to be traced */
     void *o = new_fast(h, t, 1);
@@ -624,11 +628,37 @@ void (*_rgc_destroy_for(const rgc_type_t *t))(rgc_object_t *, rgc_type_t *, uint
                                                                    : destroy_fields_any;
 }
 
+/* Count 1 going to 0, nothing to report of it: the destruction.  The
+ * common case, a plain small object (no references, hooks or finalizer:
+ * no RGC_OF_TEARDOWN), without a call and without looking at its type. */
+static inline __attribute__((always_inline)) void decref_destroy(rgc_object_t *o)
+{
+    o->refcnt = 0;
+    uint32_t f = o->flags;
+    /* A traced object (a heap that samples) takes the general destruction,
+     * whose free removes its trace. */
+    if (RGC_LIKELY(!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED | RGC_OF_TRACED)))) {
+        _rgc_block_free(_rgc_pool_of(o), o);
+        return;
+    }
+    rgc_type_t *t = _rgc_type(o);
+    if (RGC_LIKELY(!(f & (RGC_OF_LARGE | RGC_OF_WEAKREFED | RGC_OF_TRACED))))
+        t->destroy(o, t, f);
+    else
+        destroy_any(o, t, f);
+}
+
 /* Count 1 going to 0 while events are reported: the event, then the
  * general destruction, whose free of the block is reported too. */
 __attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void *pc)
 {
     rgc_heap_t *h = heap_of(o);
+    /* Nothing of h's listens and no hook is armed: another heap's
+     * recorder or trace set the word. */
+    if (!h->recorder.cap && !h->trace && !_rgc_runtime.hooks.mask) {
+        decref_destroy(o);
+        return;
+    }
     uint32_t id = o->type_id, f = o->flags;
     if (!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED | RGC_OF_TRACED)) &&
         _rgc_trace_only(h)) {
@@ -661,9 +691,7 @@ __attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void
     destroy_any(o, _rgc_type(o), f);
 }
 
-/* Count 1 going to 0.  The common case, a plain small object (no
- * references, hooks or finalizer: no RGC_OF_TEARDOWN), is handled here without
- * a call and without looking at its type. */
+/* Count 1 going to 0. */
 void _rgc_decref_slow(rgc_object_t *o)
 {
     if (RGC_UNLIKELY(o->refcnt != 1)) {
@@ -674,19 +702,7 @@ void _rgc_decref_slow(rgc_object_t *o)
         decref_watched(o, __builtin_return_address(0));
         return;
     }
-    o->refcnt = 0;
-    uint32_t f = o->flags;
-    /* A traced object (a heap that samples) takes the general destruction,
-     * whose free removes its trace. */
-    if (RGC_LIKELY(!(f & (RGC_OF_TEARDOWN | RGC_OF_LARGE | RGC_OF_TRACKED | RGC_OF_WEAKREFED | RGC_OF_TRACED)))) {
-        _rgc_block_free(_rgc_pool_of(o), o);
-        return;
-    }
-    rgc_type_t *t = _rgc_type(o);
-    if (RGC_LIKELY(!(f & (RGC_OF_LARGE | RGC_OF_WEAKREFED | RGC_OF_TRACED))))
-        t->destroy(o, t, f);
-    else
-        destroy_any(o, t, f);
+    decref_destroy(o);
 }
 
 /* Frees an object the collector has finished with: count 1 (its hold),
