@@ -743,6 +743,16 @@ class HeapWalk:
         cap = u(self.buf, r + t.recorder_cap)
         seq = u(self.buf, r + t.recorder_seq)
         out = {"events_address": events, "capacity": cap, "seq": seq, "events": []}
+        if "heap_flag_recording" in t:
+            # The heap's raw paths find its recorder by this flag (and its
+            # raw pools' tags): without it, raw events go unrecorded.
+            flags = u(self.buf, t.heap_flags, 4)
+            if bool(flags & t.heap_flag_recording) != bool(cap):
+                self.warnings.add("heap 0x%x: flags 0x%x say its recorder is %s, its capacity %d says %s: %s"
+                                  % (self.addr, flags, "on" if flags & t.heap_flag_recording else "off", cap,
+                                     "on" if cap else "off",
+                                     "its raw allocations and frees go unrecorded" if cap
+                                     else "its raw allocations take the recording path for nothing"))
         if not cap or not events:
             return out
         if cap & (cap - 1) or cap > MAX_RING:

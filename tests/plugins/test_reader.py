@@ -1113,6 +1113,39 @@ class TestCorruptTracePool(CorruptTrace, unittest.TestCase):
         self.assert_lookup_found(2, "entries")
 
 
+class TestRecordingFlag(unittest.TestCase):
+    """A heap whose recorder is on but whose flags say otherwise (its raw
+    blocks' events would go unrecorded): one warning naming the heap, the
+    ring still read."""
+
+    @classmethod
+    def setUpClass(cls):
+        if SETUP_ERROR:
+            return
+        with o0_core() as (core, t, heaps, q):
+            cls.t = t
+            cls.heap = heaps["main"]
+            cls.cap = q(heaps["main"] + t.heap_recorder + t.recorder_cap)
+            flags = struct.unpack("<I", core.read(heaps["main"] + t.heap_flags, 4))[0]
+        cls.flags = flags & ~t.heap_flag_recording
+        cls.was = flags
+        cls.core = patched_core("core-recording-flag", {heaps["main"] + t.heap_flags: struct.pack("<I", cls.flags)})
+
+    def setUp(self):
+        needs_runs(self)
+
+    def test_the_heap_is_named_and_the_ring_still_read(self):
+        self.assertGreater(self.cap, 0)
+        self.assertNotEqual(self.was & self.t.heap_flag_recording, 0)  # the target's recorder set it
+        rc, out, err = run_reader(["--core", self.core, "--json"])
+        self.assertEqual((rc, err), (0, ""))
+        main = [h for h in json.loads(out)["heaps"] if h["name"] == "main"][0]
+        self.assertEqual(main["warnings"],
+                         ["heap 0x%x: flags 0x%x say its recorder is off, its capacity %d says on: "
+                          "its raw allocations and frees go unrecorded" % (self.heap, self.flags, self.cap)])
+        self.assertEqual(len(main["recorder"]["events"]), self.cap)
+
+
 class TestStaleRecord(unittest.TestCase):
     """A record of the recorder's ring that is not the event its slot
     should hold (the process stopped while overwriting it): one warning
