@@ -798,9 +798,25 @@ class HeapWalk:
         if "site_line" not in t:
             return None
         tr = u(self.buf, t.heap_trace)
-        if not tr:
-            return None
-        return _trace.read_trace(self.mem, t, self.addr, tr, self.warnings, self.rt.symbolizer, self.rt.max_sites)
+        out = None
+        if tr:
+            out = _trace.read_trace(self.mem, t, self.addr, tr, self.warnings, self.rt.symbolizer,
+                                    self.rt.max_sites)
+        if "heap_flag_sampling" in t and (not tr or out.get("readable")):
+            # The heap's raw allocations find its sampling trace by this
+            # flag: without it, none of them is sampled.
+            flags = u(self.buf, t.heap_flags, 4)
+            flagged = bool(flags & t.heap_flag_sampling)
+            sampling = bool(out and out.get("sample_bytes"))
+            if flagged and not sampling:
+                self.warnings.add("heap 0x%x: flags 0x%x say it traces a sample, but it %s" % (
+                    self.addr, flags,
+                    "traces every allocation: its raw allocations take the sampling path for nothing" if out
+                    else "does not trace: its next small raw allocation reads a trace at address 0"))
+            elif sampling and not flagged:
+                self.warnings.add("heap 0x%x: its trace samples, but flags 0x%x lack the sampling flag: "
+                                  "its raw allocations are never sampled" % (self.addr, flags))
+        return out
 
 
 def _heap_name(t, buf):

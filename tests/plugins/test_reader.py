@@ -1146,6 +1146,36 @@ class TestRecordingFlag(unittest.TestCase):
         self.assertEqual(len(main["recorder"]["events"]), self.cap)
 
 
+class TestSamplingFlag(unittest.TestCase):
+    """A heap that does not trace but whose flags say it samples (its next
+    raw allocation would look for a trace it does not have): one warning
+    naming the heap."""
+
+    @classmethod
+    def setUpClass(cls):
+        if SETUP_ERROR:
+            return
+        with o0_core() as (core, t, heaps, q):
+            cls.t = t
+            cls.heap = heaps["aux"]
+            cls.trace = q(heaps["aux"] + t.heap_trace)
+            flags = struct.unpack("<I", core.read(heaps["aux"] + t.heap_flags, 4))[0]
+        cls.flags = flags | t.heap_flag_sampling
+        cls.core = patched_core("core-sampling-flag", {heaps["aux"] + t.heap_flags: struct.pack("<I", cls.flags)})
+
+    def setUp(self):
+        needs_runs(self)
+
+    def test_the_heap_is_named(self):
+        self.assertEqual(self.trace, 0)
+        rc, out, err = run_reader(["--core", self.core, "--json"])
+        self.assertEqual((rc, err), (0, ""))
+        aux = [h for h in json.loads(out)["heaps"] if h["name"] == "aux"][0]
+        self.assertEqual(aux["warnings"],
+                         ["heap 0x%x: flags 0x%x say it traces a sample, but it does not trace: its next "
+                          "small raw allocation reads a trace at address 0" % (self.heap, self.flags)])
+
+
 class TestStaleRecord(unittest.TestCase):
     """A record of the recorder's ring that is not the event its slot
     should hold (the process stopped while overwriting it): one warning

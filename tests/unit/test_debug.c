@@ -902,7 +902,7 @@ static void test_a_recording_heap_that_fills_or_has_a_hook_armed_records_each_ev
 }
 
 /* The heap checker holds the flag and the tags to the recorder. */
-static void test_the_checker_names_a_heap_whose_recording_flag_or_pool_tags_disagree_with_its_recorder(
+static void test_the_checker_names_a_heap_whose_own_flags_or_pool_tags_disagree_with_its_recorder_or_trace(
     void **state)
 {
     (void)state;
@@ -922,6 +922,19 @@ static void test_the_checker_names_a_heap_whose_recording_flag_or_pool_tags_disa
     _rgc_pool_of(p)->tag |= RGC_TAG_RECORD;
     assert_heap_ok(h);
     rgc_recorder_stop(h);
+    /* The sampling flag, held to the trace the same way. */
+    h->flags |= RGC_HEAP_SAMPLING;
+    assert_int_not_equal(rgc_heap_check(h, &r), 0);
+    assert_ptr_equal(r.address, h);
+    assert_non_null(strstr(r.message, "the trace says it is not"));
+    h->flags &= ~(unsigned)RGC_HEAP_SAMPLING;
+    assert_int_equal(rgc_trace_start(h, 1, 4096), 0);
+    assert_heap_ok(h);
+    h->flags &= ~(unsigned)RGC_HEAP_SAMPLING;
+    assert_int_not_equal(rgc_heap_check(h, &r), 0);
+    assert_non_null(strstr(r.message, "say a sample is not traced"));
+    h->flags |= RGC_HEAP_SAMPLING;
+    rgc_trace_stop(h);
     rgc_mem_free(h, p);
     assert_heap_ok(h);
     rgc_heap_destroy(h);
@@ -1139,7 +1152,7 @@ int main(void)
         cmocka_unit_test(test_the_gates_close_while_a_trace_or_hook_listens_and_the_checker_names_a_mask_without_them),
         cmocka_unit_test(test_a_recorder_takes_its_own_heaps_raw_blocks_off_the_fast_paths_and_no_other_heaps),
         cmocka_unit_test(test_a_recording_heap_that_fills_or_has_a_hook_armed_records_each_event_once),
-        cmocka_unit_test(test_the_checker_names_a_heap_whose_recording_flag_or_pool_tags_disagree_with_its_recorder),
+        cmocka_unit_test(test_the_checker_names_a_heap_whose_own_flags_or_pool_tags_disagree_with_its_recorder_or_trace),
         cmocka_unit_test(test_recorders_traces_and_hooks_started_and_stopped_at_random_see_exactly_their_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
