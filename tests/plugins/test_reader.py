@@ -1113,67 +1113,54 @@ class TestCorruptTracePool(CorruptTrace, unittest.TestCase):
         self.assert_lookup_found(2, "entries")
 
 
-class TestRecordingFlag(unittest.TestCase):
-    """A heap whose recorder is on but whose flags say otherwise (its raw
-    blocks' events would go unrecorded): one warning naming the heap, the
-    ring still read."""
+class TestHeapFlags(unittest.TestCase):
+    """A heap whose own flags disagree with its recorder or trace, in a
+    core with the flags rewritten: one warning naming the heap and what
+    its raw paths would do, the rest still read.  The main heap records
+    (its flag cleared: its raw events would go unrecorded); the aux heap
+    does not trace (the sampling flag set: its next raw allocation would
+    look for a trace it does not have)."""
 
     @classmethod
     def setUpClass(cls):
         if SETUP_ERROR:
             return
         with o0_core() as (core, t, heaps, q):
-            cls.t = t
-            cls.heap = heaps["main"]
+            cls.t, cls.heaps = t, heaps
             cls.cap = q(heaps["main"] + t.heap_recorder + t.recorder_cap)
-            flags = struct.unpack("<I", core.read(heaps["main"] + t.heap_flags, 4))[0]
-        cls.flags = flags & ~t.heap_flag_recording
-        cls.was = flags
-        cls.core = patched_core("core-recording-flag", {heaps["main"] + t.heap_flags: struct.pack("<I", cls.flags)})
+            cls.aux_trace = q(heaps["aux"] + t.heap_trace)
+            cls.was = {name: struct.unpack("<I", core.read(heaps[name] + t.heap_flags, 4))[0]
+                       for name in ("main", "aux")}
 
     def setUp(self):
         needs_runs(self)
 
-    def test_the_heap_is_named_and_the_ring_still_read(self):
-        self.assertGreater(self.cap, 0)
-        self.assertNotEqual(self.was & self.t.heap_flag_recording, 0)  # the target's recorder set it
-        rc, out, err = run_reader(["--core", self.core, "--json"])
+    def heap_with_flags(self, name, flags):
+        """The reader's report of heap `name` in a core where its flags
+        are `flags`."""
+        at = self.heaps[name] + self.t.heap_flags
+        core = patched_core("core-%s-flags-%x" % (name, flags), {at: struct.pack("<I", flags)})
+        rc, out, err = run_reader(["--core", core, "--json"])
         self.assertEqual((rc, err), (0, ""))
-        main = [h for h in json.loads(out)["heaps"] if h["name"] == "main"][0]
+        return [h for h in json.loads(out)["heaps"] if h["name"] == name][0]
+
+    def test_a_recording_heap_without_its_flag_is_named_and_its_ring_still_read(self):
+        self.assertGreater(self.cap, 0)
+        self.assertNotEqual(self.was["main"] & self.t.heap_flag_recording, 0)  # the target's recorder set it
+        flags = self.was["main"] & ~self.t.heap_flag_recording
+        main = self.heap_with_flags("main", flags)
         self.assertEqual(main["warnings"],
                          ["heap 0x%x: flags 0x%x say its recorder is off, its capacity %d says on: "
-                          "its raw allocations and frees go unrecorded" % (self.heap, self.flags, self.cap)])
+                          "its raw allocations and frees go unrecorded" % (self.heaps["main"], flags, self.cap)])
         self.assertEqual(len(main["recorder"]["events"]), self.cap)
 
-
-class TestSamplingFlag(unittest.TestCase):
-    """A heap that does not trace but whose flags say it samples (its next
-    raw allocation would look for a trace it does not have): one warning
-    naming the heap."""
-
-    @classmethod
-    def setUpClass(cls):
-        if SETUP_ERROR:
-            return
-        with o0_core() as (core, t, heaps, q):
-            cls.t = t
-            cls.heap = heaps["aux"]
-            cls.trace = q(heaps["aux"] + t.heap_trace)
-            flags = struct.unpack("<I", core.read(heaps["aux"] + t.heap_flags, 4))[0]
-        cls.flags = flags | t.heap_flag_sampling
-        cls.core = patched_core("core-sampling-flag", {heaps["aux"] + t.heap_flags: struct.pack("<I", cls.flags)})
-
-    def setUp(self):
-        needs_runs(self)
-
-    def test_the_heap_is_named(self):
-        self.assertEqual(self.trace, 0)
-        rc, out, err = run_reader(["--core", self.core, "--json"])
-        self.assertEqual((rc, err), (0, ""))
-        aux = [h for h in json.loads(out)["heaps"] if h["name"] == "aux"][0]
+    def test_a_heap_flagged_as_sampling_without_a_trace_is_named(self):
+        self.assertEqual(self.aux_trace, 0)
+        flags = self.was["aux"] | self.t.heap_flag_sampling
+        aux = self.heap_with_flags("aux", flags)
         self.assertEqual(aux["warnings"],
                          ["heap 0x%x: flags 0x%x say it traces a sample, but it does not trace: its next "
-                          "small raw allocation reads a trace at address 0" % (self.heap, self.flags)])
+                          "small raw allocation reads a trace at address 0" % (self.heaps["aux"], flags)])
 
 
 class TestStaleRecord(unittest.TestCase):
