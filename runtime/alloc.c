@@ -857,8 +857,10 @@ __attribute__((noinline)) static void *mem_alloc_flagged(rgc_heap_t *h, size_t n
         uint64_t *b = pool->free;
         if (RGC_LIKELY(b != NULL)) {
             if (f & RGC_HEAP_SAMPLING) {
+                /* (No trace: a flag out of its rule, which the checker
+                 * reports; the general path copes.) */
                 rgc_trace_t *tr = h->trace;
-                if (tr->countdown <= (int64_t)n)
+                if (!tr || tr->countdown <= (int64_t)n)
                     return mem_alloc_other(h, n, pc);
                 tr->countdown -= (int64_t)n;
             }

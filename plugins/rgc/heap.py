@@ -811,8 +811,8 @@ class HeapWalk:
             if flagged and not sampling:
                 self.warnings.add("heap 0x%x: flags 0x%x say it traces a sample, but it %s" % (
                     self.addr, flags,
-                    "traces every allocation: its raw allocations take the sampling path for nothing" if out
-                    else "does not trace: its next small raw allocation reads a trace at address 0"))
+                    "traces every allocation" if out else "does not trace") +
+                    ": its raw allocations take the sampling path for nothing")
             elif sampling and not flagged:
                 self.warnings.add("heap 0x%x: its trace samples, but flags 0x%x lack the sampling flag: "
                                   "its raw allocations are never sampled" % (self.addr, flags))

@@ -1118,8 +1118,8 @@ class TestHeapFlags(unittest.TestCase):
     core with the flags rewritten: one warning naming the heap and what
     its raw paths would do, the rest still read.  The main heap records
     (its flag cleared: its raw events would go unrecorded); the aux heap
-    does not trace (the sampling flag set: its next raw allocation would
-    look for a trace it does not have)."""
+    does not trace (the sampling flag set: its raw allocations would take
+    the sampling path for nothing)."""
 
     @classmethod
     def setUpClass(cls):
@@ -1159,8 +1159,8 @@ class TestHeapFlags(unittest.TestCase):
         flags = self.was["aux"] | self.t.heap_flag_sampling
         aux = self.heap_with_flags("aux", flags)
         self.assertEqual(aux["warnings"],
-                         ["heap 0x%x: flags 0x%x say it traces a sample, but it does not trace: its next "
-                          "small raw allocation reads a trace at address 0" % (self.heaps["aux"], flags)])
+                         ["heap 0x%x: flags 0x%x say it traces a sample, but it does not trace: its raw "
+                          "allocations take the sampling path for nothing" % (self.heaps["aux"], flags)])
 
 
 class TestStaleRecord(unittest.TestCase):

@@ -927,6 +927,9 @@ static void test_the_checker_names_a_heap_whose_own_flags_or_pool_tags_disagree_
     assert_int_not_equal(rgc_heap_check(h, &r), 0);
     assert_ptr_equal(r.address, h);
     assert_non_null(strstr(r.message, "the trace says it is not"));
+    void *q = rgc_mem_alloc(h, 32); /* the flag without a trace: allocations still work */
+    assert_non_null(q);
+    rgc_mem_free(h, q);
     h->flags &= ~(unsigned)RGC_HEAP_SAMPLING;
     assert_int_equal(rgc_trace_start(h, 1, 4096), 0);
     assert_heap_ok(h);
