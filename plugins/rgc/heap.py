@@ -32,6 +32,7 @@ MAX_ARENAS = 1 << 20
 MAX_LARGE = 1 << 24
 MAX_WEAKTAB = 1 << 22
 MAX_RING = 1 << 24
+RING_CHUNK = 1 << 20  # bytes of a ring read at once
 MAX_WEAKREFS = 1 << 24
 MAX_NAME = 256
 
@@ -304,6 +305,18 @@ class Runtime:
                 found["heap_address"] = h
                 return found
         return None
+
+    def history(self, addr):
+        """Each heap's recorded events that touch addr (HeapWalk.history),
+        for every heap whose recorder is on."""
+        t = self.t
+        if not t.initialized:
+            return []
+        try:
+            self._read_types(self.mem.u32(t.runtime_address + t.runtime_ntypes))
+        except TargetError as e:
+            raise RgcError("cannot read the runtime root at 0x%x: %s" % (t.runtime_address, e)) from None
+        return [HeapWalk(self, h, buf).history(addr) for h, buf in self.heap_list(*self._root())]
 
     def event(self, buf, off):
         """The event (an rgc_event_t, as the hook is given) at buf[off:],
@@ -736,7 +749,10 @@ class HeapWalk:
 
     # ---- the recorder
 
-    def _read_recorder(self):
+    def _read_recorder(self, limit=None, keep=None):
+        """The recorder's state and its last events (at most `limit`, by
+        default the reader's --events; with `keep`, only the records for
+        which keep(buf, off) is true among them)."""
         t = self.t
         r = t.heap_recorder
         events = u(self.buf, r + t.recorder_events)
@@ -759,18 +775,9 @@ class HeapWalk:
             self.warnings.add("recorder of heap 0x%x: capacity %d, not a power of two up to %d"
                               % (self.addr, cap, MAX_RING))
             return out
-        n = min(seq, cap, self.rt.max_events)
-        # The ring's records: rgc_record_t, or in a table without them
-        # (an earlier build of version 1) whole events.
-        records = "sizeof_record" in t
-        es = t.sizeof_record if records else t.sizeof_event
-        ring = None
-        if cap * es <= 1 << 20:
-            try:
-                ring = self.mem.read(events, cap * es)
-            except TargetError as e:
-                self.warnings.add("recorder of heap 0x%x: its events at 0x%x: %s" % (self.addr, events, e))
-                return out
+        n = min(seq, cap, self.rt.max_events if limit is None else limit)
+        out["events"] = list(self._ring_events(events, cap, seq, n, keep))
+        return out
         for s in range(seq - n + 1, seq + 1):
             idx = (s - 1) & (cap - 1)
             if ring is not None:
@@ -786,6 +793,59 @@ class HeapWalk:
                 self.warnings.add("recorder of heap 0x%x: the record for event %d holds event %d"
                                   % (self.addr, s, ev["seq"]))
             out["events"].append(ev)
+        return out
+
+
+    def _ring_events(self, events, cap, seq, n, keep=None):
+        """The ring's last n events, oldest first, decoded (those keep
+        passes, when given), read RING_CHUNK bytes at a time.  The records
+        are rgc_record_t, or in a table without them (an earlier build of
+        version 1) whole events."""
+        t = self.t
+        records = "sizeof_record" in t
+        es = t.sizeof_record if records else t.sizeof_event
+        s = seq - n + 1
+        while s <= seq:
+            idx = (s - 1) & (cap - 1)
+            count = min(seq - s + 1, cap - idx, max(1, RING_CHUNK // es))
+            try:
+                buf = self.mem.read(events + idx * es, count * es)
+            except TargetError as e:
+                # (One line for the ring: the rest of it is most likely
+                # as unreadable.)
+                self.warnings.add("recorder of heap 0x%x: its events at 0x%x: %s" % (self.addr, events, e))
+                return
+            for k in range(count):
+                if keep is not None and not keep(buf, k * es):
+                    continue
+                ev = self.rt.record(buf, k * es, s + k) if records else self.rt.event(buf, k * es)
+                if ev["seq"] != s + k:
+                    self.warnings.add("recorder of heap 0x%x: the record for event %d holds event %d"
+                                      % (self.addr, s + k, ev["seq"]))
+                yield ev
+            s += count
+
+    def history(self, addr):
+        """Every event of the heap's ring that touches addr — an
+        allocation or free whose block [address, address + size) holds it,
+        any event at addr itself — oldest first, with the ring's state."""
+        t = self.t
+        if "sizeof_record" in t:
+            ko, kw, ao, so = t.record_kind, 1, t.record_address, t.record_size
+        else:
+            ko, kw, ao, so = t.event_kind, 4, t.event_address, t.event_size
+        blocks = (t.ev_alloc, t.ev_free)
+
+        def keep(buf, off):
+            a = u(buf, off + ao)
+            if a == addr:
+                return True
+            return u(buf, off + ko, kw) in blocks and a < addr < a + u(buf, off + so)
+
+        out = self._read_recorder(limit=MAX_RING, keep=keep)
+        out["heap"] = _heap_name(t, self.buf)
+        out["heap_address"] = self.addr
+        out["warnings"] = list(self.warnings)
         return out
 
 
@@ -826,6 +886,13 @@ def _heap_name(t, buf):
 def read_runtime(target, table, max_events=64, max_sites=10):
     """Everything the reader reports, as a dict (see reader.py)."""
     return Runtime(target, table, max_events, max_sites).read()
+
+
+def address_history(target, table, addr):
+    """(each heap's recorded events that touch addr, as Runtime.history
+    gives them; the warnings of the runtime's reads)."""
+    rt = Runtime(target, table)
+    return rt.history(addr), list(rt.warnings)
 
 
 def block_trace(target, table, block):

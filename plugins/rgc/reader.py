@@ -3,6 +3,7 @@
     python3 -m rgc --pid PID [--json] [--find auto|symbol|section|scan]
     python3 -m rgc --core FILE [--exe PATH] [--json] [--find ...]
     python3 -m rgc --pid PID|--core FILE --site ADDR [--json]
+    python3 -m rgc --pid PID|--core FILE --history ADDR [--json]
 
 (with PYTHONPATH=plugins from the source tree).  Prints, per heap: its
 arenas, per size class its pools and blocks used and free, its objects by
@@ -12,6 +13,9 @@ its allocations, its traced memory and its largest allocation sites (by
 size, as rgc_trace_statistics by site).  --json prints the same as one
 JSON document.  --site ADDR prints the trace of the block at ADDR (hex):
 its size, its site and its frames; a block that is not traced is an error.
+--history ADDR prints every event of every heap's recorder that touches
+ADDR (hex) — an allocation or free of a block that holds it, any event at
+ADDR itself — oldest first: in a core, the free before a use after free.
 
 Errors (no table, a table that cannot be used, a truncated core, memory
 that cannot be read) are one line on stderr starting "rgc: ", and exit
@@ -25,7 +29,7 @@ import os
 import sys
 
 from .errors import RgcError
-from .heap import block_trace, read_runtime
+from .heap import address_history, block_trace, read_runtime
 from .table import METHODS, find_table
 from .target import CoreTarget, ProcessTarget
 
@@ -64,6 +68,18 @@ def read_block(target, block, method="auto"):
             msg += " (not every trace could be read: %s)" % warnings[0]
         raise RgcError(msg)
     report["block"] = found
+    report["warnings"] = warnings
+    return report
+
+
+def read_history(target, addr, method="auto"):
+    """The report of what the recorders saw of addr: its table, and per
+    heap the ring's state and the events that touch addr."""
+    table = find_table(target, method)
+    report = _table_report(target, table)
+    heaps, warnings = address_history(target, table, addr)
+    report["address"] = addr
+    report["heaps"] = heaps
     report["warnings"] = warnings
     return report
 
@@ -210,6 +226,50 @@ def format_block(report):
     return "\n".join(lines) + "\n"
 
 
+def format_history(report):
+    """The text of a --history report."""
+    lines = []
+    add = lines.append
+    addr = report["address"]
+    found = 0
+    # Sequence numbers are per heap: how the block was left is said only
+    # when one heap's ring alone touches it (an arena given back can hold
+    # another heap's blocks later).
+    alone = sum(1 for h in report["heaps"] if h["events"]) == 1
+    for h in report["heaps"]:
+        name = "heap '%s' at 0x%x" % (h["heap"], h["heap_address"])
+        cap, seq = h["capacity"], h["seq"]
+        if not cap:
+            add("%s: no recorder" % name)
+            continue
+        first = max(seq - cap, 0) + 1
+        held = "events #%d to #%d" % (first, seq) if seq else "no event yet"
+        add("%s: recorder of %d, holding %s; %s" % (name, cap, held,
+                                                      _plural(len(h["events"]), "touches 0x%x" % addr,
+                                                              "touch 0x%x" % addr)))
+        for e in h["events"]:
+            add("  #%-6d %-8s 0x%x  %s" % (e["seq"], e["kind_name"], e["address"], _event_text(e)))
+        if h["events"] and alone:
+            last = h["events"][-1]
+            if last["kind_name"] == "free":
+                add("  last: freed at #%d, not allocated again since (a use after it is a use after free)"
+                    % last["seq"])
+            elif last["kind_name"] == "alloc":
+                add("  last: allocated at #%d, not freed since" % last["seq"])
+        found += len(h["events"])
+        for w in h["warnings"]:
+            add("  warning: %s" % w)
+    if not any(h["capacity"] for h in report["heaps"]):
+        add("no heap records events (rgc_recorder_start): nothing to search")
+    elif not found:
+        add("no recorded event touches 0x%x" % addr)
+    elif not alone:
+        add("events of several heaps touch 0x%x: their numbers are each heap's own" % addr)
+    for w in report["warnings"]:
+        add("warning: %s" % w)
+    return "\n".join(lines) + "\n"
+
+
 def _event_text(e):
     kind = e["kind_name"]
     what = e["type"] or ("type %d" % e["type_id"] if e["type_id"] else "raw")
@@ -256,8 +316,11 @@ def _parser():
     p.add_argument("--sites", type=int, default=10, metavar="N",
                    help="show at most the N largest traced allocation sites (and tracebacks) per heap "
                         "(default 10)")
-    p.add_argument("--site", type=_address, metavar="ADDR",
-                   help="print the trace of the block at ADDR (hex): its size, site and frames")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--site", type=_address, metavar="ADDR",
+                      help="print the trace of the block at ADDR (hex): its size, site and frames")
+    what.add_argument("--history", type=_address, metavar="ADDR",
+                      help="print every recorded event that touches ADDR (hex), oldest first")
     return p
 
 
@@ -291,6 +354,8 @@ def run(argv):
         try:
             if args.site is not None:
                 report = read_block(target, args.site, args.find)
+            elif args.history is not None:
+                report = read_history(target, args.history, args.find)
             else:
                 report = read_target(target, args.find, args.events, args.sites)
         except RgcError:
@@ -304,6 +369,8 @@ def run(argv):
             sys.stdout.write(json.dumps(report, indent=1, sort_keys=False) + "\n")
         elif args.site is not None:
             sys.stdout.write(format_block(report))
+        elif args.history is not None:
+            sys.stdout.write(format_history(report))
         else:
             sys.stdout.write(format_text(report))
         sys.stdout.flush()

@@ -135,7 +135,7 @@ def lookups(args, expected):
 
 def open_free_gate(pid, report):
     """Writes the free gate of the stopped target open while its runtime
-    records (so the gate must stay closed), as a debugger that disarmed
+    traces every allocation (so the gate must stay closed), as a debugger that disarmed
     without the gates' rule would (docs/debug-abi.md, "The gates"), reads
     the target again, and puts the gate back: the reader's text then."""
     at, value = report["hooks"]["free_gate_address"], report["hooks"]["free_gate_open"]
@@ -1161,6 +1161,83 @@ class TestHeapFlags(unittest.TestCase):
         self.assertEqual(aux["warnings"],
                          ["heap 0x%x: flags 0x%x say it traces a sample, but it does not trace: its raw "
                           "allocations take the sampling path for nothing" % (self.heaps["aux"], flags)])
+
+
+class TestHistory(unittest.TestCase):
+    """--history ADDR: every recorded event that touches ADDR, oldest
+    first, per heap — the same events the runtime's own
+    rgc_recorder_events reported at the stop, filtered by the rule (an
+    allocation or free whose block holds ADDR, any event at ADDR)."""
+
+    @classmethod
+    def setUpClass(cls):
+        if SETUP_ERROR:
+            return
+        with o0_core() as (core, t, heaps, q):
+            cls.t = t
+        cls.core = RUNS["O0"]["core_path"]
+        main = [h for h in RUNS["O0"]["expected"]["heaps"] if h["name"] == "main"][0]
+        cls.events = main["recorder"]["events"]  # [seq, kind, type_id, address, size, site]
+        cls.main_address = main["address"]
+
+    def setUp(self):
+        needs_runs(self)
+
+    def expected(self, addr):
+        blocks = (self.t.ev_alloc, self.t.ev_free)
+        return [[e[0], e[1], e[3], e[4]] for e in self.events
+                if e[3] == addr or (e[1] in blocks and e[3] < addr < e[3] + e[4])]
+
+    def history(self, addr, *extra):
+        rc, out, err = run_reader(["--core", self.core, "--history", "%x" % addr] + list(extra))
+        self.assertEqual((rc, err), (0, ""))
+        return out
+
+    def main_events(self, addr):
+        rep = json.loads(self.history(addr, "--json"))
+        self.assertEqual(rep["address"], addr)
+        main = [h for h in rep["heaps"] if h["heap"] == "main"][0]
+        self.assertEqual(main["heap_address"], self.main_address)
+        return [[e["seq"], e["kind"], e["address"], e["size"]] for e in main["events"]]
+
+    def test_a_freed_block_shows_its_allocation_and_its_free_in_order(self):
+        frees = [e for e in self.events if e[1] == self.t.ev_free and e[5] == 0 and e[2] == 0]
+        self.assertTrue(frees, "the target frees raw blocks while recording")
+        addr = frees[-1][3]
+        want = self.expected(addr)
+        self.assertIn(frees[-1][0], [e[0] for e in want])
+        self.assertEqual(self.main_events(addr), want)
+        # A pointer inside the block finds the same allocations and frees.
+        self.assertEqual(self.main_events(addr + 8), self.expected(addr + 8))
+        self.assertTrue(self.expected(addr + 8))
+
+    def test_the_text_lists_the_events_and_says_how_the_block_was_left(self):
+        frees = [e for e in self.events if e[1] == self.t.ev_free]
+        addr = frees[-1][3]
+        want = self.expected(addr)
+        out = self.history(addr)
+        for seq, kind, address, size in want:
+            self.assertRegex(out, r"#%d +\w" % seq)
+        last = want[-1]
+        if last[1] == self.t.ev_free:
+            self.assertIn("last: freed at #%d, not allocated again since" % last[0], out)
+        elif last[1] == self.t.ev_alloc:
+            self.assertIn("last: allocated at #%d, not freed since" % last[0], out)
+        self.assertIn("heap 'aux' at 0x", out)
+
+    def test_an_address_no_event_touches_is_said_so(self):
+        self.assertEqual(self.expected(0x1000), [])
+        self.assertEqual(self.main_events(0x1000), [])
+        self.assertIn("no recorded event touches 0x1000", self.history(0x1000))
+
+    def test_bad_arguments_are_one_line(self):
+        rc, out, err = run_reader(["--core", self.core, "--history", "zz"])
+        self.assertEqual((rc, out), (2, ""))
+        self.assertIn("not a hex address", err)
+        self.assertEqual(err.count("\n"), 1)
+        rc, out, err = run_reader(["--core", self.core, "--history", "1000", "--site", "1000"])
+        self.assertEqual((rc, out), (2, ""))
+        self.assertIn("not allowed with argument", err)
 
 
 class TestStaleRecord(unittest.TestCase):
