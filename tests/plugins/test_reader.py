@@ -133,6 +133,13 @@ def lookups(args, expected):
     return [reader_json(args + ["--site", "0x%x" % b["address"]]) for b in trace["lookups"]]
 
 
+def history_address(expected):
+    """A block the target freed while its main heap recorded: the last
+    free of the main heap's ring (as the runtime reported it)."""
+    main = [h for h in expected["heaps"] if h["name"] == "main"][0]
+    return [e for e in main["recorder"]["events"] if e[1] == 2][-1][3]  # RGC_EV_FREE
+
+
 def open_free_gate(pid, report):
     """Writes the free gate of the stopped target open while its runtime
     traces every allocation (so the gate must stay closed), as a debugger that disarmed
@@ -171,6 +178,8 @@ def gather(name, flags):
         rc, out, err = run_reader(["--pid", str(proc.pid)])
         run["live_text"] = (rc, out, err)
         run["lookups"] = {"live": lookups(["--pid", str(proc.pid)], run["expected"])}
+        run["history"] = {"live": reader_json(["--pid", str(proc.pid), "--history",
+                                               "%x" % history_address(run["expected"])])}
         prefix = os.path.join(TMP, "core-" + name)
         g = subprocess.run(["gcore", "-o", prefix, str(proc.pid)], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=120)
@@ -193,6 +202,8 @@ def gather(name, flags):
     for m in METHODS + ("auto",):
         run["core"][m] = reader_json(["--core", run["core_path"], "--find", m])
     run["lookups"]["core"] = lookups(["--core", run["core_path"]], run["expected"])
+    run["history"]["core"] = reader_json(["--core", run["core_path"], "--history",
+                                          "%x" % history_address(run["expected"])])
     return run
 
 
@@ -1229,6 +1240,20 @@ class TestHistory(unittest.TestCase):
         self.assertEqual(self.expected(0x1000), [])
         self.assertEqual(self.main_events(0x1000), [])
         self.assertIn("no recorded event touches 0x1000", self.history(0x1000))
+
+    def test_every_build_live_and_from_its_core_gives_the_runtimes_events(self):
+        for build, run in RUNS.items():
+            addr = history_address(run["expected"])
+            main = [h for h in run["expected"]["heaps"] if h["name"] == "main"][0]
+            blocks = (self.t.ev_alloc, self.t.ev_free)
+            want = [[e[0], e[1], e[3], e[4]] for e in main["recorder"]["events"]
+                    if e[3] == addr or (e[1] in blocks and e[3] < addr < e[3] + e[4])]
+            self.assertTrue(want)
+            for where, got in run["history"].items():
+                self.assertEqual((got["rc"], got["stderr"]), (0, ""), (build, where))
+                h = [h for h in got["report"]["heaps"] if h["heap"] == "main"][0]
+                self.assertEqual([[e["seq"], e["kind"], e["address"], e["size"]] for e in h["events"]], want,
+                                 (build, where))
 
     def test_bad_arguments_are_one_line(self):
         rc, out, err = run_reader(["--core", self.core, "--history", "zz"])
