@@ -140,6 +140,15 @@ def history_address(expected):
     return [e for e in main["recorder"]["events"] if e[1] == 2][-1][3]  # RGC_EV_FREE
 
 
+def touching(t, events, addr):
+    """[seq, kind, address, size] of the runtime's recorded events (as the
+    target printed them) that touch addr: an allocation or free whose
+    block holds it, any event at addr."""
+    blocks = (t.ev_alloc, t.ev_free)
+    return [[e[0], e[1], e[3], e[4]] for e in events
+            if e[3] == addr or (e[1] in blocks and e[3] < addr < e[3] + e[4])]
+
+
 def open_free_gate(pid, report):
     """Writes the free gate of the stopped target open while its runtime
     traces every allocation (so the gate must stay closed), as a debugger that disarmed
@@ -1195,9 +1204,7 @@ class TestHistory(unittest.TestCase):
         needs_runs(self)
 
     def expected(self, addr):
-        blocks = (self.t.ev_alloc, self.t.ev_free)
-        return [[e[0], e[1], e[3], e[4]] for e in self.events
-                if e[3] == addr or (e[1] in blocks and e[3] < addr < e[3] + e[4])]
+        return touching(self.t, self.events, addr)
 
     def history(self, addr, *extra):
         rc, out, err = run_reader(["--core", self.core, "--history", "%x" % addr] + list(extra))
@@ -1245,9 +1252,7 @@ class TestHistory(unittest.TestCase):
         for build, run in RUNS.items():
             addr = history_address(run["expected"])
             main = [h for h in run["expected"]["heaps"] if h["name"] == "main"][0]
-            blocks = (self.t.ev_alloc, self.t.ev_free)
-            want = [[e[0], e[1], e[3], e[4]] for e in main["recorder"]["events"]
-                    if e[3] == addr or (e[1] in blocks and e[3] < addr < e[3] + e[4])]
+            want = touching(self.t, main["recorder"]["events"], addr)
             self.assertTrue(want)
             for where, got in run["history"].items():
                 self.assertEqual((got["rc"], got["stderr"]), (0, ""), (build, where))
