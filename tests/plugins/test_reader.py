@@ -1425,17 +1425,19 @@ class TestCorruptHeap(unittest.TestCase):
         self.assertGreaterEqual(out.count("warning: "), 6)
 
     def test_random_damage_never_breaks_the_reader(self):
-        """Random words of the heaps, their arenas' descriptor pages and
-        the main heap's trace (with the start of its entries and
-        tracebacks, its arenas table, its trace arenas and a trace pool of
-        each) overwritten: the reader reports, it never fails on its
-        own."""
+        """Random words of the heaps, their arenas' descriptor pages, the
+        recorder's ring and the main heap's trace (with the start of its
+        entries and tracebacks, its arenas table, its trace arenas and a
+        trace pool of each) overwritten: the reader reports, and searches
+        the rings (--history), and never fails on its own."""
         t = self.t
         src = RUNS["O0"]["core_path"]
         rep = RUNS["O0"]["core"]["symbol"]["report"]
         spots = []
         for h in rep["heaps"]:
             spots.append((h["address"], t.sizeof_heap))
+            if h["recorder"]["capacity"]:
+                spots.append((h["recorder"]["events_address"], h["recorder"]["capacity"] * t.sizeof_record))
             for a in h["arenas"]["addresses"]:
                 descs = a + ((a >> t.arena_shift) % t.arena_colours) * t.page_size
                 spots.append((descs, t.pools_per_arena * t.sizeof_pool))
@@ -1478,15 +1480,17 @@ class TestCorruptHeap(unittest.TestCase):
                 struct.pack_into("<Q", data, at, new)
             with open(path, "wb") as f:
                 f.write(data)
-            out, err = io.StringIO(), io.StringIO()
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                rc = reader.main(["--core", path, "--json"])
-            with self.subTest(round=round_):
-                self.assertIn(rc, (0, 1))
-                self.assertLessEqual(len(err.getvalue().splitlines()), 1, err.getvalue())
-                self.assertNotIn("internal error", err.getvalue())
-                if rc == 0:
-                    json.loads(out.getvalue())
+            freed = "%x" % history_address(RUNS["O0"]["expected"])
+            for args in (["--json"], ["--json", "--history", freed], ["--history", freed]):
+                out, err = io.StringIO(), io.StringIO()
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                    rc = reader.main(["--core", path] + args)
+                with self.subTest(round=round_, args=args):
+                    self.assertIn(rc, (0, 1))
+                    self.assertLessEqual(len(err.getvalue().splitlines()), 1, err.getvalue())
+                    self.assertNotIn("internal error", err.getvalue())
+                    if rc == 0 and "--json" in args:
+                        json.loads(out.getvalue())
 
 
 if __name__ == "__main__":
