@@ -915,8 +915,8 @@ __attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, 
     size_t c = (n - 1) >> 4;
     if (!h || !_rgc_watching_allocs())
         return mem_alloc_slow(h, n);
-    /* A heap samples and this allocation is not to be traced: the fast
-     * path, counted down. */
+    /* Nothing of h's listens (the gate closed for another heap), or h
+     * samples and this allocation is not to be traced: the fast path. */
     if (_rgc_sample_skip(h, n))
         return mem_alloc_fast(h, n, 1);
     /* The recorder all there is to tell, a block at hand: the fast path's

@@ -214,18 +214,18 @@ static inline __attribute__((always_inline)) void _rgc_record(rgc_heap_t *h, uin
         _rgc_event(h, kind, addr, size, type_id, pc, site);
     }
 }
-/* True when sampling is all that listens and this allocation of n bytes
- * on h is not to be traced: it is counted down, and the caller allocates
- * as its fast path would.  (The free word is 0 only while nothing but
- * samplers listens: then a trace of h's is a sampling one.) */
+/* True when nothing of h's listens to this allocation of n bytes — no
+ * recorder, no hook armed, and no trace, or a sampling trace for which it
+ * is not due (it is counted down) — so that the caller allocates as its
+ * fast path would.  What listens to other heaps does not matter. */
 static inline int _rgc_sample_skip(rgc_heap_t *h, uint64_t n)
 {
-    if (RGC_HOOKS_ANY != 0)
+    if (h->recorder.cap || _rgc_runtime.hooks.mask)
         return 0;
     rgc_trace_t *tr = h->trace;
     if (!tr)
         return 1;
-    if (tr->countdown > (int64_t)n) {
+    if (tr->sample_bytes && tr->countdown > (int64_t)n) {
         tr->countdown -= (int64_t)n;
         return 1;
     }

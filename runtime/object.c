@@ -300,12 +300,10 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
 {
     if (!h || !t || (t->flags & RGC_TF_VAR))
         return new_slow(h, t);
-    /* Nothing of h's listens and no hook is armed: another heap's
-     * recorder or trace set the word. */
-    if (!h->recorder.cap && !h->trace && !_rgc_runtime.hooks.mask)
-        return new_fast(h, t, 0);
+    /* Nothing of h's listens (another heap's recorder or trace set the
+     * word), or h samples and this one is not to be traced. */
     if (_rgc_sample_skip(h, t->basic_size))
-        return new_fast(h, t, 0); /* a heap samples, and this one is not to be traced */
+        return new_fast(h, t, 0);
     void *o = new_fast(h, t, 1);
     if (o) {
         /* (A block of a pool: the trace alone is given its pool, when
