@@ -1147,8 +1147,10 @@ void rgc_mem_free(rgc_heap_t *h, void *p)
 {
     uintptr_t i = (uintptr_t)p >> RGC_ARENA_SHIFT;
     /* NULL and pointers above the 47-bit space are not in any arena; the
-     * gate is that bound (RGC_FREE_GATE_OPEN) while nothing listens, and
-     * 0 while frees are to be reported: then every free goes past it. */
+     * gate is that bound (RGC_FREE_GATE_OPEN) while no heap traces every
+     * allocation and no hook wants frees, and 0 otherwise: then every
+     * free goes past it.  (A recording heap's frees leave below, by their
+     * pools' tags.) */
     if (RGC_LIKELY(i < RGC_FREE_GATE && _rgc_runtime.arena_map[i])) {
         /* _rgc_pool_of, reusing the arena index already computed (the
          * empty asm keeps the compiler from masking p again instead). */
