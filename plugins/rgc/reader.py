@@ -11,8 +11,9 @@ type and by generation, its large blocks, its weak references, the
 collector's state, the recorder's last events and, when the heap traces
 its allocations, its traced memory and its largest allocation sites (by
 size, as rgc_trace_statistics by site).  --json prints the same as one
-JSON document.  --site ADDR prints the trace of the block at ADDR (hex):
-its size, its site and its frames; a block that is not traced is an error.
+JSON document.  --site ADDR prints the trace of the block at ADDR (hex),
+or of the one whose bytes hold it: its size, its site and its frames; an
+address in no traced block is an error.
 --history ADDR prints every event of every heap's recorder that touches
 ADDR (hex) — an allocation or free of a block that holds it, any event at
 ADDR itself — oldest first: in a core, the free before a use after free.
@@ -63,7 +64,7 @@ def read_block(target, block, method="auto"):
     report = _table_report(target, table)
     found, warnings = block_trace(target, table, block)
     if found is None:
-        msg = "0x%x is not a traced block" % block
+        msg = "0x%x is not in a traced block" % block
         if warnings:
             msg += " (not every trace could be read: %s)" % warnings[0]
         raise RgcError(msg)
@@ -214,6 +215,8 @@ def format_block(report):
     add = lines.append
     b = report["block"]
     add("0x%x: %d bytes, traced by heap '%s' at 0x%x" % (b["address"], b["size"], b["heap"], b["heap_address"]))
+    if b.get("asked", b["address"]) != b["address"]:
+        add("  (0x%x is %d bytes into it)" % (b["asked"], b["asked"] - b["address"]))
     if b["site"]:
         add("  site: %s" % _site_text(b["site"], None, None))
     else:
@@ -318,7 +321,7 @@ def _parser():
                         "(default 10)")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--site", type=_address, metavar="ADDR",
-                      help="print the trace of the block at ADDR (hex): its size, site and frames")
+                      help="print the trace of the block at or holding ADDR (hex): its size, site and frames")
     what.add_argument("--history", type=_address, metavar="ADDR",
                       help="print every recorded event that touches ADDR (hex), oldest first")
     return p

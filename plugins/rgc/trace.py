@@ -402,9 +402,10 @@ class Trace:
         return self.slots
 
     def _find_in_slots(self, block):
-        """(size, traceback number) of small block from its slot, or None:
-        its arena among the trace arenas, its pool by index, its slot by
-        its offset in the pool (exactly a block's start)."""
+        """(start, size, traceback number) of the small block that holds
+        the address `block` (its start, or inside the bytes asked for)
+        from its slot, or None: its arena among the trace arenas, its pool
+        by index, its slot among the pool's."""
         if not self.pooled_layout:
             return None
         t = self.t
@@ -419,8 +420,8 @@ class Trace:
         tp = a[1][k]
         found = self._pool(tp, arena, k) if tp else None
         for addr, size, n in found or ():
-            if addr == block:
-                return size, n
+            if addr <= block < addr + max(size, 1):
+                return addr, size, n
         return None
 
     # ---- tracebacks
@@ -578,25 +579,28 @@ class Trace:
         return out
 
     def find(self, block):
-        """The trace of block: (size, site address, frames, where it was
-        found: "pool slots" or "entries"), or None.  A small block's slot
-        is looked up first, then the entries (a large block may lie where
-        an arena the trace still knows was given back)."""
+        """The trace of the block that holds the address `block` (its
+        start, or inside the bytes asked for): (its start, size, site
+        address, frames, where it was found: "pool slots" or "entries"),
+        or None.  A small block's slot is looked up first, then the
+        entries (a large block may lie where an arena the trace still
+        knows was given back)."""
         found = self._find_in_slots(block)
         where = "pool slots"
         if found is None:
             where = "entries"
-            found = next(((size, n) for a, size, n in self.read_entries() if a == block), None)
+            found = next(((a, size, n) for a, size, n in self.read_entries() if a <= block < a + max(size, 1)),
+                         None)
         if found is None:
             return None
-        size, n = found
+        start, size, n = found
         tb = self.traceback(n)
         if tb is None:
             if self._tb_usable and not 1 <= n <= self.header["tb_len"]:
                 self.warnings.add("%s: the traced block 0x%x names traceback %d of %d"
-                                  % (self.where, block, n, self.header["tb_len"]))
-            return size, None, (), where
-        return size, tb[0], tb[1], where
+                                  % (self.where, start, n, self.header["tb_len"]))
+            return start, size, None, (), where
+        return start, size, tb[0], tb[1], where
 
 
 def site_dict(trace, site):
@@ -662,8 +666,8 @@ def block_trace(mem, table, heap, address, block, warnings, symbolizer):
     if found is None:
         tr.flush()
         return None
-    size, site, frames, where = found
-    out = {"address": block, "size": size, "site": site_dict(tr, site), "frames": list(frames),
-           "symbols": [symbolizer.name(f) for f in frames], "found_in": where}
+    start, size, site, frames, where = found
+    out = {"address": start, "size": size, "site": site_dict(tr, site), "frames": list(frames),
+           "symbols": [symbolizer.name(f) for f in frames], "found_in": where, "asked": block}
     tr.flush()
     return out

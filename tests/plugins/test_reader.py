@@ -655,12 +655,34 @@ class TestTraces(Figures):
         self.assertEqual(len(lines), 3 + len(block["frames"]))
         self.assertTrue(lines[3].startswith("    %s build_traced+0x" % block["frames"][0]), lines[3])
 
+    def test_an_address_inside_a_traced_block_finds_the_block(self):
+        """--site with a pointer into the bytes of a traced block (a
+        field, a string's bytes), small and large: the block's trace, its
+        start, and how far in the address is."""
+        needs_runs(self)
+        for e in RUNS["O0"]["expected"]["heaps"][0]["trace"]["lookups"]:
+            inside = e["address"] + e["size"] - 1
+            with self.subTest(block="0x%x" % e["address"]):
+                rc, out, err = run_reader(["--core", RUNS["O0"]["core_path"], "--site", "%x" % inside, "--json"])
+                self.assertEqual((rc, err), (0, ""))
+                b = json.loads(out)["block"]
+                self.assertEqual((b["address"], b["asked"], b["size"]), (e["address"], inside, e["size"]))
+                self.assertEqual(["0x%x" % f for f in b["frames"]], e["frames"])
+                rc, out, err = run_reader(["--core", RUNS["O0"]["core_path"], "--site", "%x" % inside])
+                self.assertEqual((rc, err), (0, ""))
+                self.assertIn("(0x%x is %d bytes into it)" % (inside, e["size"] - 1), out)
+                # Just past the bytes asked for is not the block's.
+                rc, out, err = run_reader(["--core", RUNS["O0"]["core_path"], "--site",
+                                           "%x" % (e["address"] + e["size"]), "--json"])
+                if rc == 0:
+                    self.assertNotEqual(json.loads(out)["block"]["address"], e["address"])
+
     def test_not_a_traced_block(self):
         needs_runs(self)
         heap = RUNS["O0"]["expected"]["heaps"][0]["address"]
         for args in ([], ["--json"]):
             rc, out, err = run_reader(["--core", RUNS["O0"]["core_path"], "--site", "0x%x" % heap] + args)
-            self.assertEqual((rc, out, err), (1, "", "rgc: 0x%x is not a traced block\n" % heap))
+            self.assertEqual((rc, out, err), (1, "", "rgc: 0x%x is not in a traced block\n" % heap))
 
     def test_site_must_be_an_address(self):
         needs_runs(self)
@@ -1063,7 +1085,7 @@ class CorruptTrace:
         block, (rc, out, err) = self.lookup(i)
         self.assertEqual((rc, out), (1, ""))
         self.assertEqual(len(err.splitlines()), 1, err)
-        self.assertTrue(err.startswith("rgc: 0x%x is not a traced block (not every trace could be read: "
+        self.assertTrue(err.startswith("rgc: 0x%x is not in a traced block (not every trace could be read: "
                                        % block["address"]), err)
         self.assertIn(self.WARNING % self.BAD, err)
 
