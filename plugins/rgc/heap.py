@@ -14,7 +14,8 @@ the runtime's own rules (docs/internals/allocator.md):
   - a live object is a block of an object pool, not free by the rules
     above, whose count is not 0; and every object of a large block.
 
-A heap that traces its allocations has its traces read by trace.py.
+A heap's event recorder is read by recorder.py; a heap that traces its
+allocations has its traces read by trace.py.
 
 Every list walk is bounded (a set of the nodes seen, a cap on the count);
 what cannot be read or does not hold together becomes one warning naming
@@ -23,6 +24,7 @@ the address, and the walk goes on with what it can still read.
 
 import struct
 
+from . import recorder as _recorder
 from . import trace as _trace
 from .errors import RgcError, TargetError
 from .symbols import Symbolizer
@@ -31,8 +33,6 @@ MAX_HEAPS = 1 << 12
 MAX_ARENAS = 1 << 20
 MAX_LARGE = 1 << 24
 MAX_WEAKTAB = 1 << 22
-MAX_RING = 1 << 24
-RING_CHUNK = 1 << 20  # bytes of a ring read at once
 MAX_WEAKREFS = 1 << 24
 MAX_NAME = 256
 
@@ -408,7 +408,7 @@ class HeapWalk:
         out["gc"] = self._read_gc()
         out["tracked"] = out["gc"].pop("tracked")
         out["weak"] = self._read_weak()
-        out["recorder"] = self._read_recorder()
+        out["recorder"] = _recorder.read_recorder(self)
         out["trace"] = self._read_trace()
         out["warnings"] = list(self.warnings)
         return out
@@ -747,107 +747,16 @@ class HeapWalk:
                               "%d and %d" % (wt, in_table, out["linked"], out["table_len"], nrefs))
         return out
 
-    # ---- the recorder
-
-    def _read_recorder(self, limit=None, keep=None):
-        """The recorder's state and its last events (at most `limit`, by
-        default the reader's --events; with `keep`, only the records for
-        which keep(buf, off) is true among them)."""
-        t = self.t
-        r = t.heap_recorder
-        events = u(self.buf, r + t.recorder_events)
-        cap = u(self.buf, r + t.recorder_cap)
-        seq = u(self.buf, r + t.recorder_seq)
-        out = {"events_address": events, "capacity": cap, "seq": seq, "events": []}
-        if "heap_flag_recording" in t:
-            # The heap's raw paths find its recorder by this flag (and its
-            # raw pools' tags): without it, raw events go unrecorded.
-            flags = u(self.buf, t.heap_flags, 4)
-            if bool(flags & t.heap_flag_recording) != bool(cap):
-                self.warnings.add("heap 0x%x: flags 0x%x say its recorder is %s, its capacity %d says %s: %s"
-                                  % (self.addr, flags, "on" if flags & t.heap_flag_recording else "off", cap,
-                                     "on" if cap else "off",
-                                     "its raw allocations and frees go unrecorded" if cap
-                                     else "its raw allocations take the recording path for nothing"))
-        if not cap or not events:
-            return out
-        if cap & (cap - 1) or cap > MAX_RING:
-            self.warnings.add("recorder of heap 0x%x: capacity %d, not a power of two up to %d"
-                              % (self.addr, cap, MAX_RING))
-            return out
-        n = min(seq, cap, self.rt.max_events if limit is None else limit)
-        out["events"] = list(self._ring_events(events, cap, seq, n, keep))
-        return out
-        for s in range(seq - n + 1, seq + 1):
-            idx = (s - 1) & (cap - 1)
-            if ring is not None:
-                buf, off = ring, idx * es
-            else:
-                try:
-                    buf, off = self.mem.read(events + idx * es, es), 0
-                except TargetError as e:
-                    self.warnings.add("recorder of heap 0x%x: event %d: %s" % (self.addr, s, e))
-                    continue
-            ev = self.rt.record(buf, off, s) if records else self.rt.event(buf, off)
-            if ev["seq"] != s:
-                self.warnings.add("recorder of heap 0x%x: the record for event %d holds event %d"
-                                  % (self.addr, s, ev["seq"]))
-            out["events"].append(ev)
-        return out
-
-
-    def _ring_events(self, events, cap, seq, n, keep=None):
-        """The ring's last n events, oldest first, decoded (those keep
-        passes, when given), read RING_CHUNK bytes at a time.  The records
-        are rgc_record_t, or in a table without them (an earlier build of
-        version 1) whole events."""
-        t = self.t
-        records = "sizeof_record" in t
-        es = t.sizeof_record if records else t.sizeof_event
-        s = seq - n + 1
-        while s <= seq:
-            idx = (s - 1) & (cap - 1)
-            count = min(seq - s + 1, cap - idx, max(1, RING_CHUNK // es))
-            try:
-                buf = self.mem.read(events + idx * es, count * es)
-            except TargetError as e:
-                # (One line for the ring: the rest of it is most likely
-                # as unreadable.)
-                self.warnings.add("recorder of heap 0x%x: its events at 0x%x: %s" % (self.addr, events, e))
-                return
-            for k in range(count):
-                if keep is not None and not keep(buf, k * es):
-                    continue
-                ev = self.rt.record(buf, k * es, s + k) if records else self.rt.event(buf, k * es)
-                if ev["seq"] != s + k:
-                    self.warnings.add("recorder of heap 0x%x: the record for event %d holds event %d"
-                                      % (self.addr, s + k, ev["seq"]))
-                yield ev
-            s += count
+    # ---- the recorder (recorder.py)
 
     def history(self, addr):
-        """Every event of the heap's ring that touches addr — an
-        allocation or free whose block [address, address + size) holds it,
-        any event at addr itself — oldest first, with the ring's state."""
-        t = self.t
-        if "sizeof_record" in t:
-            ko, kw, ao, so = t.record_kind, 1, t.record_address, t.record_size
-        else:
-            ko, kw, ao, so = t.event_kind, 4, t.event_address, t.event_size
-        blocks = (t.ev_alloc, t.ev_free)
-
-        def keep(buf, off):
-            a = u(buf, off + ao)
-            if a == addr:
-                return True
-            return u(buf, off + ko, kw) in blocks and a < addr < a + u(buf, off + so)
-
-        out = self._read_recorder(limit=MAX_RING, keep=keep)
-        out["heap"] = _heap_name(t, self.buf)
+        """Every event of the heap's ring that touches addr (recorder.py),
+        with the ring's state, the heap's name and address."""
+        out = _recorder.history(self, addr)
+        out["heap"] = _heap_name(self.t, self.buf)
         out["heap_address"] = self.addr
         out["warnings"] = list(self.warnings)
         return out
-
 
     # ---- allocation tracing
 
