@@ -35,7 +35,7 @@ extern "C" {
 /* "\x89rgcDBG\x1a": not text, not a pointer, not zero. */
 #define RGC_DEBUG_COOKIE "\x89rgcDBG\x1a"
 #define RGC_DEBUG_COOKIE_SIZE 8
-#define RGC_DEBUG_VERSION 1u
+#define RGC_DEBUG_VERSION 2u
 #define RGC_DEBUG_SECTION ".rgc_debug"
 #define RGC_DEBUG_SYMBOL "rgc_debug_table"
 
@@ -326,7 +326,7 @@ extern "C" {
     K(ev_gc_end, RGC_EV_GC_END)                                                           \
     K(ev_error, RGC_EV_ERROR)                                                             \
     K(ev_refcnt, RGC_EV_REFCNT)                                                           \
-    /* allocation tracing (added in the first release of version 1) */                    \
+    /* allocation tracing */                                                              \
     F(heap, rgc_heap_t, trace, trace)                                                     \
     S(trace, rgc_trace_t)                                                                 \
     F(trace, rgc_trace_t, nframes, nframes)                                               \
@@ -377,25 +377,26 @@ extern "C" {
     F(runtime, rgc_runtime_t, alloc_gate, alloc_gate)                                     \
     K(free_gate_open, RGC_FREE_GATE_OPEN)                                                 \
     K(alloc_gate_open, RGC_ALLOC_GATE_OPEN)                                               \
-    /* the recorder's ring holds records (32 bytes) rather than events */                 \
+    /* the recorder's ring: 16-byte slots of two packed words */                          \
     S(record, rgc_record_t)                                                               \
-    F(record, rgc_record_t, seq, seq)                                                     \
-    F(record, rgc_record_t, kind, kind)                                                   \
-    F(record, rgc_record_t, type_id, type_id)                                             \
-    F(record, rgc_record_t, address, address)                                             \
-    F(record, rgc_record_t, size, size)                                                   \
-    F(record, rgc_record_t, site, site)                                                   \
-    /* the mask bits that close each gate (without them: any bit closes both) */        \
+    F(record, rgc_record_t, where, where)                                                 \
+    F(record, rgc_record_t, what, what)                                                   \
+    K(record_low_bits, RGC_REC_LOW)                                                       \
+    K(record_size_bits, RGC_REC_SIZE_BITS)                                                \
+    K(record_kind_shift, RGC_REC_KIND_SHIFT)                                              \
+    K(record_lap_shift, RGC_REC_LAP_SHIFT)                                                \
+    K(record_long, RGC_REC_LONG)                                                          \
+    K(record_more, RGC_REC_MORE)                                                          \
+    /* the mask bits that close each gate */                                              \
     K(free_gate_kinds, RGC_HOOK_BIT(RGC_EV_FREE))                                         \
     K(alloc_gate_kinds, RGC_HOOK_BIT(RGC_EV_ALLOC))                                       \
-    /* the gates' input (without it: `watching`), and what diverts a      */               \
-    /* recording heap's raw paths while the gates stay open               */               \
+    /* the gates' input, and what diverts a recording heap's raw paths    */               \
+    /* while the gates stay open                                          */               \
     F(hooks, rgc_hooks_t, tracing, tracing)                                               \
     F(hooks, rgc_hooks_t, tracers, tracers)                                               \
     K(pool_tag_record, RGC_TAG_RECORD)                                                    \
     K(heap_flag_recording, RGC_HEAP_RECORDING)                                            \
-    /* a sampling trace diverts its own heap's raw allocations too: the   */               \
-    /* allocation gate no longer reads `sampling`                         */               \
+    /* what diverts a sampling heap's raw allocations                     */               \
     K(heap_flag_sampling, RGC_HEAP_SAMPLING)
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;

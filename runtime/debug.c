@@ -113,10 +113,8 @@ void _rgc_event(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size, u
                      .size = size, .site = (uint64_t)(uintptr_t)pc};
     if (h && h->trace)
         _rgc_trace_event(h, kind, addr, size, pc, site);
-    if (h && h->recorder.cap) {
-        _rgc_record_write(h, kind, addr, size, type_id, pc);
-        e.seq = h->recorder.seq;
-    }
+    if (h && h->recorder.cap)
+        e.seq = _rgc_record_write(h, kind, addr, size, type_id, pc);
     if (RGC_UNLIKELY(_rgc_runtime.hooks.mask != 0))
         hook_call(&e);
 }
@@ -183,14 +181,34 @@ void _rgc_tracers_add(int delta)
 
 #define RECORDER_MAX ((size_t)1 << 24)
 
+/* Slot i (from 0) of r's ring, written: `where`, then `what` with the
+ * kind and the lap. */
+static void slot_put(rgc_recorder_t *r, uint64_t i, uint64_t where, uint64_t what, uint64_t kind)
+{
+    rgc_record_t *e = &r->events[i & (r->cap - 1)];
+    e->where = where;
+    uint64_t lap = (i >> __builtin_ctzll(r->cap)) & 3u;
+    __atomic_store_n(&e->what, what | kind << RGC_REC_KIND_SHIFT | lap << RGC_REC_LAP_SHIFT, __ATOMIC_RELEASE);
+}
+
+uint64_t _rgc_record_long(rgc_recorder_t *r, uint32_t kind, uint64_t addr, uint64_t size, uint32_t type_id,
+                          uint64_t site)
+{
+    const uint64_t low = ((uint64_t)1 << RGC_REC_LOW) - 1;
+    uint64_t i = r->seq;
+    slot_put(r, i, addr, (size & low) | (uint64_t)kind << RGC_REC_LOW, RGC_REC_LONG);
+    slot_put(r, i + 1, site, size >> RGC_REC_LOW | (uint64_t)type_id << 16, RGC_REC_MORE);
+    r->seq = i + 2;
+    return i + 1;
+}
+
 void _rgc_recorder_free(rgc_heap_t *h)
 {
     rgc_recorder_t *r = &h->recorder;
     if (!r->events)
         return;
-    h->sysmem.free(h->sysmem.ctx, r->block, r->cap * sizeof(rgc_record_t) + 16);
+    h->sysmem.free(h->sysmem.ctx, r->events, r->cap * sizeof(rgc_record_t));
     r->events = NULL;
-    r->block = NULL;
     r->cap = 0;
     r->seq = 0;
     h->flags &= ~RGC_HEAP_RECORDING;
@@ -210,19 +228,17 @@ int rgc_recorder_start(rgc_heap_t *h, size_t nevents)
     _rgc_recorder_free(h);
     if (nevents == 0)
         return 0;
-    size_t cap = 1;
+    size_t cap = 2; /* room for a long record */
     while (cap < nevents)
         cap <<= 1;
-    /* 16 bytes more, so that the ring starts 32-byte aligned: no record
-     * across a cache line. */
-    char *block = h->sysmem.alloc(h->sysmem.ctx, cap * sizeof(rgc_record_t) + 16);
-    if (!block) {
+    /* 16-byte aligned, from the heap's byte allocator: no slot across a
+     * cache line. */
+    rgc_record_t *ev = h->sysmem.alloc(h->sysmem.ctx, cap * sizeof(rgc_record_t));
+    if (!ev) {
         _rgc_report(RGC_ENOMEM, h, NULL, "rgc_recorder_start: no memory for %zu events", cap);
         return -1;
     }
-    rgc_record_t *ev = (rgc_record_t *)(void *)(block + ((uintptr_t)block & 16u));
     memset(ev, 0, cap * sizeof *ev);
-    h->recorder.block = block;
     h->recorder.events = ev;
     h->recorder.cap = cap;
     h->recorder.seq = 0;
@@ -246,19 +262,48 @@ size_t rgc_recorder_capacity(const rgc_heap_t *h)
     return h && h->magic == RGC_HEAP_MAGIC ? (size_t)h->recorder.cap : 0;
 }
 
+/* Slot s (from 1) of r's ring: its `where` and `what`, and its kind when
+ * its lap is its number's (0 otherwise: an earlier event's, or none). */
+static uint64_t slot_get(const rgc_recorder_t *r, uint64_t s, uint64_t *where, uint64_t *what)
+{
+    const rgc_record_t *e = &r->events[(s - 1) & (r->cap - 1)];
+    *where = e->where;
+    *what = e->what;
+    uint64_t lap = ((s - 1) >> __builtin_ctzll(r->cap)) & 3u;
+    if (*what >> RGC_REC_LAP_SHIFT != lap)
+        return 0;
+    return *what >> RGC_REC_KIND_SHIFT & 15u;
+}
+
 size_t rgc_recorder_events(const rgc_heap_t *h, rgc_event_t *out, size_t max)
 {
     if (!_rgc_heap_ok(h, "rgc_recorder_events") || (!out && max))
         return 0;
     const rgc_recorder_t *r = &h->recorder;
-    uint64_t n = r->seq < r->cap ? r->seq : r->cap;
-    if (n > max)
-        n = max;
-    for (uint64_t i = 0; i < n; i++) {
-        uint64_t seq = r->seq - n + 1 + i;
-        const rgc_record_t *e = &r->events[(seq - 1) & (r->cap - 1)];
-        out[i] = (rgc_event_t){.seq = seq, .kind = e->kind, .type_id = e->type_id,
-                               .address = e->address, .size = e->size, .site = e->site};
+    const uint64_t low = ((uint64_t)1 << RGC_REC_LOW) - 1;
+    uint64_t first = r->seq > r->cap ? r->seq - r->cap + 1 : 1;
+    /* From the last slot back, into the end of out. */
+    size_t n = 0;
+    for (uint64_t s = r->seq; s >= first && n < max; s--) {
+        uint64_t where, what, w0, w1;
+        uint64_t kind = slot_get(r, s, &where, &what);
+        rgc_event_t ev;
+        if (kind == RGC_REC_MORE) {
+            if (s == first || slot_get(r, s - 1, &w0, &w1) != RGC_REC_LONG)
+                continue; /* its first slot overwritten */
+            s--;
+            ev = (rgc_event_t){.seq = s, .kind = (uint32_t)(w1 >> RGC_REC_LOW & 1023u),
+                               .type_id = (uint32_t)(what >> 16 & 0xFFFFu), .address = w0,
+                               .size = (w1 & low) | (what & 0xFFFFu) << RGC_REC_LOW, .site = where};
+        } else if (kind == 0 || kind == RGC_REC_LONG) {
+            continue; /* none, or a long record being written */
+        } else {
+            ev = (rgc_event_t){.seq = s, .kind = (uint32_t)kind, .type_id = (uint32_t)(where >> RGC_REC_LOW),
+                               .address = where & low, .size = what >> RGC_REC_LOW & 1023u, .site = what & low};
+        }
+        out[max - ++n] = ev;
     }
-    return (size_t)n;
+    if (n && n < max)
+        memmove(out, out + (max - n), n * sizeof *out);
+    return n;
 }

@@ -154,25 +154,27 @@ static inline int _rgc_recorder_only(const rgc_heap_t *h)
 {
     return h->recorder.cap != 0 && !h->trace && !_rgc_runtime.hooks.mask;
 }
-static inline void _rgc_record_write(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
-                                     uint32_t type_id, const void *pc)
+/* h's recorder told of an event that does not fit one slot (debug.c). */
+RGC_HIDDEN __attribute__((noinline)) uint64_t _rgc_record_long(rgc_recorder_t *r, uint32_t kind, uint64_t addr,
+                                                               uint64_t size, uint32_t type_id, uint64_t site);
+/* The event written into h's ring (rgc_record_t); returns its number. */
+static inline uint64_t _rgc_record_write(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
+                                         uint32_t type_id, const void *pc)
 {
     rgc_recorder_t *r = &h->recorder;
-    uint64_t s = ++r->seq;
-    rgc_record_t *e = &r->events[(s - 1) & (r->cap - 1)];
-    e->address = (uint64_t)(uintptr_t)addr;
-    e->size = size;
-    e->site = (uint64_t)(uintptr_t)pc;
-    /* seq, kind, reserved and type_id as one word, stored last (a release
-     * store: a plain one, after the others), so that a record whose seq
-     * is its event's is whole, in a core taken at any instruction. */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t head = (uint32_t)s | (uint64_t)(kind & 0xFFu) << 32 | (uint64_t)(type_id & 0xFFFFu) << 48;
-#else
-    rgc_record_t first = {.seq = (uint32_t)s, .kind = (uint8_t)kind, .type_id = (uint16_t)type_id};
-    uint64_t head = first.head;
-#endif
-    __atomic_store_n(&e->head, head, __ATOMIC_RELEASE);
+    uint64_t a = (uint64_t)(uintptr_t)addr, p = (uint64_t)(uintptr_t)pc;
+    if (RGC_UNLIKELY(((a | p) >> RGC_REC_LOW | size >> RGC_REC_SIZE_BITS) != 0))
+        return _rgc_record_long(r, kind, a, size, type_id, p);
+    uint64_t i = r->seq++;
+    rgc_record_t *e = &r->events[i & (r->cap - 1)];
+    e->where = a | (uint64_t)type_id << RGC_REC_LOW;
+    /* `what`, with the kind and the lap, last: a slot whose lap is its
+     * number's is whole, in a core taken at any instruction. */
+    uint64_t lap = (i >> __builtin_ctzll(r->cap)) & 3u;
+    __atomic_store_n(&e->what,
+                     p | size << RGC_REC_LOW | (uint64_t)kind << RGC_REC_KIND_SHIFT | lap << RGC_REC_LAP_SHIFT,
+                     __ATOMIC_RELEASE);
+    return i + 1;
 }
 /* True when h's tracing is all there is to tell (no recorder, no hook). */
 static inline int _rgc_trace_only(const rgc_heap_t *h)

@@ -264,34 +264,40 @@ typedef struct rgc_gc_state {
 
 struct rgc_weaktab; /* weakref.h: weak references by referent */
 
-/* One record of the event recorder's ring: an rgc_event_t in 32 bytes, so
- * that a record is four 8-byte stores and never straddles a cache line.
- * `seq` keeps the low 32 bits of the event's number (the recorder's `seq`
- * gives the rest; a record whose bits do not match its slot is not the
- * event the slot should hold: never written, or being written). */
+/* One slot of the event recorder's ring: 16 bytes, two words, the second
+ * stored last (a release store: a plain one, after the first).  Slot s
+ * (numbered from 1, the recorder's `seq` the last one written) is at
+ * events[(s - 1) & (cap - 1)], and its lap is ((s - 1) / cap) mod 4.
+ *
+ *   where = address (its low 48 bits) | type_id << 48
+ *   what  = site (its low 48 bits) | size << 48 (10 bits) | kind << 58
+ *           (4 bits) | lap << 62 (2 bits)
+ *
+ * An event whose address or site does not fit in 48 bits, or whose size
+ * does not in 10 (a large block, a collection that freed 1,024 objects or
+ * more), takes two slots, s and s + 1, a long record: slot s has kind
+ * RGC_REC_LONG, the event's kind in the size bits, the address whole in
+ * `where` and the size's low 48 bits in `what`; slot s + 1 has kind
+ * RGC_REC_MORE, the site whole in `where`, and the size's high 16 bits |
+ * type_id << 16 in `what`.  A slot whose lap is not its number's holds an
+ * earlier event, or none (kind 0: never written), or is being written. */
 typedef struct rgc_record {
-    union {
-        struct {
-            uint32_t seq;
-            uint8_t kind;     /* rgc_event_kind_t */
-            uint8_t reserved; /* 0 */
-            uint16_t type_id; /* type ids are below RGC_MAX_TYPES = 2^16 */
-        };
-        uint64_t head;        /* the four as one word, written at once */
-    };
-    uint64_t address;
-    uint64_t size;
-    uint64_t site;
+    uint64_t where;
+    uint64_t what;
 } rgc_record_t;
+#define RGC_REC_LOW 48       /* bits of address and site in a slot */
+#define RGC_REC_SIZE_BITS 10 /* the size's bits, from bit 48 of `what` */
+#define RGC_REC_KIND_SHIFT 58
+#define RGC_REC_LAP_SHIFT 62
+#define RGC_REC_LONG 15u /* the kind of a long record's first slot */
+#define RGC_REC_MORE 14u /* and of its second */
 
-/* The event recorder of a heap (debug.c): a ring of the last `cap` events
- * (a power of two), event seq at events[(seq - 1) & (cap - 1)]. */
+/* The event recorder of a heap (debug.c): a ring of `cap` slots (a power
+ * of two) holding the last events, one slot each, or two (rgc_record_t). */
 typedef struct rgc_recorder {
-    rgc_record_t *events;    /* 32-byte aligned in `block`; NULL: off */
+    rgc_record_t *events;    /* `cap` slots; NULL: off */
     uint64_t cap;            /* 0 when off */
-    uint64_t seq;            /* events recorded so far (the last one's seq) */
-    void *block;             /* from the heap's byte allocator (16-byte
-                              * aligned): the ring and 16 bytes more */
+    uint64_t seq;            /* slots written so far (the last one's number) */
 } rgc_recorder_t;
 
 /* A heap's flags of its own, beside the RGC_HEAP_* of its configuration:

@@ -35,7 +35,7 @@ def main():
         doc = f.read()
     a, b = doc.index("| offset | entry | value |"), doc.index("## 5. The structures")
     doc = doc[:a] + "| offset | entry | value |\n|---|---|---|\n" + "".join(rows) + "\n" + doc[b:]
-    doc = re.sub(r"\((\d+) in the first release of version 1", "(%d in the first release of version 1" % off, doc)
+    doc = re.sub(r"\((\d+) in the first release of version 2", "(%d in the first release of version 2" % off, doc)
     with open(path, "w") as f:
         f.write(doc)
 

@@ -7,7 +7,7 @@ alone and no debugger.  The modules:
   target   where bytes come from: ProcessTarget, CoreTarget (the interface
            a debugger adapter implements too)
   elf      minimal ELF64 parsing: segments, sections, symbols, notes
-  table    the v1 entries; finding the table (symbol, section, scan) and
+  table    the version 2 entries; finding the table (symbol, section, scan) and
            checking it
   heap     walking the runtime root, its types and its heaps
   trace    a heap's allocation traces: by site, by traceback, per block

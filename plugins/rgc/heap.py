@@ -195,14 +195,11 @@ class Runtime:
             "last_event": self.event(hb, t.hooks_event) if u(hb, t.hooks_hits) else None,
             "hook_function": t.hook_function,
         }
-        if "hooks_sampling" in t:
-            hooks["sampling"] = u(hb, t.hooks_sampling, 1)
-            hooks["samplers"] = u(hb, t.hooks_samplers, 4)
-        if "hooks_tracing" in t:
-            hooks["tracing"] = u(hb, t.hooks_tracing, 1)
-            hooks["tracers"] = u(hb, t.hooks_tracers, 4)
-        if "alloc_gate_open" in t:
-            self._check_gates(hooks)
+        hooks["sampling"] = u(hb, t.hooks_sampling, 1)
+        hooks["samplers"] = u(hb, t.hooks_samplers, 4)
+        hooks["tracing"] = u(hb, t.hooks_tracing, 1)
+        hooks["tracers"] = u(hb, t.hooks_tracers, 4)
+        self._check_gates(hooks)
         return hooks
 
     def _check_gates(self, hooks):
@@ -220,30 +217,22 @@ class Runtime:
             return
         hooks["free_gate"], hooks["alloc_gate"] = free_gate, alloc_gate
         hooks["free_gate_address"], hooks["free_gate_open"] = at, t.free_gate_open
-        # The mask bits that close each gate (an earlier build of version 1:
-        # any bit closes both); an allocation's closes it only without a
-        # type filter, which raw blocks never match.
-        free_kinds = t.free_gate_kinds if "free_gate_kinds" in t else 0xFF
-        alloc_kinds = t.alloc_gate_kinds if "alloc_gate_kinds" in t else 0xFF
-        mask, typed = hooks["mask"], "free_gate_kinds" in t and hooks["type_id"] != 0
-        # What closes them besides the mask: heaps tracing every allocation
-        # (an earlier build of version 1: `watching`, recorders too).
-        by, closing = ("tracing", hooks["tracing"]) if "tracing" in hooks else ("watching", hooks["watching"])
-        want_free = 0 if mask & free_kinds or closing else t.free_gate_open
-        # `sampling` closed the allocation gate too, in a build whose
-        # sampling trace had no flag of its heap's to divert by.
-        sampling = hooks["sampling"] if "heap_flag_sampling" not in t else 0
-        want_alloc = (0 if (mask & alloc_kinds and not typed) or closing or sampling
-                      else t.alloc_gate_open)
+        # The mask bits that close each gate; an allocation's closes it
+        # only without a type filter, which raw blocks never match.  What
+        # closes them besides the mask: heaps tracing every allocation.
+        mask, typed = hooks["mask"], hooks["type_id"] != 0
+        closing = hooks["tracing"]
+        want_free = 0 if mask & t.free_gate_kinds or closing else t.free_gate_open
+        want_alloc = 0 if (mask & t.alloc_gate_kinds and not typed) or closing else t.alloc_gate_open
         if (free_gate, alloc_gate) != (want_free, want_alloc):
             what = ("raw frees and allocations on their fast paths go unreported"
                     if free_gate > want_free or alloc_gate > want_alloc
                     else "raw frees and allocations take the reporting path for nothing")
             self.warnings.add("hook gates at 0x%x are 0x%x (free) and 0x%x (allocation), not 0x%x and 0x%x "
-                              "as the hook mask 0x%02x, type filter %d, %s 0x%02x and sampling 0x%02x "
-                              "require (a debugger wrote the mask or the gates out of their rule): %s"
+                              "as the hook mask 0x%02x, type filter %d and tracing 0x%02x require "
+                              "(a debugger wrote the mask or the gates out of their rule): %s"
                               % (at, free_gate, alloc_gate, want_free, want_alloc, mask, hooks["type_id"],
-                                 by, closing, hooks["sampling"], what))
+                                 closing, what))
 
     def heap_list(self, first, nheaps):
         """(address, bytes) of each heap on the runtime's list."""
@@ -290,7 +279,7 @@ class Runtime:
         "heap_address"} from the trace of the heap that holds it (in a pool
         slot or among the entries), or None."""
         t = self.t
-        if not t.initialized or "site_line" not in t:
+        if not t.initialized:
             return None
         for h, buf in self.heap_list(*self._root()):
             tr = u(buf, t.heap_trace)
@@ -322,29 +311,11 @@ class Runtime:
         """The event (an rgc_event_t, as the hook is given) at buf[off:],
         decoded."""
         t = self.t
-        return self._decoded(u(buf, off + t.event_seq), u(buf, off + t.event_kind, 4),
+        return self.decoded(u(buf, off + t.event_seq), u(buf, off + t.event_kind, 4),
                              u(buf, off + t.event_type_id, 4), u(buf, off + t.event_address),
                              u(buf, off + t.event_size), u(buf, off + t.event_site))
 
-    def record(self, buf, off, seq):
-        """The recorder's record at buf[off:], decoded, for the event
-        numbered seq: its "seq" is seq when the record keeps seq's low 32
-        bits, else what the record says it holds (below seq, or 0: never
-        written)."""
-        t = self.t
-        low = u(buf, off + t.record_seq, 4)
-        if low != seq & 0xFFFFFFFF:
-            # The record is of an earlier lap of the ring, or was never
-            # written (0): the event it holds, the nearest below seq.
-            held = (seq & ~0xFFFFFFFF) | low
-            if held > seq:
-                held -= 1 << 32
-            seq = max(held, 0)
-        return self._decoded(seq, u(buf, off + t.record_kind, 1), u(buf, off + t.record_type_id, 2),
-                             u(buf, off + t.record_address), u(buf, off + t.record_size),
-                             u(buf, off + t.record_site))
-
-    def _decoded(self, seq, kind, tid, address, size, site):
+    def decoded(self, seq, kind, tid, address, size, site):
         return {
             "seq": seq,
             "kind": kind,
@@ -761,17 +732,14 @@ class HeapWalk:
     # ---- allocation tracing
 
     def _read_trace(self):
-        """The heap's traces (trace.py), or None when it does not trace (or
-        the table is of a build without tracing)."""
+        """The heap's traces (trace.py), or None when it does not trace."""
         t = self.t
-        if "site_line" not in t:
-            return None
         tr = u(self.buf, t.heap_trace)
         out = None
         if tr:
             out = _trace.read_trace(self.mem, t, self.addr, tr, self.warnings, self.rt.symbolizer,
                                     self.rt.max_sites)
-        if "heap_flag_sampling" in t and (not tr or out.get("readable")):
+        if not tr or out.get("readable"):
             # The heap's raw allocations find its sampling trace by this
             # flag: without it, none of them is sampled.
             flags = u(self.buf, t.heap_flags, 4)

@@ -155,8 +155,9 @@ def _format_heap(h, add):
     add("    tracked by generation: %s" % " ".join(map(str, h["tracked"])))
     rec = h["recorder"]
     if rec["capacity"]:
-        add("  recorder: the last %d of %d events (ring of %d at 0x%x)"
-            % (len(rec["events"]), rec["seq"], rec["capacity"], rec["events_address"]))
+        add("  recorder: the last %d events, in slots #%d to #%d (ring of %d slots at 0x%x)"
+            % (len(rec["events"]), max(rec["seq"] - rec["capacity"], 0) + 1, rec["seq"], rec["capacity"],
+               rec["events_address"]))
         for e in rec["events"]:
             add("    #%-6d %-8s 0x%-14x %s" % (e["seq"], e["kind_name"], e["address"], _event_text(e)))
     else:
@@ -246,8 +247,8 @@ def format_history(report):
             add("%s: no recorder" % name)
             continue
         first = max(seq - cap, 0) + 1
-        held = "events #%d to #%d" % (first, seq) if seq else "no event yet"
-        add("%s: recorder of %d, holding %s; %s" % (name, cap, held,
+        held = "slots #%d to #%d" % (first, seq) if seq else "no event yet"
+        add("%s: recorder of %d slots, holding %s; %s" % (name, cap, held,
                                                       _plural(len(h["events"]), "touches 0x%x" % addr,
                                                               "touch 0x%x" % addr)))
         for e in h["events"]:

@@ -1,7 +1,7 @@
-"""The debug table: its v1 layout, finding it in a target, checking it.
+"""The debug table: its version 2 layout, finding it in a target, checking it.
 
 The table (include/rgc_debug.h) is a 24-byte header followed by 8-byte
-entries in a fixed order.  This reader holds its own list of the v1
+entries in a fixed order.  This reader holds its own list of the version 2
 entries, in that order, with what it knows of each field (its struct and
 its width); it does not trust the header to describe itself beyond the
 header's fixed fields.  tests/plugins/test_table_names.py holds the list
@@ -23,7 +23,7 @@ from . import elf
 from .errors import ElfError, NoTableError, TableError, TargetError
 
 COOKIE = b"\x89rgcDBG\x1a"
-VERSION = 1
+VERSION = 2
 HEADER_SIZE = 24
 SYMBOL = "rgc_debug_table"
 SECTION = ".rgc_debug"
@@ -43,7 +43,7 @@ def _per_class_width(t):
     return 8 * t.nkinds * t.nclasses
 
 
-# The v1 entries in table order: (name, kind, struct, width).
+# The version 2 entries in table order: (name, kind, struct, width).
 #   kind "S": sizeof_<struct>       "F": a field's offset in struct
 #   kind "K": a constant            "A": an address in the target
 # width: bytes the reader reads at that offset -- a number, the name of
@@ -375,48 +375,42 @@ ENTRIES = [
     ("runtime_alloc_gate", "F", "runtime", 8),
     ("free_gate_open", "K", None, None),
     ("alloc_gate_open", "K", None, None),
-    # the recorder's ring of records (a table without them: a ring of events)
+    # the recorder's ring: 16-byte slots of two packed words
     ("sizeof_record", "S", "record", None),
-    ("record_seq", "F", "record", 4),
-    ("record_kind", "F", "record", 1),
-    ("record_type_id", "F", "record", 2),
-    ("record_address", "F", "record", 8),
-    ("record_size", "F", "record", 8),
-    ("record_site", "F", "record", 8),
-    # the mask bits that close each gate (a table without them: any bit)
+    ("record_where", "F", "record", 8),
+    ("record_what", "F", "record", 8),
+    ("record_low_bits", "K", None, None),
+    ("record_size_bits", "K", None, None),
+    ("record_kind_shift", "K", None, None),
+    ("record_lap_shift", "K", None, None),
+    ("record_long", "K", None, None),
+    ("record_more", "K", None, None),
+    # the mask bits that close each gate
     ("free_gate_kinds", "K", None, None),
     ("alloc_gate_kinds", "K", None, None),
-    # the gates' input (a table without it: `watching`), and what diverts a
-    # recording heap's raw paths while the gates stay open
+    # the gates' input, and what diverts a recording heap's raw paths
+    # while the gates stay open
     ("hooks_tracing", "F", "hooks", 1),
     ("hooks_tracers", "F", "hooks", 4),
     ("pool_tag_record", "K", None, None),
     ("heap_flag_recording", "K", None, None),
-    # a sampling trace's own flag (a table without it: `sampling` closes
-    # the allocation gate)
+    # what diverts a sampling heap's raw allocations
     ("heap_flag_sampling", "K", None, None),
 ]
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]
 
-# The entries the reader needs: all up to the recorder's.  A table of
-# version 1 must have at least these; the later ones (allocation tracing)
-# are read when its table_size covers them (within a version entries are
-# only added at the end), and are absent from the DebugTable otherwise: the
-# walk then reports no traces.  A table that ends before the pool slots'
-# entries (trace_arenas ... trace_slot_size) is of a runtime that kept
-# every trace in the entries: trace.py then reads those alone.
-NEEDED = ENTRY_NAMES.index("ev_refcnt") + 1
-V1_SIZE = HEADER_SIZE + 8 * NEEDED
+# A table of version 2 has every entry of this list (version 2 began
+# with all of them); one of a later build may have more, added at the end,
+# which the reader ignores.
+NEEDED = len(ENTRIES)
+V2_SIZE = HEADER_SIZE + 8 * NEEDED
 
 # Limits past which a constant means a table that is not what it claims.
 _PLAUSIBLE = {
     "max_types": 1 << 24, "nkinds": 16, "nclasses": 256, "ngens": 16, "nyoung": 16,
     "pools_per_arena": 4096, "arena_colours": 4096, "heap_name_size": 4096,
     "sizeof_pool": 4096, "sizeof_heap": 1 << 24, "sizeof_event": 4096,
-}
-# The same for entries a table may lack (past NEEDED).
-_PLAUSIBLE_LATER = {
     "sizeof_trace": 4096, "sizeof_trace_entry": 4096, "sizeof_traceback": 4096, "sizeof_site": 4096,
     "sizeof_trace_arena": 8 + 8 * 4096, "sizeof_trace_pool": 4096, "sizeof_trace_slot": 4096,
     "sizeof_record": 4096,
@@ -490,9 +484,9 @@ def check_table(target, address, method, source):
         raise TableError("debug table %s: byte order %d, this reader reads 1 (little-endian)" % (where, order))
     if esize != 8:
         raise TableError("debug table %s: entries of %d bytes, this reader reads 8" % (where, esize))
-    if size < V1_SIZE:
-        raise TableError("debug table %s: %d bytes, version 1 needs at least %d" % (where, size, V1_SIZE))
-    known = min(len(ENTRIES), (size - HEADER_SIZE) // 8)
+    if size < V2_SIZE:
+        raise TableError("debug table %s: %d bytes, version 2 needs at least %d" % (where, size, V2_SIZE))
+    known = len(ENTRIES)
     try:
         raw = target.read(address + HEADER_SIZE, 8 * known)
     except TargetError as e:
@@ -509,8 +503,7 @@ def check_table(target, address, method, source):
 
 
 def _check_constants(t, where):
-    later = [(n, v) for n, v in _PLAUSIBLE_LATER.items() if n in t]
-    for name, limit in list(_PLAUSIBLE.items()) + later:
+    for name, limit in _PLAUSIBLE.items():
         if not 0 < t[name] <= limit:
             raise TableError("debug table %s: %s is %d, not a plausible value" % (where, name, t[name]))
     for size, shift in (("arena_size", "arena_shift"), ("pool_size", "pool_shift"), ("page_size", "page_shift")):
@@ -533,6 +526,18 @@ def _check_constants(t, where):
                          % (where, t.sizeof_arena, t.sizeof_pool))
     if t.signed("int_cache_min") > t.int_cache_max:
         raise TableError("debug table %s: int cache %d..%d" % (where, t.signed("int_cache_min"), t.int_cache_max))
+    # The ring's slots: two 8-byte words; `where` and `what` each hold an
+    # address in their low bits, `what` the size, the kind and a 2-bit
+    # lap above it, in that order.
+    low, kind_shift, lap_shift = t.record_low_bits, t.record_kind_shift, t.record_lap_shift
+    if (abs(t.record_where - t.record_what) < 8 or not 32 <= low < kind_shift < lap_shift
+            or lap_shift != 62 or t.record_size_bits != kind_shift - low
+            or not t.record_more < t.record_long < 1 << (lap_shift - kind_shift)):
+        raise TableError("debug table %s: a recorder slot laid out as words at %d and %d, %d address bits, "
+                         "%d size bits, kind from bit %d, lap from bit %d, long and more records %d and %d: "
+                         "not a layout of version 2"
+                         % (where, t.record_where, t.record_what, low, t.record_size_bits, kind_shift, lap_shift,
+                            t.record_long, t.record_more))
 
 
 def _check_fields(t, where):

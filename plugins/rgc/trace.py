@@ -16,8 +16,7 @@ traces (size and traceback number of a block) in two places:
               slot), `len` of them in use.
 
 A site is the rgc_site_t of an allocation macro: file and function
-(strings in the program's memory) and line.  A table without the slots'
-entries is of a runtime that kept every trace in the entries.
+(strings in the program's memory) and line.
 
 What the reader makes of it, as the runtime's rgc_trace_statistics does:
 the live traces grouped by site (the macro's site, else the first frame)
@@ -78,9 +77,6 @@ class Trace:
         self.address = address
         self.warnings = warnings
         self.where = "trace of heap 0x%x at 0x%x" % (heap, address)
-        # The runtime keeps small blocks' traces in pool slots when its
-        # table describes them; else every trace is an entry.
-        self.pooled_layout = "trace_slot_size" in table
         self.header = None
         self.entries = None          # large blocks: [(address, size, traceback number)]
         self.entries_complete = False
@@ -152,10 +148,9 @@ class Trace:
             "arenas_address": 0,
             "arenas_cap": 0,
         }
-        if self.pooled_layout:
-            h["pooled"] = _u(b, t.trace_pooled)
-            h["arenas_address"] = _u(b, t.trace_arenas)
-            h["arenas_cap"] = _u(b, t.trace_arenas_cap)
+        h["pooled"] = _u(b, t.trace_pooled)
+        h["arenas_address"] = _u(b, t.trace_arenas)
+        h["arenas_cap"] = _u(b, t.trace_arenas_cap)
         if not 1 <= h["frame_limit"] <= MAX_FRAMES:
             self.warnings.add("%s: a frame limit of %d" % (self.where, h["frame_limit"]))
         if h["peak"] < h["current"]:
@@ -358,13 +353,10 @@ class Trace:
 
     def read_slots(self):
         """The live traced small blocks, [(address, size, traceback
-        number)] by trace arena and pool; [] without pool slots."""
+        number)] by trace arena and pool."""
         if self.slots is not None:
             return self.slots
         self.slots = []
-        if not self.pooled_layout:
-            self.slots_complete = True
-            return self.slots
         h = self.read_header()
         ptrs = self._arena_pointers() if h is not None else None
         if ptrs is None:
@@ -406,8 +398,6 @@ class Trace:
         the address `block` (its start, or inside the bytes asked for)
         from its slot, or None: its arena among the trace arenas, its pool
         by index, its slot among the pool's."""
-        if not self.pooled_layout:
-            return None
         t = self.t
         arena = block & ~(t.arena_size - 1)
         for ta in self._arena_pointers() or ():

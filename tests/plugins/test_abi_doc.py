@@ -37,7 +37,7 @@ class AbiDocTest(unittest.TestCase):
     def test_the_document_states_the_table_size_of_this_release(self):
         doc = read_doc()
         size = 24 + 8 * len(header_entries())
-        self.assertIn("(%d in the first release of version 1" % size, doc)
+        self.assertIn("(%d in the first release of version 2" % size, doc)
 
 
 if __name__ == "__main__":

@@ -431,7 +431,17 @@ class TestUnoptimized(Figures):
         self.assertGreaterEqual(main["pools"]["bitmap"], 1)
         self.assertGreaterEqual(main["large"]["objects"], 1)
         self.assertGreaterEqual(main["large"]["raw"], 1)
-        self.assertEqual(len(main["recorder"]["events"]), 64)
+        # A ring of 64 slots, full, with long records (a large block's
+        # allocation and free take two slots): fewer events than slots,
+        # each as the runtime itself gives them (Figures).
+        events = main["recorder"]["events"]
+        self.assertEqual(main["recorder"]["capacity"], 64)
+        self.assertGreater(main["recorder"]["seq"], 64)
+        seqs = [e["seq"] for e in events]
+        self.assertIn(2, [b - a for a, b in zip(seqs, seqs[1:])])
+        self.assertEqual(seqs[-1], main["recorder"]["seq"])
+        self.assertGreater(len(events), 32)
+        self.assertLess(len(events), 64)
         kinds = {e["kind_name"] for e in main["recorder"]["events"]}
         self.assertTrue({"alloc", "free", "zero", "gc-start", "gc-end"} <= kinds, kinds)
         # Allocation sites resolve through the program's symbols.
@@ -452,8 +462,8 @@ class TestUnoptimized(Figures):
         # The target records and traces: its gates are closed (0), and one
         # written open by a debugger that disarmed wrongly is named.
         self.assertRegex(out, r"warning: hook gates at 0x[0-9a-f]+ are 0x8000000 \(free\) and 0x0 "
-                              r"\(allocation\), not 0x0 and 0x0 as the hook mask 0x00, type filter 0, "
-                              r"tracing 0x80 and sampling 0x00 require")
+                              r"\(allocation\), not 0x0 and 0x0 as the hook mask 0x00, type filter 0 "
+                              r"and tracing 0x80 require")
         self.assertIn("raw frees and allocations on their fast paths go unreported", out)
         self.assertNotIn("hook gates", RUNS["O0"]["live_text"][1])
 
@@ -463,7 +473,7 @@ class TestUnoptimized(Figures):
         self.assertEqual((rc, err), (0, ""))
         self.assertIn("heap 'main' at 0x", out)
         self.assertIn("heap 'aux' at 0x", out)
-        self.assertIn("recorder: the last 64 of", out)
+        self.assertRegex(out, r"recorder: the last \d+ events, in slots #\d+ to #\d+ \(ring of 64 slots at 0x")
 
 
 class TestStripped(Figures):
@@ -814,7 +824,7 @@ class TestBadInput(unittest.TestCase):
         for method in ("auto", "scan"):
             line = self.assert_one_error(run_reader(["--core", core, "--find", method]),
                                          "unknown debug table version 99 at 0x")
-            self.assertTrue(line.endswith(": this reader knows 1"), line)
+            self.assertTrue(line.endswith(": this reader knows 2"), line)
 
     def test_truncated_core(self):
         core = self.core_copy("core-half", lambda data: data[:len(data) // 2])
@@ -929,35 +939,27 @@ class TestTableChecks(unittest.TestCase):
         self.assertIn("0x%x" % self.t.address, str(cm.exception))
         return str(cm.exception)
 
-    def test_a_table_of_the_needed_size_is_enough(self):
-        t = self.check({self.t.address + 12: struct.pack("<I", rgc_table.V1_SIZE)})
-        self.assertNotIn("heap_trace", t)
-        self.assertEqual(t.sizeof_heap, self.t.sizeof_heap)
-        if self.t.size >= rgc_table.V1_SIZE + 8:  # a build whose table has more entries
-            self.assertIn("heap_trace", self.t)
-
-    def test_a_table_without_pool_slots(self):
-        """A table that ends before the pool slots' entries is of a runtime
-        that kept every trace among the entries: the reader reads those
-        alone (here the large blocks' only, so the bytes do not add up:
-        one warning)."""
-        size = rgc_table.HEADER_SIZE + 8 * rgc_table.ENTRY_NAMES.index("trace_arenas")
-        t = self.check({self.t.address + 12: struct.pack("<I", size)})
-        self.assertIn("trace_max_frames", t)
-        self.assertNotIn("trace_arenas", t)
-        rt = read_runtime(self.core, t, 0, 1000)
-        main = [h for h in rt["heaps"] if h["name"] == "main"][0]
-        trace = main["trace"]
-        self.assertEqual((trace["pooled"], trace["from_slots"]), (None, 0))
-        self.assertEqual(trace["from_entries"], trace["len"])
-        self.assertTrue(trace["complete"])
-        self.assertEqual(len(main["warnings"]), 1, main["warnings"])
-        self.assertIn("its traces are of %d bytes (0 in pool slots, %d in entries), it counts %d"
-                      % (trace["bytes"], trace["len"], trace["current"]), main["warnings"][0])
+    def test_a_table_of_a_later_build_is_read_for_the_entries_it_shares(self):
+        """Within a version entries are only added at the end: a table
+        with more than the reader knows is read for those it knows."""
+        self.assertEqual(self.t.size, rgc_table.V2_SIZE)
+        t = self.check({self.t.address + 12: struct.pack("<I", rgc_table.V2_SIZE + 64)})
+        self.assertEqual(t.size, rgc_table.V2_SIZE + 64)
+        self.assertEqual(t.entries, self.t.entries)
 
     def test_too_small(self):
-        self.refused({self.t.address + 12: struct.pack("<I", rgc_table.V1_SIZE - 8)},
-                     "%d bytes, version 1 needs at least %d" % (rgc_table.V1_SIZE - 8, rgc_table.V1_SIZE))
+        """A table that ends before the last entry the reader knows (one of
+        version 1's shape, claiming version 2) is refused."""
+        size = rgc_table.HEADER_SIZE + 8 * rgc_table.ENTRY_NAMES.index("trace_arenas")
+        self.refused({self.t.address + 12: struct.pack("<I", size)},
+                     "%d bytes, version 2 needs at least %d" % (size, rgc_table.V2_SIZE))
+        self.refused({self.t.address + 12: struct.pack("<I", rgc_table.V2_SIZE - 8)},
+                     "%d bytes, version 2 needs at least %d" % (rgc_table.V2_SIZE - 8, rgc_table.V2_SIZE))
+
+    def test_a_recorder_slot_of_another_layout(self):
+        msg = self.refused({self.entry("record_lap_shift"): struct.pack("<Q", 60)}, "a recorder slot laid out")
+        self.assertIn("lap from bit 60", msg)
+        self.refused({self.entry("record_what"): struct.pack("<Q", 4)}, "words at 0 and 4")
 
     def test_header_fields(self):
         a = self.t.address
@@ -1194,7 +1196,8 @@ class TestHeapFlags(unittest.TestCase):
         self.assertEqual(main["warnings"],
                          ["heap 0x%x: flags 0x%x say its recorder is off, its capacity %d says on: "
                           "its raw allocations and frees go unrecorded" % (self.heaps["main"], flags, self.cap)])
-        self.assertEqual(len(main["recorder"]["events"]), self.cap)
+        want = [h for h in RUNS["O0"]["core"]["symbol"]["report"]["heaps"] if h["name"] == "main"][0]
+        self.assertEqual(main["recorder"]["events"], want["recorder"]["events"])
 
     def test_a_heap_flagged_as_sampling_without_a_trace_is_named(self):
         self.assertEqual(self.aux_trace, 0)
@@ -1293,9 +1296,9 @@ class TestHistory(unittest.TestCase):
 
 
 class TestStaleRecord(unittest.TestCase):
-    """A record of the recorder's ring that is not the event its slot
-    should hold (the process stopped while overwriting it): one warning
-    naming the event it does hold, every event still listed."""
+    """A slot of the recorder's ring whose lap is not its number's (the
+    process stopped while overwriting it): one warning naming the slot,
+    its event left out, every other event still listed."""
 
     @classmethod
     def setUpClass(cls):
@@ -1305,29 +1308,50 @@ class TestStaleRecord(unittest.TestCase):
             cls.t = t
             rec = heaps["main"] + t.heap_recorder
             ring, cap, seq = q(rec + t.recorder_events), q(rec + t.recorder_cap), q(rec + t.recorder_seq)
-        # The last event's record, its number set back one lap: what the
-        # slot held before.
+            # The last slot, its lap set back one: what the slot held
+            # before the event it is being overwritten with.
+            at = ring + ((seq - 1) % cap) * t.sizeof_record + t.record_what
+            what = q(at)
         cls.seq, cls.cap = seq, cap
-        at = ring + ((seq - 1) % cap) * t.sizeof_record + t.record_seq
-        cls.core = patched_core("core-stale-record", {at: struct.pack("<I", (seq - cap) & 0xFFFFFFFF)})
+        cls.kind = what >> t.record_kind_shift & 15
+        lap = what >> t.record_lap_shift
+        cls.old = (lap - 1) & 3
+        stale = what & ((1 << t.record_lap_shift) - 1) | cls.old << t.record_lap_shift
+        cls.core = patched_core("core-stale-record", {at: struct.pack("<Q", stale)})
 
     def setUp(self):
         needs_runs(self)
 
-    def test_the_record_is_named_and_the_ring_still_read(self):
-        self.assertEqual(self.t.sizeof_record, 32)
+    def test_the_slot_is_named_and_the_ring_still_read(self):
+        self.assertEqual(self.t.sizeof_record, 16)
         self.assertGreater(self.seq, self.cap)
-        rc, out, err = run_reader(["--core", self.core, "--json"])
+        before = RUNS["O0"]["core"]["symbol"]["report"]
+        main0 = [h for h in before["heaps"] if h["name"] == "main"][0]
+        rc, out, err = run_reader(["--core", self.core, "--json", "--events", str(self.cap)])
         self.assertEqual((rc, err), (0, ""))
         rep = json.loads(out)
         main = [h for h in rep["heaps"] if h["name"] == "main"][0]
-        self.assertEqual(main["warnings"],
-                         ["recorder of heap 0x%x: the record for event %d holds event %d"
-                          % (main["address"], self.seq, self.seq - self.cap)])
+        stale = "recorder of heap 0x%x: slot %d holds no event of this lap (lap %d, kind %d)" % (
+            main["address"], self.seq, self.old, self.kind)
         events = main["recorder"]["events"]
-        self.assertEqual(len(events), self.cap)
-        self.assertEqual([e["seq"] for e in events[:-1]], list(range(self.seq - self.cap + 1, self.seq)))
-        self.assertEqual(events[-1]["seq"], self.seq - self.cap)
+        last = main0["recorder"]["events"][-1]
+        if self.kind == self.t.record_more:
+            # The last event was a long record: its first slot is left
+            # without its second, a second warning.
+            self.assertEqual(last["seq"], self.seq - 1)
+            self.assertEqual(sorted(main["warnings"]), sorted([
+                stale, "recorder of heap 0x%x: slot %d starts a long record that slot %d does not continue"
+                % (main["address"], self.seq - 1, self.seq)]))
+        else:
+            self.assertEqual(last["seq"], self.seq)
+            self.assertEqual(main["warnings"], [stale])
+        self.assertNotIn(last["seq"], [e["seq"] for e in events])
+        # Every other event of the ring as the unpatched core gives it.
+        full = run_reader(["--core", RUNS["O0"]["core_path"], "--json", "--events", str(self.cap)])
+        self.assertEqual(full[0], 0, full[2])
+        want = [h for h in json.loads(full[1])["heaps"] if h["name"] == "main"][0]["recorder"]["events"]
+        self.assertEqual(events, [e for e in want if e["seq"] != last["seq"]])
+        self.assertGreater(len(events), self.cap // 2)
 
 
 class TestGateRule(unittest.TestCase):

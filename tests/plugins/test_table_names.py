@@ -1,4 +1,4 @@
-"""The reader's list of v1 entries is the header's, name for name, in order.
+"""The reader's list of version 2 entries is the header's, name for name, in order.
 
 The names come from the RGC_DEBUG_ENTRIES X-macro of include/rgc_debug.h:
 S(name, ...) gives sizeof_<name>; F(name, ctype, entry, member) gives

@@ -277,57 +277,116 @@ static void test_allocations_record_the_size_asked_and_a_site_in_the_caller(void
     rgc_heap_destroy(h);
 }
 
-/* What a tool reads of the ring: 32-byte records, aligned so that none
- * straddles a cache line, each with the low 32 bits of its event's number
- * — the events rgc_recorder_events gives, field for field. */
-static void test_the_rings_records_read_through_the_table_are_the_events(void **state)
+/* One slot of the ring decoded through the table alone, as a tool does
+ * (docs/debug-abi.md, "The event recorder"): its kind field, 0 when its
+ * lap is not that of slot number s. */
+typedef struct slot {
+    uint64_t where, what, kind, size_bits, low;
+} slot_t;
+
+static slot_t slot_read(uint64_t ring, uint64_t cap, uint64_t s)
+{
+    const rgc_debug_table_t *t = table();
+    uint64_t r = ring + ((s - 1) & (cap - 1)) * t->sizeof_record;
+    slot_t x = {.where = rd64(r + t->record_where), .what = rd64(r + t->record_what)};
+    uint64_t lap = ((s - 1) / cap) & 3;
+    uint64_t kind_bits = t->record_lap_shift - t->record_kind_shift;
+    x.kind = x.what >> t->record_lap_shift == lap ? x.what >> t->record_kind_shift & ((1u << kind_bits) - 1) : 0;
+    x.size_bits = x.what >> t->record_low_bits & ((1u << t->record_size_bits) - 1);
+    x.low = x.what & (((uint64_t)1 << t->record_low_bits) - 1);
+    return x;
+}
+
+/* What a tool reads of the ring: 16-byte slots, none across a cache line,
+ * each with its lap — the events rgc_recorder_events gives, field for
+ * field; a large block's allocation and free take two slots each. */
+static void test_the_rings_slots_read_through_the_table_are_the_events(void **state)
 {
     (void)state;
     rgc_heap_t *h = rgc_heap_new(NULL);
     const rgc_debug_table_t *t = table();
-    assert_int_equal(rgc_recorder_start(h, 8), 0);
-    void *raw[7];
-    for (int i = 0; i < 7; i++)
+    const uint64_t low = ((uint64_t)1 << t->record_low_bits) - 1;
+    assert_int_equal(rgc_recorder_start(h, 16), 0);
+    void *raw[7], *big = NULL;
+    for (int i = 0; i < 7; i++) {
+        if (i == 4)
+            big = rgc_mem_alloc(h, 70000);
         raw[i] = rgc_mem_alloc(h, (size_t)(24 + 8 * i));
+    }
     void *o = rgc_int_new(h, 1 << 20);
     rgc_decref(o);
     for (int i = 0; i < 7; i++)
         rgc_mem_free(h, raw[i]);
-    rgc_event_t ev[8];
-    assert_int_equal(rgc_recorder_events(h, ev, 8), 8);
+    rgc_mem_free(h, big);
+    rgc_event_t ev[16];
+    /* 4 + 1 + 3 + 3 + 7 + 1 events in 21 slots: the last 16 slots hold
+     * the second slot of the large block's allocation, whose first was
+     * overwritten, then the last 14 events whole. */
+    assert_int_equal(rgc_recorder_events(h, ev, 16), 14);
     uint64_t rec = (uint64_t)(uintptr_t)h + t->heap_recorder;
     uint64_t ring = rd64(rec + t->recorder_events), cap = rd64(rec + t->recorder_cap);
     uint64_t seq = rd64(rec + t->recorder_seq);
-    assert_int_equal(t->sizeof_record, 32);
-    assert_int_equal(ring % 32, 0);
-    assert_int_equal(cap, 8);
-    assert_int_equal(seq, 7 + 3 + 7); /* allocations, the int's alloc/zero/free, frees */
-    for (uint64_t i = 0; i < 8; i++) {
-        uint64_t s = seq - 7 + i, r = ring + ((s - 1) & (cap - 1)) * t->sizeof_record;
-        uint8_t kind;
-        uint16_t type_id;
-        memcpy(&kind, (const void *)(uintptr_t)(r + t->record_kind), 1);
-        memcpy(&type_id, (const void *)(uintptr_t)(r + t->record_type_id), 2);
+    assert_int_equal(t->sizeof_record, 16);
+    assert_int_equal(ring % 16, 0);
+    assert_int_equal(cap, 16);
+    assert_int_equal(seq, 7 + 3 + 2 + 7 + 2);
+    uint64_t s = seq - cap + 1;
+    assert_int_equal(slot_read(ring, cap, s).kind, t->record_more); /* the orphan */
+    s++;
+    for (int i = 0; i < 14; i++) {
+        slot_t x = slot_read(ring, cap, s);
         assert_int_equal(ev[i].seq, s);
-        assert_int_equal(rd32(r + t->record_seq), (uint32_t)s);
-        assert_int_equal(kind, ev[i].kind);
-        assert_int_equal(type_id, ev[i].type_id);
-        assert_int_equal(rd64(r + t->record_address), ev[i].address);
-        assert_int_equal(rd64(r + t->record_size), ev[i].size);
-        assert_int_equal(rd64(r + t->record_site), ev[i].site);
+        if (x.kind == t->record_long) {
+            slot_t y = slot_read(ring, cap, s + 1);
+            assert_int_equal(y.kind, t->record_more);
+            assert_int_equal(x.size_bits, ev[i].kind);
+            assert_int_equal(x.where, ev[i].address);
+            assert_int_equal(x.low | (y.what & 0xFFFF) << t->record_low_bits, ev[i].size);
+            assert_int_equal(y.what >> 16 & 0xFFFF, ev[i].type_id);
+            assert_int_equal(y.where, ev[i].site);
+            s += 2;
+        } else {
+            assert_int_equal(x.kind, ev[i].kind);
+            assert_int_equal(x.where & low, ev[i].address);
+            assert_int_equal(x.where >> t->record_low_bits, ev[i].type_id);
+            assert_int_equal(x.size_bits, ev[i].size);
+            assert_int_equal(x.low, ev[i].site);
+            s += 1;
+        }
     }
-    /* The last eight: the int's free (its type), then the raw frees. */
-    assert_int_equal(ev[0].kind, RGC_EV_FREE);
-    assert_int_equal(ev[0].type_id, rgc_type_id(rgc_int_type()));
-    assert_int_equal(ev[0].size, 32);
-    assert_int_equal(ev[7].kind, RGC_EV_FREE);
-    assert_ptr_equal((void *)(uintptr_t)ev[7].address, raw[6]);
-    assert_int_equal(ev[7].size, 80);
-    /* Rings of every size start 32-byte aligned, whatever alignment (16)
-     * the byte allocator gave. */
+    assert_int_equal(s, seq + 1);
+    /* Three raw allocations, the int's alloc, zero and free (its type),
+     * the raw frees, then the large block's free in two slots. */
+    assert_ptr_equal((void *)(uintptr_t)ev[0].address, raw[4]);
+    assert_int_equal(ev[0].size, 24 + 8 * 4);
+    assert_int_equal(ev[3].kind, RGC_EV_ALLOC);
+    assert_int_equal(ev[3].type_id, rgc_type_id(rgc_int_type()));
+    assert_int_equal(ev[4].kind, RGC_EV_ZERO);
+    assert_int_equal(ev[5].kind, RGC_EV_FREE);
+    assert_int_equal(ev[5].size, 32);
+    assert_int_equal(ev[12].kind, RGC_EV_FREE);
+    assert_ptr_equal((void *)(uintptr_t)ev[12].address, raw[6]);
+    assert_int_equal(ev[12].size, 80);
+    assert_int_equal(ev[13].kind, RGC_EV_FREE);
+    assert_ptr_equal((void *)(uintptr_t)ev[13].address, big);
+    assert_int_equal(ev[13].seq, seq - 1);
+    assert_true(ev[13].size >= 70000);
+    /* A slot of an earlier lap is no event: the last slot set back one
+     * lap, as a core taken while it was being written would show it, drops
+     * the large free (its first slot alone is left) and nothing else. */
+    rgc_record_t *last = &h->recorder.events[(seq - 1) & (cap - 1)];
+    uint64_t what = last->what;
+    last->what = what ^ (uint64_t)1 << t->record_lap_shift;
+    rgc_event_t ev2[16];
+    assert_int_equal(rgc_recorder_events(h, ev2, 16), 13);
+    assert_memory_equal(ev2, ev, 13 * sizeof *ev);
+    last->what = what;
+    /* Rings of every size are 16-byte aligned, whatever the byte
+     * allocator's arena. */
     for (size_t n = 1; n <= ((size_t)1 << 16); n <<= 3) {
         assert_int_equal(rgc_recorder_start(h, n), 0);
-        assert_int_equal(rd64(rec + t->recorder_events) % 32, 0);
+        assert_int_equal(rd64(rec + t->recorder_events) % 16, 0);
+        assert_true(rgc_recorder_capacity(h) >= 2);
     }
     rgc_recorder_stop(h);
     assert_heap_ok(h);
@@ -758,13 +817,28 @@ static void test_the_gates_close_while_a_trace_or_hook_listens_and_the_checker_n
 typedef struct expect {
     rgc_event_t ev[4096];
     size_t n;
+    uint64_t slots; /* the ring's slots the events take */
 } expect_t;
+
+/* The ring's slots an event of `size` bytes takes: two for a size past
+ * the slot's 10 bits (a long record), else one. */
+static uint64_t slots_for(uint64_t size)
+{
+    return size != UINT64_MAX && size >> table()->record_size_bits ? 2 : 1;
+}
+
+static void ex_add(expect_t *x, uint32_t kind, const void *p, uint64_t size)
+{
+    x->ev[x->n++] = (rgc_event_t){.seq = x->slots + 1, .kind = kind, .address = (uint64_t)(uintptr_t)p,
+                                  .size = size};
+    x->slots += slots_for(size);
+}
 
 static void *ex_alloc(expect_t *x, rgc_heap_t *h, size_t n)
 {
     void *p = rgc_mem_alloc(h, n);
     assert_non_null(p);
-    x->ev[x->n++] = (rgc_event_t){.kind = RGC_EV_ALLOC, .address = (uint64_t)(uintptr_t)p, .size = n};
+    ex_add(x, RGC_EV_ALLOC, p, n);
     return p;
 }
 
@@ -772,16 +846,17 @@ static void ex_free(expect_t *x, rgc_heap_t *h, void *p)
 {
     size_t size = rgc_mem_usable_size(h, p);
     rgc_mem_free(h, p);
-    x->ev[x->n++] = (rgc_event_t){.kind = RGC_EV_FREE, .address = (uint64_t)(uintptr_t)p, .size = size};
+    ex_add(x, RGC_EV_FREE, p, size);
 }
 
-/* The ring holds exactly the expected events, numbered from `first`. */
+/* The ring holds exactly the expected events, numbered from `first`
+ * (a long record takes two numbers). */
 static void assert_ring_is(const rgc_heap_t *h, const expect_t *x, uint64_t first)
 {
     static rgc_event_t got[4096];
     assert_int_equal(rgc_recorder_events(h, got, 4096), x->n);
     for (size_t i = 0; i < x->n; i++) {
-        assert_int_equal(got[i].seq, first + i);
+        assert_int_equal(got[i].seq, first - 1 + x->ev[i].seq);
         assert_int_equal(got[i].kind, x->ev[i].kind);
         assert_int_equal(got[i].address, x->ev[i].address);
         assert_int_equal(got[i].size, x->ev[i].size);
@@ -805,6 +880,7 @@ static void test_a_recorder_takes_its_own_heaps_raw_blocks_off_the_fast_paths_an
     rgc_heap_t *h = rgc_heap_new(NULL), *other = rgc_heap_new(NULL);
     static expect_t x;
     x.n = 0;
+    x.slots = 0;
     void *before = rgc_mem_alloc(h, 64), *obj = rgc_int_new(h, 1000);
     void *theirs = rgc_mem_alloc(other, 64);
     assert_int_equal(rgc_recorder_start(h, 4096), 0);
@@ -834,7 +910,7 @@ static void test_a_recorder_takes_its_own_heaps_raw_blocks_off_the_fast_paths_an
     void *big = ex_alloc(&x, h, 5000); /* a large block */
     ex_free(&x, h, big);
     void *c = rgc_mem_calloc(h, 100);
-    x.ev[x.n++] = (rgc_event_t){.kind = RGC_EV_ALLOC, .address = (uint64_t)(uintptr_t)c, .size = 100};
+    ex_add(&x, RGC_EV_ALLOC, c, 100);
     ex_free(&x, h, c);
     rgc_mem_free(other, o1);
     rgc_mem_free(other, theirs);
@@ -868,6 +944,7 @@ static void test_a_recording_heap_that_fills_or_has_a_hook_armed_records_each_ev
     rgc_heap_t *h = rgc_heap_new(&cfg);
     static expect_t x;
     x.n = 0;
+    x.slots = 0;
     assert_int_equal(rgc_recorder_start(h, 4096), 0);
     static void *b[300];
     for (int i = 0; i < 300; i++)
@@ -880,6 +957,7 @@ static void test_a_recording_heap_that_fills_or_has_a_hook_armed_records_each_ev
 
     h = rgc_heap_new(NULL);
     x.n = 0;
+    x.slots = 0;
     assert_int_equal(rgc_recorder_start(h, 4096), 0);
     for (int i = 0; i < 300; i++)
         b[i] = ex_alloc(&x, h, 48);
@@ -959,6 +1037,7 @@ typedef struct mix_side {
     size_t n;
     rgc_event_t ev[MIX_EXPECT]; /* the events since the recorder started */
     size_t nev;
+    uint64_t slots;             /* the ring's slots they take */
 } mix_side_t;
 
 static uint64_t mix_rng;
@@ -972,20 +1051,28 @@ static uint64_t mix_next(void)
 
 static void mix_expect(mix_side_t *s, uint32_t kind, const void *p, uint64_t size)
 {
-    if (s->rec && s->nev < MIX_EXPECT)
-        s->ev[s->nev++] = (rgc_event_t){.kind = kind, .address = (uint64_t)(uintptr_t)p, .size = size};
+    if (s->rec && s->nev < MIX_EXPECT) {
+        s->ev[s->nev++] = (rgc_event_t){.seq = s->slots + 1, .kind = kind, .address = (uint64_t)(uintptr_t)p,
+                                        .size = size};
+        s->slots += slots_for(size);
+    }
 }
 
-/* The ring holds the last of the expected events, numbered as they came
- * (sizes compared for raw blocks; objects' by kind and address). */
+/* The ring holds the last of the expected events, those whose first slot
+ * it still has, numbered as they came (sizes compared for raw blocks;
+ * objects' by kind and address). */
 static void mix_check_ring(const mix_side_t *s)
 {
     static rgc_event_t got[MIX_RING];
-    size_t want = s->nev < MIX_RING ? s->nev : MIX_RING;
+    uint64_t first = s->slots > MIX_RING ? s->slots - MIX_RING + 1 : 1;
+    size_t k = 0;
+    while (k < s->nev && s->ev[k].seq < first)
+        k++;
+    size_t want = s->nev - k;
     assert_int_equal(rgc_recorder_events(s->h, got, MIX_RING), want);
     for (size_t i = 0; i < want; i++) {
-        const rgc_event_t *e = &s->ev[s->nev - want + i];
-        assert_int_equal(got[i].seq, s->nev - want + i + 1);
+        const rgc_event_t *e = &s->ev[k + i];
+        assert_int_equal(got[i].seq, e->seq);
         assert_int_equal(got[i].kind, e->kind);
         assert_int_equal(got[i].address, e->address);
         if (e->size != UINT64_MAX)
@@ -1086,6 +1173,7 @@ static void test_recorders_traces_and_hooks_started_and_stopped_at_random_see_ex
                     assert_int_equal(rgc_recorder_start(s->h, MIX_RING), 0);
                     s->rec = 1;
                     s->nev = 0;
+                    s->slots = 0;
                 }
             } else if (r < 86) {
                 if (s->trace) {
@@ -1141,7 +1229,7 @@ int main(void)
         cmocka_unit_test(test_the_table_alone_leads_from_a_block_to_its_pool_and_heap),
         cmocka_unit_test(test_the_recorder_keeps_the_last_events_oldest_first_with_their_numbers),
         cmocka_unit_test(test_allocations_record_the_size_asked_and_a_site_in_the_caller),
-        cmocka_unit_test(test_the_rings_records_read_through_the_table_are_the_events),
+        cmocka_unit_test(test_the_rings_slots_read_through_the_table_are_the_events),
         cmocka_unit_test(test_an_object_dying_by_its_count_is_recorded_as_zero_then_free_children_included),
         cmocka_unit_test(test_collections_and_errors_are_recorded_too),
         cmocka_unit_test(test_the_recorder_refuses_a_bad_capacity_and_zero_turns_it_off),
