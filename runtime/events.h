@@ -11,6 +11,9 @@
 #ifndef RGC_INTERNAL_H
 #error "runtime/events.h is included by runtime/internal.h"
 #endif
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* ---- debug.c */
 /* The hook words and gates the runtime's paths test (see rgc_hooks_t).  A
@@ -167,13 +170,19 @@ static inline uint64_t _rgc_record_write(rgc_heap_t *h, uint32_t kind, const voi
         return _rgc_record_long(r, kind, a, size, type_id, p);
     uint64_t i = r->seq++;
     rgc_record_t *e = &r->events[i & (r->cap - 1)];
-    e->where = a | (uint64_t)type_id << RGC_REC_LOW;
-    /* `what`, with the kind and the lap, last: a slot whose lap is its
-     * number's is whole, in a core taken at any instruction. */
+    uint64_t where = a | (uint64_t)type_id << RGC_REC_LOW;
     uint64_t lap = (i >> __builtin_ctzll(r->cap)) & 3u;
-    __atomic_store_n(&e->what,
-                     p | size << RGC_REC_LOW | (uint64_t)kind << RGC_REC_KIND_SHIFT | lap << RGC_REC_LAP_SHIFT,
-                     __ATOMIC_RELEASE);
+    uint64_t what = p | size << RGC_REC_LOW | (uint64_t)kind << RGC_REC_KIND_SHIFT | lap << RGC_REC_LAP_SHIFT;
+    /* The slot whole in one 16-byte store where there is one (a core,
+     * taken between instructions, has all of it or none); else `what`,
+     * with the kind and the lap, last: a slot whose lap is its number's
+     * is whole, in a core taken at any instruction. */
+#if defined(__SSE2__)
+    _mm_storeu_si128((__m128i *)(void *)e, _mm_set_epi64x((long long)what, (long long)where));
+#else
+    e->where = where;
+    __atomic_store_n(&e->what, what, __ATOMIC_RELEASE);
+#endif
     return i + 1;
 }
 /* True when h's tracing is all there is to tell (no recorder, no hook). */
