@@ -623,16 +623,20 @@ typedef struct rgc_event {
 } rgc_event_t;
 
 /*
- * Starts recording the heap's last `nevents` events (rounded up to a power
- * of two, at most 2^24) in a ring; 0 stops and frees the ring.  A running
- * recorder is restarted empty.  Returns 0, or -1 (RGC_ENOMEM, RGC_EINVAL).
+ * Starts recording the heap's last `nevents` events in a ring of 16-byte
+ * slots (`nevents` rounded up to a power of two, at least 2, at most
+ * 2^24); 0 stops and frees the ring.  An event takes one slot, or two when
+ * its size passes 1,023 (a large block; a collection that freed that many
+ * objects) or an address passes 48 bits.  A running recorder is restarted
+ * empty.  Returns 0, or -1 (RGC_ENOMEM, RGC_EINVAL).
  */
 RGC_API int rgc_recorder_start(rgc_heap_t *heap, size_t nevents);
 RGC_API void rgc_recorder_stop(rgc_heap_t *heap);
-/* The ring's capacity (0 when off). */
+/* The ring's capacity in slots (0 when off). */
 RGC_API size_t rgc_recorder_capacity(const rgc_heap_t *heap);
 /* Copies the last events, oldest first, into out (at most max); returns how
- * many.  The sequence numbers say how many came before. */
+ * many.  An event's number is its first slot's: the numbers say how many
+ * slots came before (an event after one of two slots is two higher). */
 RGC_API size_t rgc_recorder_events(const rgc_heap_t *heap, rgc_event_t *out, size_t max);
 
 /*
