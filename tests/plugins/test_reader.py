@@ -1354,6 +1354,86 @@ class TestStaleRecord(unittest.TestCase):
         self.assertGreater(len(events), self.cap // 2)
 
 
+class TestLongRecords(unittest.TestCase):
+    """A long record's two slots, as the ring's damage can leave them:
+    a second slot that the ring's oldest is, with its first overwritten
+    (no event, no warning); a first slot whose second is not one, and a
+    second slot whose first is not one (each a warning naming the slots,
+    the other slot still read)."""
+
+    @classmethod
+    def setUpClass(cls):
+        if SETUP_ERROR:
+            return
+        with o0_core() as (core, t, heaps, q):
+            cls.t = t
+            rec = heaps["main"] + t.heap_recorder
+            cls.ring, cls.cap, cls.seq = q(rec + t.recorder_events), q(rec + t.recorder_cap), q(rec + t.recorder_seq)
+            cls.heap = heaps["main"]
+            cls.words = {}
+            for s in range(cls.seq - cls.cap + 1, cls.seq + 1):
+                at = cls.slot_at(s)
+                cls.words[s] = (q(at + t.record_where), q(at + t.record_what))
+        rep = RUNS["O0"]["core"]["symbol"]["report"]
+        cls.events = [h for h in rep["heaps"] if h["name"] == "main"][0]["recorder"]["events"]
+
+    @classmethod
+    def slot_at(cls, s):
+        return cls.ring + ((s - 1) % cls.cap) * cls.t.sizeof_record
+
+    def setUp(self):
+        needs_runs(self)
+
+    def with_kind(self, s, kind):
+        """Slot s's `what` with its kind set to kind, its lap kept."""
+        t = self.t
+        what = self.words[s][1]
+        mask = ((1 << (t.record_lap_shift - t.record_kind_shift)) - 1) << t.record_kind_shift
+        return {self.slot_at(s) + t.record_what: struct.pack("<Q", what & ~mask | kind << t.record_kind_shift)}
+
+    def read(self, name, patches):
+        core = patched_core(name, patches)
+        rc, out, err = run_reader(["--core", core, "--json", "--events", str(self.cap)])
+        self.assertEqual((rc, err), (0, ""))
+        main = [h for h in json.loads(out)["heaps"] if h["name"] == "main"][0]
+        return main["recorder"]["events"], main["warnings"]
+
+    def a_long_record(self):
+        """The first slot of a long record that is not the ring's oldest."""
+        for a, b in zip(self.events, self.events[1:]):
+            if b["seq"] - a["seq"] == 2 and a["seq"] > self.seq - self.cap + 1:
+                return a
+        self.fail("no long record in the ring")
+
+    def test_the_oldest_slot_a_second_half_is_no_event(self):
+        first = self.seq - self.cap + 1
+        self.assertEqual(self.events[0]["seq"], first)  # a one-slot event, in the unpatched ring
+        events, warnings = self.read("core-oldest-more", self.with_kind(first, self.t.record_more))
+        self.assertEqual(warnings, [])
+        self.assertEqual(events, self.events[1:])
+
+    def test_a_first_half_without_its_second(self):
+        ev = self.a_long_record()
+        s = ev["seq"]
+        events, warnings = self.read("core-long-alone", self.with_kind(s + 1, self.t.ev_free))
+        self.assertEqual(warnings, ["recorder of heap 0x%x: slot %d starts a long record that slot %d does "
+                                    "not continue" % (self.heap, s, s + 1)])
+        self.assertNotIn(s, [e["seq"] for e in events])
+        (alone,) = [e for e in events if e["seq"] == s + 1]
+        self.assertEqual(alone["kind_name"], "free")
+        self.assertEqual([e for e in events if e["seq"] != s + 1], [e for e in self.events if e["seq"] != s])
+
+    def test_a_second_half_without_its_first(self):
+        ev = self.a_long_record()
+        s = ev["seq"]
+        events, warnings = self.read("core-more-alone", self.with_kind(s, self.t.ev_alloc))
+        self.assertEqual(warnings, ["recorder of heap 0x%x: slot %d continues a long record that slot %d does "
+                                    "not start" % (self.heap, s + 1, s)])
+        (alone,) = [e for e in events if e["seq"] == s]
+        self.assertEqual(alone["kind_name"], "alloc")
+        self.assertEqual([e for e in events if e["seq"] != s], [e for e in self.events if e["seq"] != s])
+
+
 class TestGateRule(unittest.TestCase):
     """The gates' rule as the table gives it: a debugger's hook closes a
     raw path's gate only for what a raw block can match (a free; an
