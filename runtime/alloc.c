@@ -843,6 +843,15 @@ __attribute__((noinline)) static void *mem_alloc_watched(rgc_heap_t *h, size_t n
 
 static void *mem_alloc_other(rgc_heap_t *h, size_t n, const void *pc);
 
+/* mem_alloc_flagged's record of two slots, apart: the flagged path then
+ * makes no call it must come back from. */
+__attribute__((noinline, cold)) static void *mem_alloc_recorded_long(rgc_heap_t *h, void *b, size_t n,
+                                                                     const void *pc)
+{
+    _rgc_record_long(&h->recorder, RGC_EV_ALLOC, (uintptr_t)b, n, 0, (uintptr_t)pc);
+    return b;
+}
+
 /* rgc_mem_alloc with the gate open (nothing traces every allocation, no
  * hook wants a raw one) and h filling, recording or sampling.  Unless it
  * fills: a sampled allocation not yet due is counted down, and then the
@@ -867,8 +876,11 @@ __attribute__((noinline)) static void *mem_alloc_flagged(rgc_heap_t *h, size_t n
             pool->free = (void *)b[1];
             pool->nused_flags++;
             b[0] = 0;
-            if (f & RGC_HEAP_RECORDING)
-                _rgc_record_write(h, RGC_EV_ALLOC, b, n, 0, pc);
+            if (f & RGC_HEAP_RECORDING) {
+                if (RGC_UNLIKELY(((uintptr_t)b | (uintptr_t)pc) >> RGC_REC_LOW != 0))
+                    return mem_alloc_recorded_long(h, b, n, pc);
+                _rgc_record_small(h, RGC_EV_ALLOC, b, n, 0, pc);
+            }
             return b;
         }
     }
@@ -932,7 +944,7 @@ __attribute__((noinline)) static void *mem_alloc_other(rgc_heap_t *h, size_t n, 
                 pool->nused_flags++;
                 b[0] = 0;
                 if (recorder)
-                    _rgc_record_write(h, RGC_EV_ALLOC, b, n, 0, pc);
+                    _rgc_record_small(h, RGC_EV_ALLOC, b, n, 0, pc);
                 else
                     _rgc_trace_alloc_small(h, h->trace, b, n, pc, pool);
                 return b;
@@ -1066,6 +1078,25 @@ static inline __attribute__((always_inline)) void mem_free_push(rgc_pool_t *pool
         _rgc_pool_emptied(pool);
 }
 
+/* mem_free_next's recorded case: the record, then the fast path's push
+ * — a leaf of its own, whose calls (a record of two slots, a pool
+ * emptied) are its last acts. */
+__attribute__((noinline, cold)) static void mem_free_recorded_long(rgc_heap_t *h, uint64_t *w, rgc_pool_t *pool)
+{
+    _rgc_record_long(&h->recorder, RGC_EV_FREE, (uintptr_t)w, pool->block_size, 0, 0);
+    mem_free_push(pool, w);
+}
+
+__attribute__((noinline)) static void mem_free_recorded(rgc_heap_t *h, uint64_t *w, rgc_pool_t *pool)
+{
+    if (RGC_UNLIKELY((uintptr_t)w >> RGC_REC_LOW != 0)) {
+        mem_free_recorded_long(h, w, pool);
+        return;
+    }
+    _rgc_record_small(h, RGC_EV_FREE, w, pool->block_size, 0, NULL);
+    mem_free_push(pool, w);
+}
+
 /* rgc_mem_free's miss in an arena, the gate open (nothing listens but
  * h's recorder, if on): a block of ours to record; a free into a full pool
  * of ours, raw, not filled, not freed before; a block of a bitmap pool of
@@ -1077,8 +1108,7 @@ __attribute__((noinline)) static void mem_free_next(rgc_heap_t *h, void *p, rgc_
      * there is to tell (nothing traces every allocation, no hook wants a
      * free, and a sampled trace would have tagged the pool). */
     if (pool->tag == ((uintptr_t)h | RGC_TAG_RECORD) && *w != RGC_FREED_WORD) {
-        _rgc_record_write(h, RGC_EV_FREE, p, pool->block_size, 0, NULL);
-        mem_free_push(pool, w);
+        mem_free_recorded(h, w, pool);
         return;
     }
     if (pool->tag == ((uintptr_t)h | RGC_TAG_SLOW)) {
@@ -1135,7 +1165,7 @@ __attribute__((noinline)) static void mem_free_gated(rgc_heap_t *h, void *p)
                 mem_free_reported(h, w, pool);
                 return;
             }
-            _rgc_record_write(h, RGC_EV_FREE, p, pool->block_size, 0, NULL);
+            _rgc_record_small(h, RGC_EV_FREE, p, pool->block_size, 0, NULL);
             mem_free_push(pool, w);
             return;
         }

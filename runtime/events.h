@@ -160,13 +160,15 @@ static inline int _rgc_recorder_only(const rgc_heap_t *h)
 /* h's recorder told of an event that does not fit one slot (debug.c). */
 RGC_HIDDEN __attribute__((noinline)) uint64_t _rgc_record_long(rgc_recorder_t *r, uint32_t kind, uint64_t addr,
                                                                uint64_t size, uint32_t type_id, uint64_t site);
-/* The event written into h's ring (rgc_record_t); returns its number. */
-static inline uint64_t _rgc_record_write(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
+/* The event written into h's ring (rgc_record_t), its size known to fit
+ * a slot's 10 bits (a small block's, or an object's from a pool: at most
+ * RGC_SMALL_MAX); returns its number. */
+static inline uint64_t _rgc_record_small(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
                                          uint32_t type_id, const void *pc)
 {
     rgc_recorder_t *r = &h->recorder;
     uint64_t a = (uint64_t)(uintptr_t)addr, p = (uint64_t)(uintptr_t)pc;
-    if (RGC_UNLIKELY(((a | p) >> RGC_REC_LOW | size >> RGC_REC_SIZE_BITS) != 0))
+    if (RGC_UNLIKELY((a | p) >> RGC_REC_LOW != 0))
         return _rgc_record_long(r, kind, a, size, type_id, p);
     uint64_t i = r->seq++;
     rgc_record_t *e = &r->events[i & (r->cap - 1)];
@@ -184,6 +186,15 @@ static inline uint64_t _rgc_record_write(rgc_heap_t *h, uint32_t kind, const voi
     __atomic_store_n(&e->what, what, __ATOMIC_RELEASE);
 #endif
     return i + 1;
+}
+/* The same for any event: one that does not fit a slot takes two. */
+static inline uint64_t _rgc_record_write(rgc_heap_t *h, uint32_t kind, const void *addr, uint64_t size,
+                                         uint32_t type_id, const void *pc)
+{
+    if (RGC_UNLIKELY(size >> RGC_REC_SIZE_BITS != 0))
+        return _rgc_record_long(&h->recorder, kind, (uint64_t)(uintptr_t)addr, size, type_id,
+                                (uint64_t)(uintptr_t)pc);
+    return _rgc_record_small(h, kind, addr, size, type_id, pc);
 }
 /* True when h's tracing is all there is to tell (no recorder, no hook). */
 static inline int _rgc_trace_only(const rgc_heap_t *h)

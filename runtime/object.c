@@ -309,7 +309,7 @@ __attribute__((noinline)) static void *new_watched(rgc_heap_t *h, rgc_type_t *t,
         /* (A block of a pool: the trace alone is given its pool, when
          * there is no site to note.) */
         if (_rgc_recorder_only(h))
-            _rgc_record_write(h, RGC_EV_ALLOC, o, t->basic_size, t->id, pc);
+            _rgc_record_small(h, RGC_EV_ALLOC, o, t->basic_size, t->id, pc);
         else if (!site && _rgc_trace_only(h))
             _rgc_trace_alloc_small(h, h->trace, o, t->basic_size, pc, _rgc_pool_of(o));
         else
@@ -672,8 +672,8 @@ __attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void
          * nothing to do with the count, and is given the pool. */
         rgc_pool_t *pool = _rgc_pool_of(o);
         if (_rgc_recorder_only(h)) {
-            _rgc_record_write(h, RGC_EV_ZERO, o, 0, id, pc);
-            _rgc_record_write(h, RGC_EV_FREE, o, pool->block_size, id, NULL);
+            _rgc_record_small(h, RGC_EV_ZERO, o, 0, id, pc);
+            _rgc_record_small(h, RGC_EV_FREE, o, pool->block_size, id, NULL);
         } else if (_rgc_trace_only(h)) {
             _rgc_trace_free_small(h, h->trace, o, pool);
         } else {
