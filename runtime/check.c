@@ -342,6 +342,8 @@ int rgc_heap_check(rgc_heap_t *h, rgc_check_result_t *out)
         return fail(&c, h, "heap flags %#x say the recorder is %s, its capacity %lu says %s", h->flags,
                     (h->flags & RGC_HEAP_RECORDING) ? "on" : "off", (unsigned long)h->recorder.cap,
                     h->recorder.cap ? "on" : "off");
+    if (_rgc_recorder_check(h, out) < 0)
+        return -1;
     if (!(h->flags & RGC_HEAP_SAMPLING) != !(h->trace && h->trace->sample_bytes && RGC_HEAP_SAMPLING_ON))
         return fail(&c, h, "heap flags %#x say a sample is %s, the trace says %s", h->flags,
                     (h->flags & RGC_HEAP_SAMPLING) ? "traced" : "not traced",

@@ -254,6 +254,10 @@ static inline int _rgc_sample_skip(rgc_heap_t *h, uint64_t n)
     return 0;
 }
 RGC_HIDDEN void _rgc_recorder_free(rgc_heap_t *h);
+/* The heap checker's part for h's recorder: every slot the ring holds of
+ * its own lap and of a kind a slot has, the two slots of each long record
+ * together.  0, or -1 with the first violation in out (if not NULL). */
+RGC_HIDDEN int _rgc_recorder_check(const rgc_heap_t *h, rgc_check_result_t *out);
 /* Marks the table initialized (its page then belongs to the process). */
 RGC_HIDDEN void _rgc_debug_init(void);
 

@@ -393,6 +393,59 @@ static void test_the_rings_slots_read_through_the_table_are_the_events(void **st
     rgc_heap_destroy(h);
 }
 
+/* The heap checker holds the ring to its rules: a slot of another lap, a
+ * kind no slot has, the two slots of a long record apart are each the
+ * first violation, named with the slot's address; the oldest slot may be
+ * the second of a long record whose first was overwritten. */
+static void expect_ring_damage(rgc_heap_t *h, uint64_t s, uint64_t what, uint64_t named, const char *text)
+{
+    rgc_record_t *e = &h->recorder.events[(s - 1) & (h->recorder.cap - 1)];
+    uint64_t was = e->what;
+    e->what = what;
+    rgc_check_result_t r;
+    assert_int_equal(rgc_heap_check(h, &r), -1);
+    assert_int_equal(r.code, RGC_ECORRUPT);
+    assert_ptr_equal(r.address, &h->recorder.events[(named - 1) & (h->recorder.cap - 1)]);
+    assert_non_null(strstr(r.message, text));
+    e->what = was;
+    assert_heap_ok(h);
+}
+
+static void test_the_heap_checker_holds_the_rings_slots_to_their_rules(void **state)
+{
+    (void)state;
+    const rgc_debug_table_t *t = table();
+    rgc_heap_t *h = rgc_heap_new(NULL);
+    assert_int_equal(rgc_recorder_start(h, 8), 0);
+    for (int i = 0; i < 5; i++)
+        rgc_mem_free(h, rgc_mem_alloc(h, 48));
+    void *big = rgc_mem_alloc(h, 3000); /* slots 11 and 12 */
+    rgc_mem_free(h, rgc_mem_alloc(h, 48));
+    assert_int_equal(h->recorder.seq, 14);
+    assert_heap_ok(h);
+    const uint64_t kind_mask = (uint64_t)15 << t->record_kind_shift;
+    rgc_record_t *ev = h->recorder.events;
+    uint64_t w13 = ev[12 & 7].what, w11 = ev[10 & 7].what, w12 = ev[11 & 7].what;
+    /* Slot 13 set back a lap (lap 1 is slot 13's: (13 - 1) / 8). */
+    expect_ring_damage(h, 13, w13 & ~((uint64_t)3 << t->record_lap_shift), 13, "slot 13 holds lap 0");
+    expect_ring_damage(h, 13, (w13 & ~kind_mask) | (uint64_t)9 << t->record_kind_shift, 13,
+                       "slot 13 has kind 9, which no event has");
+    expect_ring_damage(h, 12, (w12 & ~kind_mask) | (uint64_t)RGC_EV_ALLOC << t->record_kind_shift, 12,
+                       "slot 12 does not continue the long record of slot 11");
+    expect_ring_damage(h, 11, (w11 & ~kind_mask) | (uint64_t)RGC_EV_ALLOC << t->record_kind_shift, 12,
+                       "slot 12 continues a long record slot 11 does not start");
+    /* Four more slots: the oldest, slot 12, is the long record's second,
+     * its first overwritten — no violation. */
+    rgc_mem_free(h, rgc_mem_alloc(h, 48));
+    rgc_mem_free(h, rgc_mem_alloc(h, 48));
+    rgc_mem_free(h, big);
+    assert_int_equal(h->recorder.seq, 20);
+    assert_int_equal(ev[11 & 7].what >> t->record_kind_shift & 15, t->record_more);
+    assert_heap_ok(h);
+    rgc_recorder_stop(h);
+    rgc_heap_destroy(h);
+}
+
 typedef struct node {
     RGC_OBJECT_HEAD;
     rgc_object_t *a, *b;
@@ -1230,6 +1283,7 @@ int main(void)
         cmocka_unit_test(test_the_recorder_keeps_the_last_events_oldest_first_with_their_numbers),
         cmocka_unit_test(test_allocations_record_the_size_asked_and_a_site_in_the_caller),
         cmocka_unit_test(test_the_rings_slots_read_through_the_table_are_the_events),
+        cmocka_unit_test(test_the_heap_checker_holds_the_rings_slots_to_their_rules),
         cmocka_unit_test(test_an_object_dying_by_its_count_is_recorded_as_zero_then_free_children_included),
         cmocka_unit_test(test_collections_and_errors_are_recorded_too),
         cmocka_unit_test(test_the_recorder_refuses_a_bad_capacity_and_zero_turns_it_off),
