@@ -770,7 +770,9 @@ typedef struct rgc_check_result {
 
 /*
  * Walks every arena, pool, free list, large block, generation and live
- * object of the heap.  Returns 0 when all invariants hold, else -1 with the
+ * object of the heap, its weak references and its recorder's ring (each
+ * slot of its lap, a long record's slots together).  Returns 0 when all
+ * invariants hold, else -1 with the
  * first violation in *out (out may be NULL).  Does not report to the error
  * handler: the caller decides.
  */
