@@ -865,7 +865,9 @@ __attribute__((noinline)) static void *mem_alloc_flagged(rgc_heap_t *h, size_t n
         rgc_pool_t *pool = h->usable[RGC_KIND_RAW][c];
         uint64_t *b = pool->free;
         if (RGC_LIKELY(b != NULL)) {
-            if (f & RGC_HEAP_SAMPLING) {
+            /* (Laid out in line, as the record below is: a sampling heap
+             * and a recording one each take one branch here.) */
+            if (RGC_LIKELY(f & RGC_HEAP_SAMPLING)) {
                 /* (No trace: a flag out of its rule, which the checker
                  * reports; the general path copes.) */
                 rgc_trace_t *tr = h->trace;
