@@ -699,9 +699,14 @@ static inline __attribute__((always_inline)) void events_body(enum events_patter
 }
 
 /* The timed pass: ns per alloc+free. */
+/* Calls of events_pass: what a count of its instructions (callgrind's
+ * --toggle-collect=events_pass) is divided by, with N. */
+static uint64_t events_pass_calls;
+
 static __attribute__((noinline)) double events_pass(enum events_pattern pattern, size_t n,
                                                     rgc_type_t *type)
 {
+    events_pass_calls++;
     double t0 = now_ns();
     events_body(pattern, n, type, NULL);
     return (now_ns() - t0) / (double)n;
@@ -932,8 +937,9 @@ static int bench_events(int argc, char **argv)
     for (size_t k = 0; k < nmodes; k++)
         if (modes[k] != MODE_TRACE16)
             printf(", \"%s_first_ns\": %.3f", mode_names[modes[k]], fig[modes[k]].first);
-    printf("}, \"stats\": {\"recorder_capacity\": %u, \"sample_bytes\": %zu, \"depth\": %d",
-           EVENTS_RING, EVENTS_SAMPLE_BYTES, EVENTS_DEPTH);
+    printf("}, \"stats\": {\"recorder_capacity\": %u, \"sample_bytes\": %zu, \"depth\": %d, "
+           "\"pass_calls\": %" PRIu64,
+           EVENTS_RING, EVENTS_SAMPLE_BYTES, EVENTS_DEPTH, events_pass_calls);
     if (on[MODE_RECORDER]) {
         const events_figures_t *f = &fig[MODE_RECORDER];
         printf(", \"events_per_op\": %.3f", (double)f->events / ((double)n * (double)f->passes));

@@ -108,6 +108,12 @@ EVENT_CHECKS = [
 EVENT_TARGETS = {"recorder": 1.15, "hook": None, "others": None, "trace1": 1.5, "trace1_first": None, "sampled": 1.1,
                  "trace16": None, "hooks": 1.02}
 EVENT_SAMPLE_BYTES = 512 << 10  # bench.c's sampled mode
+# The hook test counted: `events PATTERN N ROUNDS 1 off` under callgrind in
+# both builds, instructions inside events_pass per operation (deterministic:
+# what the timed row cannot separate from the machine's noise and the two
+# binaries' layout).
+EVENT_IC_PATTERNS = ["raw", "pair", "object"]
+EVENT_IC_N, EVENT_IC_ROUNDS = 10000, 10
 
 
 # The collector benchmarks: gcbench-rgc and gc_bench.py take the same
@@ -502,6 +508,39 @@ class Runner:
             rows.append(row)
         return rows
 
+    def run_events_icount(self):
+        """The hook test counted instead of timed: instructions per
+        operation of `events PATTERN` with nothing listening, in both
+        builds, under callgrind (counting inside events_pass alone)."""
+        valgrind = shutil.which("valgrind")
+        if not valgrind:
+            return {"skipped": "valgrind not found"}
+        n, rounds = EVENT_IC_N, EVENT_IC_ROUNDS
+        out = {"unit": "instructions/op", "n": n, "rounds": rounds, "patterns": {}}
+        for pattern in EVENT_IC_PATTERNS:
+            fig = {}
+            for build in EVENT_BUILDS:
+                cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                       "--toggle-collect=events_pass", self.binary("bench", build), "events", pattern,
+                       str(n), str(rounds), "1", "off"]
+                p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+                m = re.search(r"Collected : (\d+)", p.stderr)
+                try:
+                    calls = json.loads(p.stdout)["stats"]["pass_calls"]
+                except (ValueError, KeyError, TypeError):
+                    calls = None
+                if p.returncode != 0 or not m or not calls:
+                    self.errors.append("%s events %s under callgrind: exit %d: %s" % (
+                        build, pattern, p.returncode, (p.stderr.strip().splitlines() or ["?"])[-1]))
+                    continue
+                fig[build] = int(m.group(1)) / (calls * n)
+            ratio = (fig["rgc"] / fig["rgc-noevents"]
+                     if fig.get("rgc") and fig.get("rgc-noevents") else None)
+            out["patterns"][pattern] = {"builds": fig, "ratio": ratio,
+                                        "target": EVENT_TARGETS["hooks"],
+                                        "ok": ratio <= EVENT_TARGETS["hooks"] if ratio else None}
+        return out
+
     def run_icount(self):
         """Instruction counts under callgrind, or None without valgrind."""
         valgrind = shutil.which("valgrind")
@@ -853,6 +892,18 @@ def events_table(rows):
     return lines
 
 
+def events_icount_table(ic):
+    if ic.get("skipped"):
+        return [["callgrind skipped: " + ic["skipped"]]]
+    lines = [["pattern", "rgc", "rgc-noevents", "ratio", "target", ""]]
+    for pattern, row in ic["patterns"].items():
+        b = row["builds"]
+        lines.append([pattern] + ["%.1f" % b[k] if b.get(k) else "ERR" for k in EVENT_BUILDS] +
+                     ["%.3f" % row["ratio"] if row["ratio"] else "-", "<= %.2f" % row["target"],
+                      "-" if row["ok"] is None else ("ok" if row["ok"] else "MISS")])
+    return lines
+
+
 def render(lines, markdown=False):
     if markdown:
         out = ["| " + " | ".join(lines[0]) + " |", "|" + "---|" * len(lines[0])]
@@ -957,6 +1008,13 @@ def main():
                             sc["ev16_rounds"], sc["ev_alloc16_rounds"], sc["ev_alloc16_reps"],
                             EVENT_SAMPLE_BYTES >> 10),
                          events_table(ev)))
+        print("events under callgrind ...", file=sys.stderr)
+        evic = runner.run_events_icount()
+        write("events-icount", "the hook test counted: instructions per operation inside "
+              "events_pass with nothing listening, bench-rgc against bench-rgc-noevents", evic)
+        sections.append(("Events: the hook test counted (callgrind, instructions per operation, "
+                         "nothing listening; events PATTERN %d %d 1 off)" % (EVENT_IC_N, EVENT_IC_ROUNDS),
+                         events_icount_table(evic)))
 
     info["elapsed_s"] = round(time.time() - started, 1)
     header = "rgc benchmarks — %s, %s, %s CPUs, %s (%s mode, %.0f s), commit %s%s" % (

@@ -397,7 +397,9 @@ extern "C" {
     K(pool_tag_record, RGC_TAG_RECORD)                                                    \
     K(heap_flag_recording, RGC_HEAP_RECORDING)                                            \
     /* what diverts a sampling heap's raw allocations                     */               \
-    K(heap_flag_sampling, RGC_HEAP_SAMPLING)
+    K(heap_flag_sampling, RGC_HEAP_SAMPLING)                                              \
+    /* the hooks' byte that is always 1 (the decref's compare)            */               \
+    F(hooks, rgc_hooks_t, one, one)
 
 #define RGC_DEBUG_S_(name, ctype) uint64_t sizeof_##name;
 #define RGC_DEBUG_F_(name, ctype, entry, member) uint64_t name##_##entry;

@@ -21,8 +21,10 @@
  * gates open, and a recorder or a sample sets no heap flag or pool tag): no event is
  * ever reported, which is what the benchmarks compare the real paths
  * with. */
+/* `any` while nothing listens: its byte `one`. */
+#define RGC_HOOKS_IDLE ((uint64_t)1)
 #ifdef RGC_NO_EVENTS
-#define RGC_HOOKS_ANY ((uint64_t)0)
+#define RGC_HOOKS_ANY RGC_HOOKS_IDLE
 #define RGC_HOOKS_ALLOCS ((uint64_t)0)
 #define RGC_FREE_GATE RGC_FREE_GATE_OPEN
 #define RGC_ALLOC_GATE RGC_ALLOC_GATE_OPEN
@@ -41,7 +43,7 @@
  * the runtime's paths. */
 static inline int _rgc_watching(void)
 {
-    return RGC_UNLIKELY(RGC_HOOKS_ANY != 0);
+    return RGC_UNLIKELY(RGC_HOOKS_ANY != RGC_HOOKS_IDLE);
 }
 /* True when allocations must be reported: the above, or a heap samples. */
 static inline int _rgc_watching_allocs(void)

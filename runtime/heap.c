@@ -10,6 +10,7 @@
 __attribute__((aligned(64))) rgc_runtime_t _rgc_runtime = {
     .magic = 0x746f6f7263677200ull, /* "\0rgcroot" */
     .lock = PTHREAD_MUTEX_INITIALIZER,
+    .hooks = {.one = 1},
     /* free_gate and alloc_gate: 0 (closed) until the runtime is set up */
 };
 

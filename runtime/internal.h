@@ -344,7 +344,10 @@ typedef struct rgc_recorder {
 typedef struct rgc_hooks {
     union {
         struct {
-            uint8_t zero[6];     /* always 0 */
+            uint8_t one;         /* always 1: `any` is 1 while nothing
+                                  * listens, the count of an object dying
+                                  * (_rgc_decref_slow compares the two) */
+            uint8_t zero[5];     /* always 0 */
             uint8_t watching;    /* bit 55 of `any`, bit 47 of `allocs` */
             uint8_t mask;        /* bits 56-63 of `any`, 48-55 of `allocs` */
             uint8_t sampling;    /* bits 56-63 of `allocs` */

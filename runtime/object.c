@@ -692,12 +692,14 @@ __attribute__((noinline)) static void decref_watched(rgc_object_t *o, const void
 /* Count 1 going to 0. */
 void _rgc_decref_slow(rgc_object_t *o)
 {
-    if (RGC_UNLIKELY(o->refcnt != 1)) {
-        decref_odd(o);
-        return;
-    }
-    if (_rgc_watching()) {
-        decref_watched(o, __builtin_return_address(0));
+    /* One compare for both rare cases: `any` is 1 while nothing listens,
+     * so a count other than 1 (a misuse, an immortal object) or anything
+     * listening leaves here. */
+    if (RGC_UNLIKELY((uint64_t)o->refcnt != RGC_HOOKS_ANY)) {
+        if (o->refcnt != 1)
+            decref_odd(o);
+        else
+            decref_watched(o, __builtin_return_address(0));
         return;
     }
     decref_destroy(o);

@@ -199,6 +199,13 @@ class Runtime:
         hooks["samplers"] = u(hb, t.hooks_samplers, 4)
         hooks["tracing"] = u(hb, t.hooks_tracing, 1)
         hooks["tracers"] = u(hb, t.hooks_tracers, 4)
+        hooks["one"] = u(hb, t.hooks_one, 1)
+        if hooks["one"] != 1:
+            # The paths compare the word it starts with 1 (the count of an
+            # object dying): otherwise they all take the watched paths.
+            self.warnings.add("hooks at 0x%x: byte `one` at 0x%x is %d, not 1: every object's death and "
+                              "every free take the paths that report, for nothing"
+                              % (at, at + t.hooks_one, hooks["one"]))
         self._check_gates(hooks)
         return hooks
 

@@ -396,6 +396,8 @@ ENTRIES = [
     ("heap_flag_recording", "K", None, None),
     # what diverts a sampling heap's raw allocations
     ("heap_flag_sampling", "K", None, None),
+    # the hooks' byte that is always 1 (the decref's compare)
+    ("hooks_one", "F", "hooks", 1),
 ]
 
 ENTRY_NAMES = [e[0] for e in ENTRIES]

@@ -1157,6 +1157,26 @@ class TestCorruptTracePool(CorruptTrace, unittest.TestCase):
         self.assert_lookup_found(2, "entries")
 
 
+class TestHookOne(unittest.TestCase):
+    """The hooks' byte `one`, which the decref compares a dying object's
+    count with, found not 1: one warning naming it, the heaps still read."""
+
+    def test_a_byte_one_out_of_rule_is_named(self):
+        needs_runs(self)
+        with o0_core() as (core, t, heaps, q):
+            at = t.runtime_address + t.runtime_hooks + t.hooks_one
+            self.assertEqual(core.read(at, 1), b"\x01")
+        rc, out, err = run_reader(["--core", patched_core("core-hook-one", {at: b"\x00"}), "--json"])
+        self.assertEqual((rc, err), (0, ""))
+        rep = json.loads(out)
+        self.assertEqual([w for w in rep["warnings"] if "byte `one`" in w],
+                         ["hooks at 0x%x: byte `one` at 0x%x is 0, not 1: every object's death and every free "
+                          "take the paths that report, for nothing" % (at - t.hooks_one, at)])
+        self.assertEqual(len(rep["heaps"]), 2)
+        self.assertEqual(rep["hooks"]["one"], 0)
+        self.assertNotIn("byte `one`", " ".join(RUNS["O0"]["core"]["symbol"]["report"]["warnings"]))
+
+
 class TestHeapFlags(unittest.TestCase):
     """A heap whose own flags disagree with its recorder or trace, in a
     core with the flags rewritten: one warning naming the heap and what

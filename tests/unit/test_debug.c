@@ -711,7 +711,7 @@ static void test_hooks_armed_for_nothing_leave_every_path_as_it_was(void **state
     }
     rgc_gc_collect(h, 2);
     assert_int_equal(hits(a), before);
-    assert_int_equal(_rgc_runtime.hooks.any, 0);
+    assert_int_equal(_rgc_runtime.hooks.any, 1); /* its byte `one` alone */
     assert_int_equal(_rgc_runtime.free_gate, table()->free_gate_open);
     assert_int_equal(_rgc_runtime.alloc_gate, table()->alloc_gate_open);
     assert_heap_ok(h);
