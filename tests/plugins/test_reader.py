@@ -989,6 +989,13 @@ def o0_core():
         core.close()
 
 
+def main_ring(t, heaps, q):
+    """(ring, capacity, slots written) of the main heap's recorder, read
+    with q from a core's heaps (o0_core)."""
+    rec = heaps["main"] + t.heap_recorder
+    return q(rec + t.recorder_events), q(rec + t.recorder_cap), q(rec + t.recorder_seq)
+
+
 def patched_core(name, patches):
     """A copy of the -O0 core with patches {address: bytes} applied."""
     src = RUNS["O0"]["core_path"]
@@ -1326,8 +1333,7 @@ class TestStaleRecord(unittest.TestCase):
             return
         with o0_core() as (core, t, heaps, q):
             cls.t = t
-            rec = heaps["main"] + t.heap_recorder
-            ring, cap, seq = q(rec + t.recorder_events), q(rec + t.recorder_cap), q(rec + t.recorder_seq)
+            ring, cap, seq = main_ring(t, heaps, q)
             # The last slot, its lap set back one: what the slot held
             # before the event it is being overwritten with.
             at = ring + ((seq - 1) % cap) * t.sizeof_record + t.record_what
@@ -1387,8 +1393,7 @@ class TestLongRecords(unittest.TestCase):
             return
         with o0_core() as (core, t, heaps, q):
             cls.t = t
-            rec = heaps["main"] + t.heap_recorder
-            cls.ring, cls.cap, cls.seq = q(rec + t.recorder_events), q(rec + t.recorder_cap), q(rec + t.recorder_seq)
+            cls.ring, cls.cap, cls.seq = main_ring(t, heaps, q)
             cls.heap = heaps["main"]
             cls.words = {}
             for s in range(cls.seq - cls.cap + 1, cls.seq + 1):
