@@ -15,19 +15,37 @@ typedef struct checker {
     size_t old[RGC_NGENS];  /* members of the old generations found */
 } checker_t;
 
+static int check_vfail(rgc_check_result_t *out, const void *addr, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static int check_vfail(rgc_check_result_t *out, const void *addr, const char *fmt, va_list ap)
+{
+    if (out) {
+        out->code = RGC_ECORRUPT;
+        out->address = addr;
+        vsnprintf(out->message, sizeof out->message, fmt, ap);
+    }
+    return -1;
+}
+
+int _rgc_check_fail(rgc_check_result_t *out, const void *addr, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    check_vfail(out, addr, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 static int fail(checker_t *c, const void *addr, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int fail(checker_t *c, const void *addr, const char *fmt, ...)
 {
-    if (c->out) {
-        va_list ap;
-        va_start(ap, fmt);
-        c->out->code = RGC_ECORRUPT;
-        c->out->address = addr;
-        vsnprintf(c->out->message, sizeof c->out->message, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    check_vfail(c->out, addr, fmt, ap);
+    va_end(ap);
     return -1;
 }
 

@@ -7,7 +7,6 @@
 #include "rgc_debug.h"
 #include "weakref.h"
 
-#include <stdarg.h>
 #include <stddef.h>
 
 /* ---- the table */
@@ -276,31 +275,17 @@ static uint64_t slot_get(const rgc_recorder_t *r, uint64_t s, uint64_t *where, u
     return *what >> RGC_REC_KIND_SHIFT & 15u;
 }
 
-static int ring_fail(rgc_check_result_t *out, const void *addr, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int ring_fail(rgc_check_result_t *out, const void *addr, const char *fmt, ...)
-{
-    if (out) {
-        va_list ap;
-        va_start(ap, fmt);
-        out->code = RGC_ECORRUPT;
-        out->address = addr;
-        vsnprintf(out->message, sizeof out->message, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 int _rgc_recorder_check(const rgc_heap_t *h, rgc_check_result_t *out)
 {
     const rgc_recorder_t *r = &h->recorder;
     if (!r->events)
-        return r->cap || r->seq ? ring_fail(out, r, "recorder without a ring has capacity %lu, %lu slots written",
-                                            (unsigned long)r->cap, (unsigned long)r->seq)
+        return r->cap || r->seq ? _rgc_check_fail(out, r, "recorder without a ring has capacity %lu, "
+                                                          "%lu slots written",
+                                                  (unsigned long)r->cap, (unsigned long)r->seq)
                                 : 0;
     if (r->cap < 2 || (r->cap & (r->cap - 1)))
-        return ring_fail(out, r, "recorder capacity %lu is not a power of two from 2", (unsigned long)r->cap);
+        return _rgc_check_fail(out, r, "recorder capacity %lu is not a power of two from 2",
+                               (unsigned long)r->cap);
     uint64_t first = r->seq > r->cap ? r->seq - r->cap + 1 : 1;
     int after_long = 0;
     for (uint64_t s = first; s <= r->seq; s++) {
@@ -308,25 +293,28 @@ int _rgc_recorder_check(const rgc_heap_t *h, rgc_check_result_t *out)
         uint64_t kind = slot_get(r, s, &where, &what);
         const void *at = &r->events[(s - 1) & (r->cap - 1)];
         if (kind == 0)
-            return ring_fail(out, at, "recorder slot %lu holds lap %lu, kind %lu: not the event it should",
-                             (unsigned long)s, (unsigned long)(what >> RGC_REC_LAP_SHIFT),
-                             (unsigned long)(what >> RGC_REC_KIND_SHIFT & 15u));
+            return _rgc_check_fail(out, at, "recorder slot %lu holds lap %lu, kind %lu: "
+                                            "not the event it should",
+                                   (unsigned long)s, (unsigned long)(what >> RGC_REC_LAP_SHIFT),
+                                   (unsigned long)(what >> RGC_REC_KIND_SHIFT & 15u));
         if (kind == RGC_REC_MORE) {
             if (!after_long && s != first)
-                return ring_fail(out, at, "recorder slot %lu continues a long record slot %lu does not start",
-                                 (unsigned long)s, (unsigned long)(s - 1));
+                return _rgc_check_fail(out, at, "recorder slot %lu continues a long record "
+                                                "slot %lu does not start",
+                                       (unsigned long)s, (unsigned long)(s - 1));
         } else if (after_long) {
-            return ring_fail(out, at, "recorder slot %lu does not continue the long record of slot %lu",
-                             (unsigned long)s, (unsigned long)(s - 1));
+            return _rgc_check_fail(out, at, "recorder slot %lu does not continue the long record of slot %lu",
+                                   (unsigned long)s, (unsigned long)(s - 1));
         } else if (kind > RGC_EV_ERROR && kind != RGC_REC_LONG) {
-            return ring_fail(out, at, "recorder slot %lu has kind %lu, which no event has", (unsigned long)s,
-                             (unsigned long)kind);
+            return _rgc_check_fail(out, at, "recorder slot %lu has kind %lu, which no event has",
+                                   (unsigned long)s, (unsigned long)kind);
         }
         after_long = kind == RGC_REC_LONG;
     }
     if (after_long)
-        return ring_fail(out, &r->events[(r->seq - 1) & (r->cap - 1)],
-                         "recorder slot %lu starts a long record that no slot continues", (unsigned long)r->seq);
+        return _rgc_check_fail(out, &r->events[(r->seq - 1) & (r->cap - 1)],
+                               "recorder slot %lu starts a long record that no slot continues",
+                               (unsigned long)r->seq);
     return 0;
 }
 

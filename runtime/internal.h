@@ -757,6 +757,10 @@ static inline void _rgc_gen0_relimit(rgc_heap_t *h)
 /* ---- heap.c */
 /* True for a live heap; otherwise reports RGC_EINVAL naming fn. */
 RGC_HIDDEN int _rgc_heap_ok(const rgc_heap_t *h, const char *fn);
+/* The heap checker's report of a violation (check.c): RGC_ECORRUPT, addr
+ * and the message in *out (when not NULL); returns -1. */
+RGC_HIDDEN int _rgc_check_fail(rgc_check_result_t *out, const void *addr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- debug.c, trace.c: events, the recorder and allocation tracing */
 #include "events.h"

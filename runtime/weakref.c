@@ -564,12 +564,7 @@ rgc_type_t *rgc_weakref_type(void)
 
 static int check_fail(rgc_check_result_t *out, const void *addr, const char *msg)
 {
-    if (out) {
-        out->code = RGC_ECORRUPT;
-        out->address = addr;
-        snprintf(out->message, sizeof out->message, "%s", msg);
-    }
-    return -1;
+    return _rgc_check_fail(out, addr, "%s", msg);
 }
 
 bool _rgc_weaktab_has(const rgc_heap_t *h, const rgc_object_t *o)
